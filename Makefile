@@ -1,0 +1,100 @@
+# lifeline: `make` builds, `make check` tests everything, `make demo` shows it.
+VERSION ?= 0.1.0
+PREFIX ?= /usr
+SBINDIR ?= /sbin
+MANDIR ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+DESTDIR ?=
+
+MUSLCC ?= musl-gcc
+CC ?= cc
+WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+BASE = -std=c11 -DLIFELINE_VERSION=\"$(VERSION)\" $(WARN)
+# PID 1: small, static, no unwind tables; sections so --gc-sections trims
+PID1_CFLAGS = $(BASE) -Os -static -fno-asynchronous-unwind-tables \
+	-ffunction-sections -fdata-sections -fno-stack-protector
+PID1_LDFLAGS = -static -Wl,--gc-sections
+# glibc debug build with sanitizers, for unit and namespace tests
+SAN_CFLAGS = $(BASE) -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined -DLIFELINE_NO_MLOCK
+
+B = build
+CORE = log config userdb backoff exitinfo outbuf spawn oomwatch service status \
+	control mounts memlock shutdown
+CORE_SRC = $(CORE:%=init/%.c)
+HDRS = $(wildcard init/*.h)
+MAN = $(B)/lifeline.8 $(B)/lifeline.conf.5 $(B)/lifelinectl.8
+
+all: $(B)/lifeline $(B)/lifelinectl man
+
+$(B):
+	mkdir -p $(B)
+
+# build/lifeline.debug keeps symbols: tests run nm on it
+$(B)/lifeline.debug: $(CORE_SRC) init/main.c $(HDRS) | $(B)
+	$(MUSLCC) $(PID1_CFLAGS) -o $@ $(CORE_SRC) init/main.c $(PID1_LDFLAGS)
+
+$(B)/lifeline: $(B)/lifeline.debug
+	strip -s -R .comment -o $@ $<
+
+$(B)/lifelinectl: init/lifelinectl.c | $(B)
+	$(MUSLCC) $(PID1_CFLAGS) -o $@ $< $(PID1_LDFLAGS)
+	strip -s $@
+
+# sanitizer builds (glibc)
+$(B)/san/lifeline: $(CORE_SRC) init/main.c $(HDRS)
+	mkdir -p $(B)/san
+	$(CC) $(SAN_CFLAGS) -o $@ $(CORE_SRC) init/main.c
+
+$(B)/san/lifelinectl: init/lifelinectl.c
+	mkdir -p $(B)/san
+	$(CC) $(SAN_CFLAGS) -o $@ $<
+
+$(B)/unit-tests: tests/unit/*.c tests/unit/*.h $(CORE_SRC) $(HDRS) | $(B)
+	$(CC) $(BASE) -O1 -g -Iinit -o $@ tests/unit/*.c $(CORE_SRC)
+
+$(B)/san/unit-tests: tests/unit/*.c tests/unit/*.h $(CORE_SRC) $(HDRS)
+	mkdir -p $(B)/san
+	$(CC) $(SAN_CFLAGS) -Iinit -o $@ tests/unit/*.c $(CORE_SRC)
+
+$(B)/fuzz-config: tests/fuzz/fuzz_config.c $(CORE_SRC) $(HDRS) | $(B)
+	clang $(BASE) -g -O1 -fsanitize=fuzzer,address,undefined -Iinit -o $@ \
+		tests/fuzz/fuzz_config.c init/config.c init/userdb.c
+
+man: $(MAN)
+$(B)/%: man/%.scd | $(B)
+	scdoc < $< > $@
+
+deps:
+	sh tests/deps.sh
+
+check-fast: deps all $(B)/unit-tests $(B)/san/unit-tests $(B)/san/lifeline \
+		$(B)/san/lifelinectl $(B)/fuzz-config
+	sh tests/run.sh fast
+
+check: deps all $(B)/unit-tests $(B)/san/unit-tests $(B)/san/lifeline \
+		$(B)/san/lifelinectl $(B)/fuzz-config
+	sh tests/run.sh all
+
+bench: deps all
+	sh tests/bench/run.sh
+
+install: all
+	install -D -m 0755 $(B)/lifeline $(DESTDIR)$(SBINDIR)/lifeline
+	install -D -m 0755 $(B)/lifelinectl $(DESTDIR)$(SBINDIR)/lifelinectl
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/lifeline/conf.d
+	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/lifeline/rescue
+	test -e $(DESTDIR)$(SYSCONFDIR)/lifeline/lifeline.conf || \
+		install -m 0644 configs/lifeline.conf $(DESTDIR)$(SYSCONFDIR)/lifeline/lifeline.conf
+	install -D -m 0644 $(B)/lifeline.8 $(DESTDIR)$(MANDIR)/man8/lifeline.8
+	install -D -m 0644 $(B)/lifelinectl.8 $(DESTDIR)$(MANDIR)/man8/lifelinectl.8
+	install -D -m 0644 $(B)/lifeline.conf.5 $(DESTDIR)$(MANDIR)/man5/lifeline.conf.5
+
+demo:
+	@echo "make demo boots the system image in QEMU; it arrives with issue #4."
+	@echo "Until then: make check-fast runs lifeline as PID 1 of a namespace."
+
+clean:
+	rm -rf $(B)
+
+.PHONY: all man deps check check-fast bench install demo clean

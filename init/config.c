@@ -1,0 +1,765 @@
+/* See config.h.  The grammar, in short:
+ *
+ *   # comment            (also after a value, when preceded by a space)
+ *   [lifeline]           global settings
+ *   [service NAME]       supervised, restarted forever
+ *   [boot NAME]          run once, in order, before ordinary services
+ *   [shutdown NAME]      run once, in order, when going down
+ *   key = value
+ *
+ * exec values are split like a shell would split words, with '' and ""
+ * quoting and backslash escapes, but never through a shell. */
+#define _GNU_SOURCE
+#include "config.h"
+#include "userdb.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+static int def_line[MAX_UNITS];
+static const char *def_file[MAX_UNITS];
+
+static void report(struct config_parser *p, int line, int col, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void report(struct config_parser *p, int line, int col, const char *fmt, ...)
+{
+	char msg[192];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	p->errors++;
+	if (p->report)
+		p->report(p->ctx, p->file, line, col, msg);
+}
+
+static void report_at(struct config_parser *p, const char *file, int line,
+		      const char *msg)
+{
+	if (p->report)
+		p->report(p->ctx, file, line, 1, msg);
+}
+
+static void bit_set(uint32_t *b, int i) { b[i / 32] |= 1u << (i % 32); }
+static int bit_get(const uint32_t *b, int i) { return (b[i / 32] >> (i % 32)) & 1; }
+
+void config_begin(struct config_parser *p, struct config *cfg,
+		  config_report_fn fn, void *ctx)
+{
+	memset(p, 0, sizeof *p);
+	memset(cfg, 0, sizeof *cfg);
+	p->cfg = cfg;
+	p->report = fn;
+	p->ctx = ctx;
+	cfg->stop_timeout_ms = 10000;
+	cfg->restart_max_ms = 30000;
+	cfg->stable_ms = 60000;
+	cfg->spawn_retry_ms = 1000;
+}
+
+const char *conf_next_str(const char *s)
+{
+	return s + strlen(s) + 1;
+}
+
+int64_t parse_duration_ms(const char *s, int len)
+{
+	int64_t v = 0;
+	int i = 0;
+	if (len <= 0)
+		return -1;
+	for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+		v = v * 10 + (s[i] - '0');
+		if (v > 100000000)
+			return -1;
+	}
+	if (i == 0)
+		return -1;
+	const char *u = s + i;
+	int ul = len - i;
+	int64_t mul;
+	if (ul == 0 || (ul == 1 && u[0] == 's'))
+		mul = 1000;
+	else if (ul == 2 && u[0] == 'm' && u[1] == 's')
+		mul = 1;
+	else if (ul == 1 && u[0] == 'm')
+		mul = 60000;
+	else if (ul == 1 && u[0] == 'h')
+		mul = 3600000;
+	else
+		return -1;
+	v *= mul;
+	return v > 0x7fffffff ? -1 : v;
+}
+
+static int parse_int(const char *s, int len, long lo, long hi, long *out)
+{
+	long v = 0;
+	int i = 0, neg = 0;
+	if (len > 0 && (s[0] == '-' || s[0] == '+')) {
+		neg = s[0] == '-';
+		i = 1;
+	}
+	if (i >= len)
+		return -1;
+	for (; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+		if (v > 100000)
+			return -1;
+	}
+	if (neg)
+		v = -v;
+	if (v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_bool(const char *s, int len)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	for (unsigned i = 0; i < 4; i++) {
+		if ((int)strlen(yes[i]) == len && !strncmp(s, yes[i], (size_t)len))
+			return 1;
+		if ((int)strlen(no[i]) == len && !strncmp(s, no[i], (size_t)len))
+			return 0;
+	}
+	return -1;
+}
+
+static int is_name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+	       c == '@';
+}
+
+static int find_unit(const struct config *cfg, const char *name, int len)
+{
+	for (int i = 0; i < cfg->nunits; i++)
+		if ((int)strlen(cfg->unit[i].name) == len &&
+		    !strncmp(cfg->unit[i].name, name, (size_t)len))
+			return i;
+	return -1;
+}
+
+static void section(struct config_parser *p, int lineno, const char *l, int len,
+		    int col0)
+{
+	struct config *cfg = p->cfg;
+	int end = 1;
+	p->in_section = 1;
+	p->skip_section = 1;
+	p->cur = NULL;
+	while (end < len && l[end] != ']')
+		end++;
+	if (end >= len) {
+		report(p, lineno, col0 + len, "missing ']' at end of section header");
+		return;
+	}
+	for (int i = end + 1; i < len; i++) {
+		if (l[i] == '#')
+			break;
+		if (l[i] != ' ' && l[i] != '\t') {
+			report(p, lineno, col0 + i, "unexpected text after ']'");
+			return;
+		}
+	}
+	int i = 1;
+	while (i < end && (l[i] == ' ' || l[i] == '\t'))
+		i++;
+	int ts = i;
+	while (i < end && l[i] != ' ' && l[i] != '\t')
+		i++;
+	int tl = i - ts;
+	while (i < end && (l[i] == ' ' || l[i] == '\t'))
+		i++;
+	int ns = i;
+	int ne = end;
+	while (ne > ns && (l[ne - 1] == ' ' || l[ne - 1] == '\t'))
+		ne--;
+	int nl = ne - ns;
+
+	if (tl == 8 && !strncmp(l + ts, "lifeline", 8)) {
+		if (nl) {
+			report(p, lineno, col0 + ns, "[lifeline] takes no name");
+			return;
+		}
+		p->skip_section = 0;
+		return;
+	}
+	int kind;
+	if (tl == 7 && !strncmp(l + ts, "service", 7))
+		kind = UNIT_SERVICE;
+	else if (tl == 4 && !strncmp(l + ts, "boot", 4))
+		kind = UNIT_BOOT;
+	else if (tl == 8 && !strncmp(l + ts, "shutdown", 8))
+		kind = UNIT_SHUTDOWN;
+	else {
+		report(p, lineno, col0 + ts,
+		       "unknown section '%.*s' (expected lifeline, service, boot or shutdown)",
+		       tl, l + ts);
+		return;
+	}
+	if (nl == 0) {
+		report(p, lineno, col0 + end, "section needs a name, as in [%.*s NAME]",
+		       tl, l + ts);
+		return;
+	}
+	if (nl >= NAME_MAX_LEN) {
+		report(p, lineno, col0 + ns, "name too long (at most %d characters)",
+		       NAME_MAX_LEN - 1);
+		return;
+	}
+	for (int k = ns; k < ne; k++)
+		if (!is_name_char(l[k])) {
+			report(p, lineno, col0 + k,
+			       "invalid character in name (use letters, digits, - _ . @)");
+			return;
+		}
+	int dup = find_unit(cfg, l + ns, nl);
+	if (dup >= 0) {
+		report(p, lineno, col0 + ns, "duplicate name '%.*s' (first defined at %s:%d)",
+		       nl, l + ns, def_file[dup] ? def_file[dup] : "?", def_line[dup]);
+		return;
+	}
+	if (cfg->nunits >= MAX_UNITS) {
+		report(p, lineno, col0, "too many sections (at most %d)", MAX_UNITS);
+		return;
+	}
+	int idx = cfg->nunits++;
+	struct unit_conf *u = &cfg->unit[idx];
+	memset(u, 0, sizeof *u);
+	memcpy(u->name, l + ns, (size_t)nl);
+	u->kind = (uint8_t)kind;
+	u->oom_score_adj = OOM_ADJ_UNSET;
+	u->restart = RESTART_ALWAYS;
+	def_line[idx] = lineno;
+	def_file[idx] = p->file;
+	p->cur = u;
+	p->skip_section = 0;
+}
+
+/* Split an exec value into NUL-separated words. Returns argc or -1. */
+static int split_exec(struct config_parser *p, int lineno, int col0,
+		      const char *v, int len, char *out, int cap)
+{
+	int argc = 0, o = 0, i = 0;
+	while (i < len) {
+		while (i < len && (v[i] == ' ' || v[i] == '\t'))
+			i++;
+		if (i >= len)
+			break;
+		if (argc >= MAX_ARGS) {
+			report(p, lineno, col0 + i, "too many arguments (at most %d)", MAX_ARGS);
+			return -1;
+		}
+		while (i < len && v[i] != ' ' && v[i] != '\t') {
+			char c = v[i];
+			if (c == '\'' || c == '"') {
+				int q = i++;
+				while (i < len && v[i] != c) {
+					if (c == '"' && v[i] == '\\' && i + 1 < len &&
+					    (v[i + 1] == '"' || v[i + 1] == '\\'))
+						i++;
+					if (o >= cap - 2)
+						goto toolong;
+					out[o++] = v[i++];
+				}
+				if (i >= len) {
+					report(p, lineno, col0 + q, "unterminated quote");
+					return -1;
+				}
+				i++;
+				continue;
+			}
+			if (c == '\\') {
+				if (i + 1 >= len) {
+					report(p, lineno, col0 + i, "backslash at end of line");
+					return -1;
+				}
+				i++;
+			}
+			if (o >= cap - 2)
+				goto toolong;
+			out[o++] = v[i++];
+		}
+		out[o++] = '\0';
+		argc++;
+	}
+	out[o] = '\0';
+	if (argc == 0) {
+		report(p, lineno, col0, "exec needs a command");
+		return -1;
+	}
+	return argc;
+toolong:
+	report(p, lineno, col0, "command line too long (at most %d bytes)", EXEC_MAX_LEN - 2);
+	return -1;
+}
+
+static int set_duration(struct config_parser *p, int lineno, int vcol,
+			const char *v, int vl, uint32_t *dst, int64_t min)
+{
+	int64_t d = parse_duration_ms(v, vl);
+	if (d < 0) {
+		report(p, lineno, vcol, "bad duration '%.*s' (use e.g. 500ms, 30s, 5m)", vl, v);
+		return -1;
+	}
+	if (d < min) {
+		report(p, lineno, vcol, "duration '%.*s' too short (at least %lldms)",
+		       vl, v, (long long)min);
+		return -1;
+	}
+	*dst = (uint32_t)d;
+	return 0;
+}
+
+static void global_key(struct config_parser *p, int lineno, int kcol, const char *k,
+		       int kl, int vcol, const char *v, int vl)
+{
+	struct config *c = p->cfg;
+#define KEY(s) (kl == (int)sizeof(s) - 1 && !strncmp(k, s, sizeof(s) - 1))
+	if (KEY("stop_timeout"))
+		set_duration(p, lineno, vcol, v, vl, &c->stop_timeout_ms, 0);
+	else if (KEY("restart_delay_max"))
+		set_duration(p, lineno, vcol, v, vl, &c->restart_max_ms, 100);
+	else if (KEY("stable_after"))
+		set_duration(p, lineno, vcol, v, vl, &c->stable_ms, 0);
+	else if (KEY("spawn_retry"))
+		set_duration(p, lineno, vcol, v, vl, &c->spawn_retry_ms, 10);
+	else
+		report(p, lineno, kcol, "unknown key '%.*s' in [lifeline]", kl, k);
+}
+
+static int copy_name(struct config_parser *p, int lineno, int vcol, const char *v,
+		     int vl, char *dst, int cap, const char *what)
+{
+	if (vl >= cap) {
+		report(p, lineno, vcol, "%s too long (at most %d bytes)", what, cap - 1);
+		return -1;
+	}
+	for (int i = 0; i < vl; i++)
+		if (v[i] == ':' || v[i] == ' ' || v[i] == '\t' || v[i] == '/') {
+			report(p, lineno, vcol + i, "invalid character in %s", what);
+			return -1;
+		}
+	memcpy(dst, v, (size_t)vl);
+	dst[vl] = '\0';
+	return 0;
+}
+
+static void unit_key(struct config_parser *p, int lineno, int kcol, const char *k,
+		     int kl, int vcol, const char *v, int vl)
+{
+	struct unit_conf *u = p->cur;
+	int idx = (int)(u - p->cfg->unit);
+	int svc = u->kind == UNIT_SERVICE;
+	long n;
+	int b;
+
+	if (KEY("exec")) {
+		if (p->seen_exec[idx]) {
+			report(p, lineno, kcol, "exec given twice");
+			return;
+		}
+		int argc = split_exec(p, lineno, vcol, v, vl, u->exec, EXEC_MAX_LEN);
+		if (argc < 0)
+			return;
+		u->argc = (uint8_t)argc;
+		p->seen_exec[idx] = 1;
+		p->exec_line[idx] = lineno;
+		p->exec_col[idx] = vcol;
+		p->exec_file[idx] = p->file;
+	} else if (KEY("env")) {
+		int eq = 0;
+		while (eq < vl && v[eq] != '=')
+			eq++;
+		int ok = eq > 0 && eq < vl && !(v[0] >= '0' && v[0] <= '9');
+		for (int i = 0; ok && i < eq; i++)
+			ok = (v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z') ||
+			     (v[i] >= '0' && v[i] <= '9') || v[i] == '_';
+		if (!ok) {
+			report(p, lineno, vcol, "env needs NAME=VALUE");
+			return;
+		}
+		if (u->envc >= MAX_ENV) {
+			report(p, lineno, kcol, "too many env entries (at most %d)", MAX_ENV);
+			return;
+		}
+		int used = 0;
+		for (int i = 0; i < u->envc; i++)
+			used += (int)strlen(u->env + used) + 1;
+		if (used + vl + 2 > ENV_MAX_LEN) {
+			report(p, lineno, vcol, "environment too long (at most %d bytes)",
+			       ENV_MAX_LEN - 2);
+			return;
+		}
+		memcpy(u->env + used, v, (size_t)vl);
+		u->env[used + vl] = '\0';
+		u->env[used + vl + 1] = '\0';
+		u->envc++;
+	} else if (KEY("user")) {
+		copy_name(p, lineno, vcol, v, vl, u->user, USER_MAX_LEN, "user name");
+	} else if (KEY("group")) {
+		copy_name(p, lineno, vcol, v, vl, u->group, USER_MAX_LEN, "group name");
+	} else if (KEY("cwd")) {
+		if (v[0] != '/') {
+			report(p, lineno, vcol, "cwd must be an absolute path");
+			return;
+		}
+		if (vl >= PATH_MAX_LEN) {
+			report(p, lineno, vcol, "cwd too long (at most %d bytes)", PATH_MAX_LEN - 1);
+			return;
+		}
+		memcpy(u->cwd, v, (size_t)vl);
+		u->cwd[vl] = '\0';
+	} else if (KEY("oom_score_adj")) {
+		if (parse_int(v, vl, -1000, 1000, &n) < 0)
+			report(p, lineno, vcol, "oom_score_adj must be a number from -1000 to 1000");
+		else
+			u->oom_score_adj = (int16_t)n;
+	} else if (KEY("protect")) {
+		if ((b = parse_bool(v, vl)) < 0)
+			report(p, lineno, vcol, "protect must be yes or no");
+		else
+			u->protect = (uint8_t)b;
+	} else if (KEY("nice")) {
+		if (parse_int(v, vl, -20, 19, &n) < 0)
+			report(p, lineno, vcol, "nice must be a number from -20 to 19");
+		else
+			u->nice = (int8_t)n;
+	} else if (KEY("restart") && svc) {
+		if (vl == 6 && !strncmp(v, "always", 6))
+			u->restart = RESTART_ALWAYS;
+		else if (vl == 10 && !strncmp(v, "on-failure", 10))
+			u->restart = RESTART_ON_FAILURE;
+		else if ((vl == 5 && !strncmp(v, "never", 5)) || (vl == 2 && !strncmp(v, "no", 2)))
+			u->restart = RESTART_NEVER;
+		else
+			report(p, lineno, vcol, "restart must be always, on-failure or never");
+	} else if (KEY("early") && svc) {
+		if ((b = parse_bool(v, vl)) < 0)
+			report(p, lineno, vcol, "early must be yes or no");
+		else
+			u->early = (uint8_t)b;
+	} else if (KEY("restart_delay_max") && svc) {
+		if (!set_duration(p, lineno, vcol, v, vl, &u->restart_max_ms, 100))
+			bit_set(p->restart_max_set, idx);
+	} else if (KEY("stable_after") && svc) {
+		if (!set_duration(p, lineno, vcol, v, vl, &u->stable_ms, 0))
+			bit_set(p->stable_set, idx);
+	} else if (KEY("timeout") && !svc) {
+		if (!set_duration(p, lineno, vcol, v, vl, &u->timeout_ms, 1))
+			bit_set(p->timeout_set, idx);
+	} else if (KEY("restart") || KEY("early") || KEY("restart_delay_max") ||
+		   KEY("stable_after")) {
+		report(p, lineno, kcol, "'%.*s' is only valid in [service] sections", kl, k);
+	} else if (KEY("timeout")) {
+		report(p, lineno, kcol, "'timeout' is only valid in [boot] and [shutdown] sections");
+	} else {
+		report(p, lineno, kcol, "unknown key '%.*s'", kl, k);
+	}
+#undef KEY
+}
+
+void config_feed_line(struct config_parser *p, const char *file, int lineno,
+		      const char *line, int len)
+{
+	p->file = file;
+	int i = 0;
+	while (i < len && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	if (i >= len || line[i] == '#' || line[i] == ';')
+		return;
+	for (int k = i; k < len; k++)
+		if (line[k] == '\0' || ((unsigned char)line[k] < 0x20 && line[k] != '\t')) {
+			report(p, lineno, k + 1, "control character in line");
+			return;
+		}
+	if (line[i] == '[') {
+		section(p, lineno, line + i, len - i, i + 1);
+		return;
+	}
+	/* key = value */
+	int ks = i;
+	while (i < len && ((line[i] >= 'a' && line[i] <= 'z') || line[i] == '_' ||
+			   (line[i] >= '0' && line[i] <= '9')))
+		i++;
+	int kl = i - ks;
+	while (i < len && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	if (kl == 0 || i >= len || line[i] != '=') {
+		report(p, lineno, kl ? i + 1 : ks + 1,
+		       kl ? "expected '=' after key" : "expected 'key = value' or [section]");
+		return;
+	}
+	i++;
+	while (i < len && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	int vs = i;
+	/* an inline comment starts at '#' after whitespace, outside quotes */
+	char q = 0;
+	int ve = len;
+	for (int k = vs; k < len; k++) {
+		char c = line[k];
+		if (q) {
+			if (c == '\\' && q == '"' && k + 1 < len)
+				k++;
+			else if (c == q)
+				q = 0;
+		} else if (c == '\'' || c == '"') {
+			q = c;
+		} else if (c == '\\' && k + 1 < len) {
+			k++;
+		} else if (c == '#' && (line[k - 1] == ' ' || line[k - 1] == '\t')) {
+			ve = k;
+			break;
+		}
+	}
+	while (ve > vs && (line[ve - 1] == ' ' || line[ve - 1] == '\t'))
+		ve--;
+	if (!p->in_section) {
+		report(p, lineno, ks + 1, "key outside of any section; start with [service NAME]");
+		return;
+	}
+	if (p->skip_section)
+		return;
+	if (ve == vs) {
+		report(p, lineno, vs + 1, "missing value for '%.*s'", kl, line + ks);
+		return;
+	}
+	if (p->cur)
+		unit_key(p, lineno, ks + 1, line + ks, kl, vs + 1, line + vs, ve - vs);
+	else
+		global_key(p, lineno, ks + 1, line + ks, kl, vs + 1, line + vs, ve - vs);
+}
+
+/* Find an executable; out gets an absolute path. 0 found, -1 not. */
+int config_resolve_exec(const char *argv0, char *out, int cap)
+{
+	if (strchr(argv0, '/')) {
+		if ((int)strlen(argv0) >= cap)
+			return -1;
+		strcpy(out, argv0);
+		return access(out, X_OK) == 0 ? 0 : -1;
+	}
+	const char *d = DEFAULT_PATH;
+	while (*d) {
+		const char *e = strchr(d, ':');
+		int dl = e ? (int)(e - d) : (int)strlen(d);
+		if (snprintf(out, (size_t)cap, "%.*s/%s", dl, d, argv0) < cap &&
+		    access(out, X_OK) == 0)
+			return 0;
+		d += dl + (e ? 1 : 0);
+	}
+	out[0] = '\0';
+	return -1;
+}
+
+int config_end(struct config_parser *p)
+{
+	struct config *cfg = p->cfg;
+	char msg[192];
+	for (int i = 0; i < cfg->nunits; i++) {
+		struct unit_conf *u = &cfg->unit[i];
+		if (!p->seen_exec[i]) {
+			snprintf(msg, sizeof msg, "'%s' has no exec", u->name);
+			p->errors++;
+			report_at(p, def_file[i], def_line[i], msg);
+			continue;
+		}
+		if (u->exec[0] != '/' && strchr(u->exec, '/')) {
+			p->errors++;
+			if (p->report)
+				p->report(p->ctx, p->exec_file[i], p->exec_line[i],
+					  p->exec_col[i],
+					  "executable path must be absolute or a bare name");
+			continue;
+		}
+		if (config_resolve_exec(u->exec, u->path, PATH_MAX_LEN) < 0) {
+			snprintf(msg, sizeof msg, "executable not found: %s", u->exec);
+			p->missing++;
+			if (p->report)
+				p->report(p->ctx, p->exec_file[i], p->exec_line[i],
+					  p->exec_col[i], msg);
+		}
+		if (u->user[0] && !userdb_user_exists(u->user)) {
+			snprintf(msg, sizeof msg, "'%s': unknown user '%s'", u->name, u->user);
+			p->missing++;
+			report_at(p, def_file[i], def_line[i], msg);
+		}
+		if (u->group[0] && !userdb_group_exists(u->group)) {
+			snprintf(msg, sizeof msg, "'%s': unknown group '%s'", u->name, u->group);
+			p->missing++;
+			report_at(p, def_file[i], def_line[i], msg);
+		}
+		if (u->protect && u->oom_score_adj == OOM_ADJ_UNSET)
+			u->oom_score_adj = -1000;
+		if (!bit_get(p->restart_max_set, i))
+			u->restart_max_ms = cfg->restart_max_ms;
+		if (!bit_get(p->stable_set, i))
+			u->stable_ms = cfg->stable_ms;
+		if (!bit_get(p->timeout_set, i))
+			u->timeout_ms = u->kind == UNIT_BOOT ? 120000 : 10000;
+	}
+	return p->errors + p->missing;
+}
+
+int config_parse_buffer(struct config_parser *p, const char *file,
+			const char *buf, int len)
+{
+	int lineno = 0, s = 0;
+	while (s < len) {
+		int e = s;
+		while (e < len && buf[e] != '\n')
+			e++;
+		lineno++;
+		p->file = file;
+		if (e - s >= LINE_MAX_LEN)
+			report(p, lineno, LINE_MAX_LEN, "line too long (at most %d bytes)",
+			       LINE_MAX_LEN - 1);
+		else
+			config_feed_line(p, file, lineno, buf + s, e - s);
+		s = e + 1;
+	}
+	return p->errors;
+}
+
+/* Stream one file through the parser with a one-line buffer. */
+static int feed_file(struct config_parser *p, const char *path)
+{
+	static char chunk[4096];
+	static char line[LINE_MAX_LEN];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		p->file = path;
+		report(p, 0, 0, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	int ll = 0, lineno = 1, overflow = 0;
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			p->file = path;
+			report(p, lineno, 0, "read error: %s", strerror(errno));
+			break;
+		}
+		if (n == 0) {
+			if (ll || overflow)
+				config_feed_line(p, path, lineno, line, ll);
+			break;
+		}
+		for (ssize_t i = 0; i < n; i++) {
+			if (chunk[i] == '\n') {
+				if (overflow) {
+					p->file = path;
+					report(p, lineno, LINE_MAX_LEN,
+					       "line too long (at most %d bytes)", LINE_MAX_LEN - 1);
+				} else {
+					config_feed_line(p, path, lineno, line, ll);
+				}
+				ll = 0;
+				overflow = 0;
+				lineno++;
+			} else if (ll < LINE_MAX_LEN - 1) {
+				line[ll++] = chunk[i];
+			} else {
+				overflow = 1;
+			}
+		}
+	}
+	close(fd);
+	return 0;
+}
+
+/* conf.d names, kept so that file:line stays valid after config_end. */
+static char confd_names[MAX_CONF_FILES][PATH_MAX_LEN + 32];
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp((const char *)a, (const char *)b);
+}
+
+int config_load(struct config *cfg, const char *main_path,
+		config_report_fn fn, void *ctx, int *missing_out)
+{
+	static struct config_parser p;
+	static char dir[PATH_MAX_LEN + 8];
+	config_begin(&p, cfg, fn, ctx);
+	feed_file(&p, main_path);
+
+	/* conf.d beside the main file; musl's opendir allocates, so getdents */
+	const char *slash = strrchr(main_path, '/');
+	int dl = slash ? (int)(slash - main_path) : 1;
+	snprintf(dir, sizeof dir, "%.*s/conf.d", dl, slash ? main_path : ".");
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int nfiles = 0;
+	if (dfd >= 0) {
+		static char dbuf[4096];
+		for (;;) {
+			long n = syscall(SYS_getdents64, dfd, dbuf, sizeof dbuf);
+			if (n <= 0)
+				break;
+			for (long off = 0; off < n;) {
+				struct {
+					uint64_t ino;
+					int64_t off;
+					unsigned short reclen;
+					unsigned char type;
+					char name[];
+				} *de = (void *)(dbuf + off);
+				off += de->reclen;
+				size_t nl = strlen(de->name);
+				if (de->name[0] == '.' || nl < 6 ||
+				    strcmp(de->name + nl - 5, ".conf"))
+					continue;
+				if (nfiles >= MAX_CONF_FILES) {
+					p.file = dir;
+					report(&p, 0, 0, "too many files (at most %d)", MAX_CONF_FILES);
+					break;
+				}
+				if (snprintf(confd_names[nfiles], sizeof confd_names[0], "%s/%s",
+					     dir, de->name) < (int)sizeof confd_names[0])
+					nfiles++;
+			}
+		}
+		close(dfd);
+		qsort(confd_names, (size_t)nfiles, sizeof confd_names[0], cmp_names);
+		for (int i = 0; i < nfiles; i++)
+			feed_file(&p, confd_names[i]);
+	}
+	config_end(&p);
+	if (missing_out)
+		*missing_out = p.missing;
+	return p.errors + p.missing;
+}
+
+/* Run when the configuration is broken: remote access first. */
+const char fallback_config[] =
+	"[service rescue-ssh]\n"
+	"exec = /usr/sbin/dropbear -F -E -s -j -k -p 2222 -R\n"
+	"early = yes\n"
+	"protect = yes\n"
+	"[boot run-sshd]\n"
+	"exec = /bin/mkdir -p -m 0755 /run/sshd\n"
+	"timeout = 10s\n"
+	"[service sshd]\n"
+	"exec = /usr/sbin/sshd -D -e\n"
+	"protect = yes\n";

@@ -1,0 +1,97 @@
+/* The configuration: /etc/lifeline/lifeline.conf and conf.d/\*.conf,
+ * INI-style, parsed into fixed tables.  Documented in lifeline.conf(5).
+ *
+ * The parser is fed one line at a time so that it never needs a buffer
+ * larger than one line; every error is reported as file:line:col. */
+#ifndef LIFELINE_CONFIG_H
+#define LIFELINE_CONFIG_H
+#include "sizes.h"
+#include <stdint.h>
+
+enum unit_kind { UNIT_SERVICE, UNIT_BOOT, UNIT_SHUTDOWN };
+enum restart_policy { RESTART_ALWAYS, RESTART_ON_FAILURE, RESTART_NEVER };
+
+#define OOM_ADJ_UNSET (-2000)
+
+struct unit_conf {
+	char name[NAME_MAX_LEN];
+	uint8_t kind;           /* enum unit_kind */
+	uint8_t restart;        /* enum restart_policy */
+	uint8_t early;          /* start before boot tasks */
+	uint8_t protect;        /* oom_score_adj -1000 unless set */
+	uint8_t argc, envc;
+	int16_t oom_score_adj;  /* OOM_ADJ_UNSET: leave as inherited */
+	int8_t nice;
+	uint32_t timeout_ms;    /* boot/shutdown tasks: kill after this */
+	uint32_t restart_max_ms;/* backoff cap */
+	uint32_t stable_ms;     /* uptime that resets the backoff */
+	char path[PATH_MAX_LEN];/* executable, resolved against PATH */
+	char exec[EXEC_MAX_LEN];/* argv, NUL-separated */
+	char env[ENV_MAX_LEN];  /* KEY=VALUE, NUL-separated */
+	char user[USER_MAX_LEN];
+	char group[USER_MAX_LEN];
+	char cwd[PATH_MAX_LEN];
+};
+
+struct config {
+	uint32_t stop_timeout_ms;  /* SIGTERM -> SIGKILL grace at shutdown */
+	uint32_t restart_max_ms;   /* default backoff cap */
+	uint32_t stable_ms;        /* default stable period */
+	uint32_t spawn_retry_ms;   /* retry delay after a failed fork/exec */
+	int nunits;
+	struct unit_conf unit[MAX_UNITS];
+};
+
+/* Called for every problem found; severity: 'E' error, 'W' warning. */
+typedef void (*config_report_fn)(void *ctx, const char *file, int line,
+				 int col, const char *msg);
+
+struct config_parser {
+	struct config *cfg;
+	config_report_fn report;
+	void *ctx;
+	const char *file;
+	int errors;             /* syntax and value errors */
+	int missing;            /* executables not found (see config_end) */
+	struct unit_conf *cur;  /* section being filled, NULL for [lifeline] */
+	int in_section;         /* 0 before any section header */
+	int skip_section;       /* after a bad header: ignore its keys */
+	uint8_t seen_exec[MAX_UNITS];
+	int exec_line[MAX_UNITS], exec_col[MAX_UNITS];
+	const char *exec_file[MAX_UNITS];
+	uint32_t timeout_set[(MAX_UNITS + 31) / 32];
+	uint32_t restart_max_set[(MAX_UNITS + 31) / 32];
+	uint32_t stable_set[(MAX_UNITS + 31) / 32];
+};
+
+void config_begin(struct config_parser *p, struct config *cfg,
+		  config_report_fn report, void *ctx);
+/* file must stay valid until config_end. line has no newline. */
+void config_feed_line(struct config_parser *p, const char *file, int lineno,
+		      const char *line, int len);
+/* Checks executables and fills defaults. Returns errors + missing. */
+int config_end(struct config_parser *p);
+
+/* Parse a whole buffer (used by the fuzzer and the built-in fallback). */
+int config_parse_buffer(struct config_parser *p, const char *file,
+			const char *buf, int len);
+
+/* Read main_path and <dir of main_path>/conf.d/\*.conf, in name order.
+ * Returns the number of problems (0 = good); a missing main file is one. */
+int config_load(struct config *cfg, const char *main_path,
+		config_report_fn report, void *ctx, int *missing_out);
+
+/* Find an executable on the default PATH unless argv0 has a '/'.
+ * out gets the path; 0 if executable, -1 if not. */
+int config_resolve_exec(const char *argv0, char *out, int cap);
+
+/* Iterate over a unit's argv/env (NUL-separated lists). */
+const char *conf_next_str(const char *s);
+
+/* Parse "30s", "100ms", "5m", "2h" or a number of seconds. -1 on error. */
+int64_t parse_duration_ms(const char *s, int len);
+
+/* The built-in fallback set run when the config is broken. */
+extern const char fallback_config[];
+
+#endif

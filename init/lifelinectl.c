@@ -1,0 +1,149 @@
+/* lifelinectl: the client of lifeline's control socket (lifelinectl(8)).
+ * Exit codes: 0 done, 1 lifeline refused (the reason on stderr),
+ * 2 usage, 3 cannot reach lifeline. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define DEFAULT_SOCKET "/run/lifeline/control"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: lifelinectl [-s SOCKET] COMMAND\n"
+		"commands:\n"
+		"  status [--json]     services, their state, restarts and last exit\n"
+		"  start NAME          start a service (and keep it up)\n"
+		"  stop NAME           stop a service (until start or reboot)\n"
+		"  restart NAME        stop, then start a service\n"
+		"  reload              re-read the configuration (refused if broken)\n"
+		"  check-config        check the configuration lifeline would load\n"
+		"  log                 lifeline's log ring, with service output\n"
+		"  reboot | poweroff | halt\n");
+}
+
+int main(int argc, char **argv)
+{
+	const char *sock = DEFAULT_SOCKET;
+	int i = 1;
+	while (i < argc && argv[i][0] == '-') {
+		if (!strcmp(argv[i], "-s") && i + 1 < argc) {
+			sock = argv[i + 1];
+			i += 2;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		} else {
+			fprintf(stderr, "lifelinectl: unknown option %s\n", argv[i]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	const char *cmd = argv[i];
+	const char *arg = i + 1 < argc ? argv[i + 1] : NULL;
+	static const char *const one[] = { "start", "stop", "restart" };
+	static const char *const none[] = { "reload", "check-config", "log", "reboot",
+					    "poweroff", "halt" };
+	int known = 0;
+	for (unsigned k = 0; k < 3; k++)
+		if (!strcmp(cmd, one[k])) {
+			if (!arg || i + 2 < argc) {
+				fprintf(stderr, "lifelinectl: %s needs one service name\n", cmd);
+				return 2;
+			}
+			known = 1;
+		}
+	for (unsigned k = 0; k < 6; k++)
+		if (!strcmp(cmd, none[k])) {
+			if (arg) {
+				fprintf(stderr, "lifelinectl: %s takes no argument\n", cmd);
+				return 2;
+			}
+			known = 1;
+		}
+	if (!strcmp(cmd, "status")) {
+		if (arg && (strcmp(arg, "--json") || i + 2 < argc)) {
+			fprintf(stderr, "lifelinectl: status takes only --json\n");
+			return 2;
+		}
+		known = 1;
+	}
+	if (!known) {
+		fprintf(stderr, "lifelinectl: unknown command '%s'\n", cmd);
+		usage(stderr);
+		return 2;
+	}
+
+	struct sockaddr_un sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	if (strlen(sock) >= sizeof sa.sun_path) {
+		fprintf(stderr, "lifelinectl: socket path too long\n");
+		return 2;
+	}
+	strcpy(sa.sun_path, sock);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+		fprintf(stderr, "lifelinectl: cannot connect to %s: %s%s\n", sock,
+			strerror(errno),
+			errno == ENOENT || errno == ECONNREFUSED ? " (is lifeline running?)" : "");
+		return 3;
+	}
+	struct timeval tv = { 10, 0 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	char req[256];
+	int n = snprintf(req, sizeof req, "%s%s%s\n", cmd, arg ? " " : "", arg ? arg : "");
+	if (n >= (int)sizeof req || write(fd, req, (size_t)n) != n) {
+		fprintf(stderr, "lifelinectl: cannot send request: %s\n", strerror(errno));
+		return 3;
+	}
+	/* first line: "ok" or "error: ..."; then the body */
+	static char buf[65536];
+	int state = 0;          /* 0: reading status line, 1: ok body, 2: error body */
+	size_t hl = 0;
+	char head[512];
+	for (;;) {
+		ssize_t r = read(fd, buf, sizeof buf);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			fprintf(stderr, "lifelinectl: %s\n",
+				errno == EAGAIN ? "no answer from lifeline within 10s" : strerror(errno));
+			return 3;
+		}
+		if (r == 0)
+			break;
+		ssize_t off = 0;
+		while (state == 0 && off < r) {
+			char c = buf[off++];
+			if (c == '\n' || hl == sizeof head - 1) {
+				head[hl] = '\0';
+				if (!strcmp(head, "ok")) {
+					state = 1;
+				} else {
+					state = 2;
+					fprintf(stderr, "lifelinectl: %s\n",
+						!strncmp(head, "error: ", 7) ? head + 7 : head);
+				}
+			} else {
+				head[hl++] = c;
+			}
+		}
+		if (off < r)
+			(void)!write(state == 1 ? 1 : 2, buf + off, (size_t)(r - off));
+	}
+	if (state == 0) {
+		fprintf(stderr, "lifelinectl: connection closed without an answer\n");
+		return 3;
+	}
+	return state == 1 ? 0 : 1;
+}

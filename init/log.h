@@ -1,0 +1,37 @@
+/* Logging: every message goes to /dev/kmsg, to a ring in locked memory
+ * (`lifelinectl log`) and, for lifeline's own messages, to the console.
+ * Never allocates; a message longer than LOG_LINE_MAX is truncated. */
+#ifndef LIFELINE_LOG_H
+#define LIFELINE_LOG_H
+#include <stddef.h>
+#include <stdint.h>
+
+enum { LOG_ERR = 3, LOG_WARN = 4, LOG_NOTICE = 5, LOG_INFO = 6 };
+
+/* kmsg: open /dev/kmsg (1) or not (0); console_fd: where lifeline's own
+ * messages are echoed (-1 for none). */
+void log_init(int use_kmsg, int console_fd);
+void log_msg(int level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* One line of a service's output, already without its newline. */
+void log_service_line(const char *name, const char *line, size_t len);
+
+/* Copy whole records written since *cursor into dst; advances *cursor.
+ * Returns bytes copied (0 when caught up). */
+size_t log_ring_read(uint64_t *cursor, char *dst, size_t cap);
+uint64_t log_ring_head(void);
+
+/* Token bucket so one chatty service cannot flood the kernel log. */
+struct ratelimit {
+	uint64_t last_ms;
+	uint32_t tokens_milli;  /* tokens * 1000 */
+	uint32_t suppressed;
+};
+void ratelimit_reset(struct ratelimit *rl);
+/* 1 if a line may be logged now; counts suppressed lines otherwise. */
+int ratelimit_take(struct ratelimit *rl, uint64_t now);
+
+#define LOG_RATE_PER_SEC 20
+#define LOG_BURST 100
+
+#endif

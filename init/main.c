@@ -1,0 +1,412 @@
+/* lifeline: PID 1.  Start-up, the event loop, and the control commands.
+ *
+ * Policy on failure (DESIGN.md rule 1): nothing here exits once PID 1 is
+ * running.  Start-up steps that fail are logged and skipped; the control
+ * socket is retried on a timer. */
+#define _GNU_SOURCE
+#include "clock.h"
+#include "config.h"
+#include "control.h"
+#include "log.h"
+#include "loop.h"
+#include "memlock.h"
+#include "mounts.h"
+#include "oomwatch.h"
+#include "service.h"
+#include "shutdown.h"
+#include "status.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/reboot.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define DEFAULT_CONFIG "/etc/lifeline/lifeline.conf"
+#define DEFAULT_SOCKET "/run/lifeline/control"
+#define SOCKET_RETRY_MS 5000
+
+static int epfd = -1, sigfd = -1, timerfd = -1;
+static const char *config_path = DEFAULT_CONFIG;
+static const char *socket_path = DEFAULT_SOCKET;
+static int pid1, in_container, config_ok = 1;
+static int shutdown_cmd = -1;
+static uint64_t start_ms, socket_retry_at, armed_at = ~0ULL;
+static struct config staging;
+
+int loop_add(int fd, uint64_t tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+int loop_mod(int fd, uint32_t events, uint64_t tag)
+{
+	struct epoll_event ev = { .events = events, .data.u64 = tag };
+	return epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev);
+}
+
+void loop_del(int fd)
+{
+	epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
+}
+
+/* Where config problems go: the log always, and a control reply if any. */
+struct report_ctx {
+	struct outbuf *o;
+	int to_stderr;
+};
+
+static void report(void *vctx, const char *file, int line, int col, const char *msg)
+{
+	struct report_ctx *c = vctx;
+	if (c && c->to_stderr) {
+		fprintf(stderr, "%s:%d:%d: %s\n", file, line, col, msg);
+		return;
+	}
+	log_msg(LOG_ERR, "%s:%d:%d: %s", file, line, col, msg);
+	if (c && c->o)
+		ob_printf(c->o, "%s:%d:%d: %s\n", file, line, col, msg);
+}
+
+static int check_config(const char *path)
+{
+	struct report_ctx c = { NULL, 1 };
+	int missing = 0;
+	int n = config_load(&staging, path, report, &c, &missing);
+	if (n) {
+		fprintf(stderr, "%s: %d problem%s\n", path, n, n == 1 ? "" : "s");
+		return 1;
+	}
+	int s = 0, b = 0, d = 0;
+	for (int i = 0; i < staging.nunits; i++) {
+		s += staging.unit[i].kind == UNIT_SERVICE;
+		b += staging.unit[i].kind == UNIT_BOOT;
+		d += staging.unit[i].kind == UNIT_SHUTDOWN;
+	}
+	printf("%s: ok (%d services, %d boot tasks, %d shutdown tasks)\n", path, s, b, d);
+	return 0;
+}
+
+static void load_boot_config(void)
+{
+	struct report_ctx c = { NULL, 0 };
+	int missing = 0;
+	int n = config_load(&active, config_path, report, &c, &missing);
+	if (n == 0)
+		return;
+	if (n == missing) {
+		/* only executables or users not found: /usr may come with a
+		 * boot task, so run it; those services retry until they appear */
+		log_msg(LOG_WARN, "%s: %d executable(s) or user(s) missing; running it anyway",
+			config_path, missing);
+		return;
+	}
+	log_msg(LOG_ERR, "%s: %d problem(s); running the built-in fallback set "
+		"(rescue dropbear on port 2222, sshd)", config_path, n);
+	config_ok = 0;
+	struct config_parser p;
+	config_begin(&p, &active, report, &c);
+	config_parse_buffer(&p, "(built-in fallback)", fallback_config,
+			    (int)strlen(fallback_config));
+	config_end(&p);
+}
+
+static void reload(struct outbuf *o)
+{
+	struct report_ctx c = { o, 0 };
+	int missing = 0;
+	log_msg(LOG_NOTICE, "reloading %s", config_path);
+	int n = config_load(&staging, config_path, report, &c, &missing);
+	if (n) {
+		log_msg(LOG_ERR, "reload refused: %d problem(s); keeping the running set", n);
+		if (o) {
+			/* the answer's first line must say it failed */
+			static char body[CONN_OUT_SIZE];
+			snprintf(body, sizeof body, "%s", o->buf);
+			o->len = 0;
+			ob_printf(o, "error: %s has %d problem(s); keeping the running set\n%s",
+				  config_path, n, body);
+		}
+		return;
+	}
+	config_ok = 1;
+	units_reload(&staging);
+	if (o) {
+		o->len = 0;
+		ob_puts(o, "ok\n");
+	}
+}
+
+static void begin_shutdown(int cmd)
+{
+	if (shutdown_cmd >= 0)
+		return;
+	shutdown_cmd = cmd;
+	log_msg(LOG_NOTICE, "shutdown requested: %s", shutdown_word(cmd));
+	units_shutdown();
+}
+
+static void fill_stats(struct self_stats *s)
+{
+	self_stats_read(s);
+	s->uptime_ms = now_ms() - start_ms;
+	s->oom_kills = oomwatch_count();
+	s->config_ok = config_ok;
+	s->config_path = config_path;
+	s->pid1 = pid1;
+}
+
+static void handle(char *cmd, char *arg, struct outbuf *o, int *stream_log)
+{
+	char err[128];
+	struct self_stats st;
+	uint64_t now = now_ms();
+
+#define IS(s) (!strcmp(cmd, s))
+	if (IS("status")) {
+		fill_stats(&st);
+		ob_puts(o, "ok\n");
+		if (arg && !strcmp(arg, "--json"))
+			status_json(o, units, MAX_UNITS, &st, now);
+		else if (arg)
+			o->len = 0, ob_printf(o, "error: status takes only --json\n");
+		else
+			status_text(o, units, MAX_UNITS, &st, now);
+	} else if (IS("start") || IS("stop") || IS("restart")) {
+		int r;
+		if (!arg) {
+			ob_printf(o, "error: %s needs a service name\n", cmd);
+			return;
+		}
+		r = IS("start") ? units_start(arg, err, sizeof err)
+		  : IS("stop") ? units_stop(arg, err, sizeof err)
+			       : units_restart(arg, err, sizeof err);
+		if (r < 0)
+			ob_printf(o, "error: %s\n", err);
+		else
+			ob_puts(o, "ok\n");
+	} else if (IS("reload")) {
+		reload(o);
+	} else if (IS("check-config")) {
+		struct report_ctx c = { o, 0 };
+		static char body[CONN_OUT_SIZE];
+		int missing = 0;
+		int n = config_load(&staging, config_path, report, &c, &missing);
+		snprintf(body, sizeof body, "%s", o->buf);
+		o->len = 0;
+		if (n)
+			ob_printf(o, "error: %s has %d problem(s)\n%s", config_path, n, body);
+		else
+			ob_printf(o, "ok\n%s: ok\n", config_path);
+	} else if (IS("log")) {
+		ob_puts(o, "ok\n");
+		*stream_log = 1;
+	} else if (IS("reboot") || IS("poweroff") || IS("halt")) {
+		ob_puts(o, "ok\n");
+		begin_shutdown(IS("reboot") ? RB_AUTOBOOT : IS("poweroff") ? RB_POWER_OFF
+									  : RB_HALT_SYSTEM);
+	} else {
+		ob_printf(o, "error: unknown command '%s'\n", cmd);
+	}
+#undef IS
+}
+
+static void reap(void)
+{
+	for (;;) {
+		int st;
+		pid_t p = waitpid(-1, &st, WNOHANG);
+		if (p <= 0)
+			return;
+		units_child_exited(p, st);
+	}
+}
+
+static void on_signal(void)
+{
+	struct signalfd_siginfo si;
+	while (read(sigfd, &si, sizeof si) == (ssize_t)sizeof si) {
+		switch (si.ssi_signo) {
+		case SIGCHLD: reap(); break;
+		case SIGHUP: reload(NULL); break;
+		case SIGTERM: begin_shutdown(RB_AUTOBOOT); break;
+		case SIGINT: begin_shutdown(RB_AUTOBOOT); break;   /* ctrl-alt-del */
+		case SIGUSR1: begin_shutdown(RB_HALT_SYSTEM); break;
+		case SIGUSR2: begin_shutdown(RB_POWER_OFF); break;
+		default: break;
+		}
+	}
+}
+
+static void arm_timer(void)
+{
+	uint64_t d = units_next_deadline();
+	uint64_t c = control_next_deadline();
+	if (c && (!d || c < d))
+		d = c;
+	if (socket_retry_at && (!d || socket_retry_at < d))
+		d = socket_retry_at;
+	if (d == armed_at)
+		return;
+	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
+	if (d) {
+		its.it_value.tv_sec = (time_t)(d / 1000);
+		its.it_value.tv_nsec = (long)(d % 1000) * 1000000L;
+	}
+	timerfd_settime(timerfd, TFD_TIMER_ABSTIME, &its, NULL);
+	armed_at = d;
+}
+
+static void open_socket(void)
+{
+	if (control_listen(socket_path, handle) >= 0) {
+		socket_retry_at = 0;
+		return;
+	}
+	socket_retry_at = now_ms() + SOCKET_RETRY_MS;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: lifeline [-c CONFIG] [-s SOCKET]\n"
+		"       lifeline --check-config [FILE]\n"
+		"       lifeline --version\n"
+		"Run as PID 1 (init=/sbin/lifeline), or as a subreaper for tests.\n"
+		"Defaults: -c %s -s %s\n", DEFAULT_CONFIG, DEFAULT_SOCKET);
+}
+
+/* Ensure fds 0-2 exist, so no opened file lands on them by accident. */
+static void fix_stdio(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0)
+			continue;
+		int n = open("/dev/console", O_RDWR | O_NOCTTY);
+		if (n < 0)
+			n = open("/dev/null", O_RDWR);
+		if (n >= 0 && n != fd) {
+			dup2(n, fd);
+			close(n);
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--version")) {
+			printf("lifeline %s\n", LIFELINE_VERSION);
+			return 0;
+		} else if (!strcmp(a, "--check-config")) {
+			return check_config(i + 1 < argc ? argv[i + 1] : config_path);
+		} else if ((!strcmp(a, "-c") || !strcmp(a, "--config")) && i + 1 < argc) {
+			config_path = argv[++i];
+		} else if ((!strcmp(a, "-s") || !strcmp(a, "--socket")) && i + 1 < argc) {
+			socket_path = argv[++i];
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			return 0;
+		} else if (getpid() != 1) {
+			/* the kernel passes unknown boot options to init: ignore them
+			 * as PID 1, refuse them otherwise */
+			usage(stderr);
+			return 100;
+		}
+	}
+
+	start_ms = now_ms();
+	pid1 = getpid() == 1;
+	if (pid1) {
+		mounts_setup();
+		fix_stdio();
+		setsid();
+		/* EINVAL: we are PID 1 of a PID namespace, not of the machine */
+		if (reboot(RB_DISABLE_CAD) < 0 && errno == EINVAL)
+			in_container = 1;
+	} else {
+		prctl(PR_SET_CHILD_SUBREAPER, 1);
+	}
+	log_init(1, 2);
+	log_msg(LOG_NOTICE, "lifeline %s starting as %s%s", LIFELINE_VERSION,
+		pid1 ? "PID 1" : "subreaper", in_container ? " of a PID namespace" : "");
+	if (pid1)
+		mounts_setup();         /* again: now the log can say what happened */
+
+	sigset_t set;
+	sigemptyset(&set);
+	int sigs[] = { SIGCHLD, SIGHUP, SIGTERM, SIGINT, SIGUSR1, SIGUSR2 };
+	for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		sigaddset(&set, sigs[i]);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (epfd < 0 || sigfd < 0 || timerfd < 0) {
+		/* cannot happen short of a broken kernel; PID 1 still must not exit */
+		log_msg(LOG_ERR, "event loop set-up failed: %s", strerror(errno));
+		if (!pid1)
+			return 111;
+	}
+	loop_add(sigfd, LOOP_TAG(TAG_SIGNAL, 0));
+	loop_add(timerfd, LOOP_TAG(TAG_TIMER, 0));
+
+	load_boot_config();
+	oomwatch_init();
+	control_init();
+	open_socket();
+	if (memlock_all() < 0)
+		log_msg(LOG_WARN, "mlockall: %s; running unlocked", strerror(errno));
+
+	units_boot();
+	reap();         /* children that died before the loop started */
+
+	for (;;) {
+		struct epoll_event ev[16];
+		arm_timer();
+		int n = epoll_wait(epfd, ev, 16, -1);
+		if (n < 0 && errno != EINTR) {
+			log_msg(LOG_ERR, "epoll_wait: %s", strerror(errno));
+			struct timespec ts = { 1, 0 };
+			nanosleep(&ts, NULL);   /* never a busy loop */
+		}
+		for (int i = 0; i < n; i++) {
+			uint32_t kind = (uint32_t)(ev[i].data.u64 >> 32);
+			int idx = (int)(uint32_t)ev[i].data.u64;
+			switch (kind) {
+			case TAG_SIGNAL: on_signal(); break;
+			case TAG_TIMER: {
+				uint64_t exp;
+				(void)!read(timerfd, &exp, sizeof exp);
+				armed_at = ~0ULL;
+				break;
+			}
+			case TAG_LISTEN: control_accept(); break;
+			case TAG_CONN: control_event(idx, ev[i].events); break;
+			case TAG_OUTPUT: units_output(idx); break;
+			}
+		}
+		uint64_t now = now_ms();
+		units_tick(now);
+		control_tick(now);
+		if (socket_retry_at && socket_retry_at <= now)
+			open_socket();
+		if (phase == PH_FINAL) {
+			for (int i = 0; i < MAX_UNITS; i++)
+				if (units[i].used)
+					units_output(i);
+			control_close();
+			shutdown_final(shutdown_cmd, pid1, in_container);
+		}
+	}
+}

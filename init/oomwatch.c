@@ -1,0 +1,99 @@
+#define _GNU_SOURCE
+#include "oomwatch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#define RECENT 16
+
+static int kmsg = -1;
+static long last_count = -1;
+static long recent[RECENT];     /* PIDs the kernel reported as OOM victims */
+static int recent_next;
+
+long oomwatch_count(void)
+{
+	static char buf[8192];
+	int fd = open("/proc/vmstat", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	char *p = strstr(buf, "\noom_kill ");
+	if (!p)
+		return -1;
+	long v = 0;
+	for (p += 10; *p >= '0' && *p <= '9'; p++)
+		v = v * 10 + (*p - '0');
+	return v;
+}
+
+static long number_after(const char *rec, int len, const char *key)
+{
+	int kl = (int)strlen(key);
+	for (int i = 0; i + kl < len; i++) {
+		if (memcmp(rec + i, key, (size_t)kl))
+			continue;
+		long v = 0;
+		int j = i + kl, d = 0;
+		while (j < len && rec[j] >= '0' && rec[j] <= '9' && d < 10) {
+			v = v * 10 + (rec[j++] - '0');
+			d++;
+		}
+		return d ? v : -1;
+	}
+	return -1;
+}
+
+long oomwatch_parse_record(const char *rec, int len)
+{
+	/* "Out of memory: Killed process 123 (x) ..." (global and memcg) */
+	return number_after(rec, len, "Killed process ");
+}
+
+void oomwatch_init(void)
+{
+	kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (kmsg >= 0)
+		lseek(kmsg, 0, SEEK_END);
+	last_count = oomwatch_count();
+}
+
+static void drain(void)
+{
+	static char rec[2048];
+	if (kmsg < 0)
+		return;
+	for (int guard = 0; guard < 4096; guard++) {
+		ssize_t n = read(kmsg, rec, sizeof rec);
+		if (n < 0 && errno == EPIPE)
+			continue;       /* records overwritten: go on */
+		if (n <= 0)
+			return;
+		long pid = oomwatch_parse_record(rec, (int)n);
+		if (pid > 0) {
+			recent[recent_next] = pid;
+			recent_next = (recent_next + 1) % RECENT;
+		}
+	}
+}
+
+void oomwatch_check(pid_t pid, int *named, int *seen)
+{
+	long c = oomwatch_count();
+	*seen = c >= 0 && last_count >= 0 && c > last_count;
+	if (c >= 0)
+		last_count = c;
+	drain();
+	*named = 0;
+	for (int i = 0; i < RECENT; i++)
+		if (recent[i] == pid) {
+			*named = 1;
+			recent[i] = 0;
+		}
+}

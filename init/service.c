@@ -1,0 +1,528 @@
+/* See service.h.  One function, step(), decides what a unit does next;
+ * everything else only records an event and calls it. */
+#define _GNU_SOURCE
+#include "service.h"
+#include "backoff.h"
+#include "clock.h"
+#include "loop.h"
+#include "oomwatch.h"
+#include "spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct unit units[MAX_UNITS];
+struct config active;
+enum phase phase = PH_BOOT;
+
+static const struct unit_conf *conf_of(const struct unit *u)
+{
+	return u->conf >= 0 ? &active.unit[u->conf] : NULL;
+}
+
+static int find(const char *name)
+{
+	for (int i = 0; i < MAX_UNITS; i++)
+		if (units[i].used && !strcmp(units[i].name, name))
+			return i;
+	return -1;
+}
+
+static int slot_new(int conf_idx)
+{
+	for (int i = 0; i < MAX_UNITS; i++) {
+		struct unit *u = &units[i];
+		if (u->used)
+			continue;
+		memset(u, 0, sizeof *u);
+		u->used = 1;
+		u->conf = conf_idx;
+		u->kind = active.unit[conf_idx].kind;
+		memcpy(u->name, active.unit[conf_idx].name, NAME_MAX_LEN);
+		u->want_up = u->kind == UNIT_SERVICE;
+		u->state = ST_WAITING;
+		u->out_r = u->out_w = -1;
+		ratelimit_reset(&u->rl);
+		int p[2];
+		if (pipe2(p, O_CLOEXEC) == 0) {
+			/* only our end is non-blocking: a service must not see EAGAIN */
+			fcntl(p[0], F_SETFL, O_NONBLOCK);
+			u->out_r = p[0];
+			u->out_w = p[1];
+			loop_add(u->out_r, LOOP_TAG(TAG_OUTPUT, i));
+		} else {
+			log_msg(LOG_WARN, "%s: no output pipe (%s); output goes to /dev/null",
+				u->name, strerror(errno));
+		}
+		return i;
+	}
+	return -1;
+}
+
+static void slot_free(struct unit *u)
+{
+	if (u->out_r >= 0) {
+		units_output((int)(u - units));
+		loop_del(u->out_r);
+		close(u->out_r);
+	}
+	if (u->out_w >= 0)
+		close(u->out_w);
+	u->used = 0;
+}
+
+static const char *kind_word(const struct unit *u)
+{
+	return u->kind == UNIT_BOOT ? "boot task" :
+	       u->kind == UNIT_SHUTDOWN ? "shutdown task" : "service";
+}
+
+/* Try to start u now.  A failed fork or exec is not a crash: it is
+ * retried on a timer, and logged only when the reason changes. */
+static void start(struct unit *u, uint64_t now)
+{
+	const struct unit_conf *c = conf_of(u);
+	struct spawn_error e;
+	if (!c)
+		return;
+	pid_t pid = spawn_unit(c, u->out_w, &e);
+	if (pid < 0) {
+		if (!u->spawn_failing || u->spawn_step != e.step || u->spawn_err != e.err)
+			log_msg(LOG_ERR, "%s: cannot start: %s: %s%s", u->name, e.step,
+				strerror(e.err),
+				u->kind == UNIT_SERVICE ? " (will keep retrying)" : "");
+		u->spawn_failing = 1;
+		u->spawn_step = e.step;
+		u->spawn_err = e.err;
+		u->spawn_failures++;
+		if (u->kind == UNIT_SERVICE) {
+			u->state = ST_SPAWN_WAIT;
+			u->next_ms = now + active.spawn_retry_ms;
+		} else {
+			u->state = ST_DONE;
+			u->last_exit.kind = EXIT_NONE;
+		}
+		return;
+	}
+	if (u->spawn_failing)
+		log_msg(LOG_NOTICE, "%s: started after %u failed attempts", u->name,
+			u->spawn_failures);
+	u->spawn_failing = 0;
+	u->spawn_failures = 0;
+	u->pid = pid;
+	u->state = ST_RUNNING;
+	u->started_ms = now;
+	u->next_ms = u->kind == UNIT_SERVICE ? 0 : now + c->timeout_ms;
+}
+
+static void signal_unit(struct unit *u, int sig)
+{
+	if (u->pid > 0)
+		kill(u->pid, sig);
+}
+
+static void stop(struct unit *u, uint64_t now, enum after_stop then)
+{
+	u->after_stop = (uint8_t)then;
+	if (u->state == ST_RUNNING || u->state == ST_STOPPING) {
+		if (u->state == ST_RUNNING) {
+			signal_unit(u, SIGTERM);
+			u->state = ST_STOPPING;
+			u->next_ms = now + active.stop_timeout_ms;
+		}
+		return;
+	}
+	/* not running: act on `then` at once */
+	u->state = ST_DOWN;
+	u->next_ms = 0;
+	if (then == AFTER_REMOVE)
+		slot_free(u);
+	else if (then == AFTER_RESTART && u->want_up)
+		start(u, now);
+}
+
+/* Start the next boot or shutdown task, or move to the next phase. */
+static void advance(uint64_t now)
+{
+	for (;;) {
+		if (phase == PH_BOOT || phase == PH_SHUTDOWN) {
+			int kind = phase == PH_BOOT ? UNIT_BOOT : UNIT_SHUTDOWN;
+			int busy = 0, started = 0;
+			for (int i = 0; i < MAX_UNITS && !busy && !started; i++) {
+				struct unit *u = &units[i];
+				if (!u->used || u->kind != kind)
+					continue;
+				if (u->state == ST_RUNNING)
+					busy = 1;
+				else if (u->state == ST_WAITING) {
+					log_msg(LOG_INFO, "%s: running %s", u->name, kind_word(u));
+					start(u, now);
+					started = u->state == ST_RUNNING;
+				}
+			}
+			if (busy || started)
+				return;
+			if (phase == PH_BOOT) {
+				phase = PH_RUN;
+				log_msg(LOG_NOTICE, "boot tasks done; starting services");
+				for (int i = 0; i < MAX_UNITS; i++)
+					if (units[i].used && units[i].kind == UNIT_SERVICE &&
+					    units[i].state == ST_WAITING && units[i].want_up)
+						start(&units[i], now);
+				return;
+			}
+			phase = PH_STOPPING;
+			log_msg(LOG_NOTICE, "stopping services");
+			for (int i = 0; i < MAX_UNITS; i++) {
+				struct unit *u = &units[i];
+				if (!u->used || u->kind != UNIT_SERVICE)
+					continue;
+				u->want_up = 0;
+				stop(u, now, AFTER_NOTHING);
+			}
+			continue;
+		}
+		if (phase == PH_STOPPING) {
+			for (int i = 0; i < MAX_UNITS; i++)
+				if (units[i].used && units[i].pid > 0)
+					return;
+			phase = PH_FINAL;
+		}
+		return;
+	}
+}
+
+void units_boot(void)
+{
+	uint64_t now = now_ms();
+	for (int i = 0; i < active.nunits; i++)
+		slot_new(i);
+	/* early services first, so a hung boot task cannot keep them down */
+	for (int i = 0; i < MAX_UNITS; i++) {
+		struct unit *u = &units[i];
+		if (u->used && u->kind == UNIT_SERVICE && conf_of(u)->early)
+			start(u, now);
+	}
+	phase = PH_BOOT;
+	advance(now);
+}
+
+static void log_exit(const struct unit *u, uint64_t now, const char *then)
+{
+	char why[64];
+	exit_format(&u->last_exit, why, sizeof why);
+	uint64_t up = now - u->started_ms;
+	log_msg(u->last_exit.kind == EXIT_CODE && u->last_exit.value == 0 ? LOG_INFO : LOG_WARN,
+		"%s: %s after %lu.%03lus%s", u->name, why, (unsigned long)(up / 1000),
+		(unsigned long)(up % 1000), then);
+}
+
+void units_child_exited(pid_t pid, int wstatus)
+{
+	uint64_t now = now_ms();
+	struct unit *u = NULL;
+	for (int i = 0; i < MAX_UNITS; i++)
+		if (units[i].used && units[i].pid == pid) {
+			u = &units[i];
+			break;
+		}
+	if (!u)
+		return;         /* an orphan we reaped, or an abandoned task */
+
+	int named = 0, seen = 0;
+	if (WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL)
+		oomwatch_check(pid, &named, &seen);
+	exit_classify(wstatus, named, seen, &u->last_exit);
+	u->pid = 0;
+	u->exited_ms = now;
+	const struct unit_conf *c = conf_of(u);
+
+	if (u->state == ST_STOPPING) {
+		log_exit(u, now, "; stopped");
+		u->state = ST_DOWN;
+		u->next_ms = 0;
+		if (u->after_stop == AFTER_REMOVE) {
+			slot_free(u);
+		} else if (u->after_stop == AFTER_RESTART && u->want_up && phase <= PH_RUN) {
+			u->crashes = 0;
+			start(u, now);
+		}
+		u->after_stop = AFTER_NOTHING;
+		advance(now);
+		return;
+	}
+	if (u->kind != UNIT_SERVICE) {
+		log_exit(u, now, "");
+		u->state = ST_DONE;
+		u->next_ms = 0;
+		advance(now);
+		return;
+	}
+	if (c && now - u->started_ms >= c->stable_ms)
+		u->crashes = 0;
+	int again = c && u->want_up && phase <= PH_SHUTDOWN &&
+		    (c->restart == RESTART_ALWAYS ||
+		     (c->restart == RESTART_ON_FAILURE && exit_is_failure(&u->last_exit)));
+	if (!again) {
+		log_exit(u, now, "; not restarting");
+		u->state = ST_DOWN;
+		u->next_ms = 0;
+		return;
+	}
+	uint32_t delay = backoff_delay_ms(u->crashes, c->restart_max_ms);
+	u->crashes++;
+	u->restarts++;
+	char then[48];
+	snprintf(then, sizeof then, "; restarting in %lums", (unsigned long)delay);
+	log_exit(u, now, then);
+	if (delay == 0) {
+		start(u, now);
+	} else {
+		u->state = ST_BACKOFF;
+		u->next_ms = now + delay;
+	}
+}
+
+void units_tick(uint64_t now)
+{
+	for (int i = 0; i < MAX_UNITS; i++) {
+		struct unit *u = &units[i];
+		if (!u->used || !u->next_ms || u->next_ms > now)
+			continue;
+		u->next_ms = 0;
+		switch (u->state) {
+		case ST_BACKOFF:
+		case ST_SPAWN_WAIT:
+			if (u->want_up && phase <= PH_SHUTDOWN)
+				start(u, now);
+			else
+				u->state = ST_DOWN;
+			break;
+		case ST_STOPPING:
+			log_msg(LOG_WARN, "%s: still running %lums after SIGTERM; sending SIGKILL",
+				u->name, (unsigned long)active.stop_timeout_ms);
+			signal_unit(u, SIGKILL);
+			break;
+		case ST_RUNNING:
+			if (u->kind == UNIT_SERVICE)
+				break;
+			/* A task past its timeout: kill it and move on without
+			 * waiting, since a task stuck in D state never dies. */
+			log_msg(LOG_ERR, "%s: %s timed out after %lums; killed, moving on",
+				u->name, kind_word(u), (unsigned long)conf_of(u)->timeout_ms);
+			kill(-u->pid, SIGKILL);
+			kill(u->pid, SIGKILL);
+			u->pid = 0;
+			u->state = ST_DONE;
+			u->last_exit.kind = EXIT_SIGNAL;
+			u->last_exit.value = SIGKILL;
+			break;
+		default:
+			break;
+		}
+	}
+	advance(now);
+}
+
+uint64_t units_next_deadline(void)
+{
+	uint64_t best = 0;
+	for (int i = 0; i < MAX_UNITS; i++)
+		if (units[i].used && units[i].next_ms &&
+		    (!best || units[i].next_ms < best))
+			best = units[i].next_ms;
+	return best;
+}
+
+static void emit_line(struct unit *u)
+{
+	uint64_t now = now_ms();
+	if (ratelimit_take(&u->rl, now)) {
+		if (u->rl.suppressed) {
+			char m[64];
+			int n = snprintf(m, sizeof m, "(%u lines suppressed)", u->rl.suppressed);
+			log_service_line(u->name, m, (size_t)n);
+			u->rl.suppressed = 0;
+		}
+		log_service_line(u->name, u->line, (size_t)u->line_len);
+	}
+	u->line_len = 0;
+}
+
+void units_output(int idx)
+{
+	static char buf[1024];
+	struct unit *u = &units[idx];
+	if (!u->used || u->out_r < 0)
+		return;
+	for (int rounds = 0; rounds < 64; rounds++) {
+		ssize_t n = read(u->out_r, buf, sizeof buf);
+		if (n <= 0)
+			return;
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] == '\n') {
+				emit_line(u);
+				continue;
+			}
+			u->line[u->line_len++] = buf[i];
+			if (u->line_len == OUT_LINE_MAX)
+				emit_line(u);   /* a long line is split */
+		}
+	}
+}
+
+static int lookup(const char *name, char *err, int cap)
+{
+	int i = find(name);
+	if (i < 0)
+		snprintf(err, (size_t)cap, "no such service: %s", name);
+	else if (units[i].kind != UNIT_SERVICE) {
+		snprintf(err, (size_t)cap, "%s is a %s, not a service", name, kind_word(&units[i]));
+		i = -1;
+	} else if (units[i].conf < 0) {
+		snprintf(err, (size_t)cap, "%s is being removed", name);
+		i = -1;
+	}
+	return i;
+}
+
+int units_start(const char *name, char *err, int cap)
+{
+	int i = lookup(name, err, cap);
+	if (i < 0)
+		return -1;
+	if (phase > PH_RUN) {
+		snprintf(err, (size_t)cap, "shutting down");
+		return -1;
+	}
+	struct unit *u = &units[i];
+	u->want_up = 1;
+	if (u->state == ST_STOPPING) {
+		u->after_stop = AFTER_RESTART;
+	} else if (u->state != ST_RUNNING && (phase == PH_RUN || conf_of(u)->early)) {
+		u->crashes = 0;
+		start(u, now_ms());
+	}
+	return 0;
+}
+
+int units_stop(const char *name, char *err, int cap)
+{
+	int i = lookup(name, err, cap);
+	if (i < 0)
+		return -1;
+	units[i].want_up = 0;
+	stop(&units[i], now_ms(), AFTER_NOTHING);
+	return 0;
+}
+
+int units_restart(const char *name, char *err, int cap)
+{
+	int i = lookup(name, err, cap);
+	if (i < 0)
+		return -1;
+	if (phase > PH_RUN) {
+		snprintf(err, (size_t)cap, "shutting down");
+		return -1;
+	}
+	units[i].want_up = 1;
+	units[i].crashes = 0;
+	stop(&units[i], now_ms(), AFTER_RESTART);
+	return 0;
+}
+
+void units_reload(const struct config *newcfg)
+{
+	uint64_t now = now_ms();
+	int added = 0, removed = 0, changed = 0;
+	static uint8_t claimed[MAX_UNITS];
+	memset(claimed, 0, sizeof claimed);
+
+	for (int i = 0; i < MAX_UNITS; i++) {
+		struct unit *u = &units[i];
+		if (!u->used)
+			continue;
+		int n = -1;
+		for (int k = 0; k < newcfg->nunits; k++)
+			if (!strcmp(newcfg->unit[k].name, u->name)) {
+				n = k;
+				break;
+			}
+		if (n < 0) {
+			if (u->conf >= 0) {
+				removed++;
+				log_msg(LOG_NOTICE, "reload: %s removed", u->name);
+			}
+			u->conf = -1;
+			u->want_up = 0;
+			stop(u, now, AFTER_REMOVE);
+			continue;
+		}
+		claimed[n] = 1;
+		int same = u->conf >= 0 &&
+			   !memcmp(&active.unit[u->conf], &newcfg->unit[n], sizeof newcfg->unit[n]);
+		u->conf = n;
+		u->kind = newcfg->unit[n].kind;
+		if (same)
+			continue;
+		changed++;
+		log_msg(LOG_NOTICE, "reload: %s changed", u->name);
+		if (u->kind == UNIT_SERVICE && (u->state == ST_RUNNING ||
+						u->state == ST_BACKOFF || u->state == ST_SPAWN_WAIT)) {
+			u->after_stop = AFTER_RESTART;
+			u->want_up = 1;
+		}
+	}
+	memcpy(&active, newcfg, sizeof active);
+	/* restarts of changed services, now that active holds their new conf */
+	for (int i = 0; i < MAX_UNITS; i++) {
+		struct unit *u = &units[i];
+		if (u->used && u->conf >= 0 && u->after_stop == AFTER_RESTART &&
+		    u->state != ST_STOPPING) {
+			u->crashes = 0;
+			stop(u, now, AFTER_RESTART);
+		}
+	}
+	for (int k = 0; k < active.nunits; k++) {
+		if (claimed[k])
+			continue;
+		int i = slot_new(k);
+		if (i < 0) {
+			log_msg(LOG_ERR, "reload: no free slot for %s", active.unit[k].name);
+			continue;
+		}
+		added++;
+		log_msg(LOG_NOTICE, "reload: %s added", active.unit[k].name);
+		struct unit *u = &units[i];
+		if (u->kind == UNIT_SERVICE && (phase == PH_RUN || active.unit[k].early))
+			start(u, now);
+		else if (u->kind == UNIT_BOOT)
+			u->state = ST_DONE;     /* boot is over; not run now */
+	}
+	log_msg(LOG_NOTICE, "reload: %d added, %d removed, %d changed", added, removed, changed);
+}
+
+void units_shutdown(void)
+{
+	uint64_t now = now_ms();
+	if (phase >= PH_SHUTDOWN)
+		return;
+	/* a boot task still running is abandoned, like one that timed out */
+	for (int i = 0; i < MAX_UNITS; i++) {
+		struct unit *u = &units[i];
+		if (u->used && u->kind == UNIT_BOOT && u->state == ST_RUNNING) {
+			kill(u->pid, SIGKILL);
+			u->pid = 0;
+			u->state = ST_DONE;
+		}
+		if (u->used && u->kind == UNIT_SERVICE && u->state == ST_WAITING)
+			u->state = ST_DOWN;
+	}
+	phase = PH_SHUTDOWN;
+	advance(now);
+}

@@ -1,0 +1,96 @@
+/* See shutdown.h.  kill(-1), sync and unmounting run in a forked child:
+ * a process in D state or a dead NFS server may hang any of them, and
+ * PID 1 must still reach reboot(2). */
+#define _GNU_SOURCE
+#include "shutdown.h"
+#include "clock.h"
+#include "log.h"
+#include "mounts.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/reboot.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TERM_GRACE_MS 3000
+#define FINISHER_MAX_MS 20000
+
+const char *shutdown_word(int cmd)
+{
+	return cmd == (int)RB_POWER_OFF ? "powering off" :
+	       cmd == (int)RB_HALT_SYSTEM ? "halting" : "rebooting";
+}
+
+static void nap(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+static void finisher(int in_container)
+{
+	log_msg(LOG_NOTICE, "sending SIGTERM to all processes");
+	kill(-1, SIGTERM);
+	kill(-1, SIGCONT);
+	for (int t = 0; t < TERM_GRACE_MS / 100; t++) {
+		/* ESRCH: nothing left but PID 1 and us */
+		if (kill(-1, 0) < 0 && errno == ESRCH)
+			break;
+		nap(100);
+	}
+	log_msg(LOG_NOTICE, "sending SIGKILL to all processes");
+	kill(-1, SIGKILL);
+	log_msg(LOG_NOTICE, "syncing filesystems");
+	sync();
+	if (in_container)
+		log_msg(LOG_NOTICE, "in a PID namespace: filesystems are the host's, left mounted");
+	else
+		mounts_teardown();
+	sync();
+	_exit(0);
+}
+
+void shutdown_final(int cmd, int pid1, int in_container)
+{
+	if (!pid1) {
+		/* a subreaper in a test: our children are gone, nothing else is ours */
+		log_msg(LOG_NOTICE, "services stopped; exiting (not PID 1, so not %s)",
+			shutdown_word(cmd));
+		_exit(0);
+	}
+	pid_t f = fork();
+	if (f == 0)
+		finisher(in_container);
+	if (f < 0) {
+		log_msg(LOG_ERR, "cannot fork for the final steps (%s); syncing here",
+			strerror(errno));
+		kill(-1, SIGKILL);
+		sync();
+	} else {
+		uint64_t end = now_ms() + FINISHER_MAX_MS;
+		for (;;) {
+			int st;
+			pid_t p = waitpid(-1, &st, WNOHANG);
+			if (p == f)
+				break;
+			if (p > 0)
+				continue;
+			if (now_ms() >= end) {
+				log_msg(LOG_ERR, "final steps still running after %ds; going on",
+					FINISHER_MAX_MS / 1000);
+				break;
+			}
+			nap(50);
+		}
+	}
+	log_msg(LOG_NOTICE, "%s", shutdown_word(cmd));
+	reboot(cmd);
+	/* still here: reboot(2) failed; PID 1 must not exit */
+	log_msg(LOG_ERR, "reboot(2) failed: %s; halting here", strerror(errno));
+	for (;;)
+		if (waitpid(-1, NULL, 0) < 0)
+			nap(1000);
+}

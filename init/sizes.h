@@ -1,0 +1,24 @@
+/* Build-time sizes of every table lifeline keeps.  PID 1 never allocates:
+ * whatever does not fit here is refused with a clear message. */
+#ifndef LIFELINE_SIZES_H
+#define LIFELINE_SIZES_H
+
+#define MAX_UNITS 32          /* services + boot tasks + shutdown tasks */
+#define NAME_MAX_LEN 32       /* service name, including NUL */
+#define EXEC_MAX_LEN 384      /* command line, NUL-separated argv */
+#define MAX_ARGS 32
+#define ENV_MAX_LEN 256       /* NUL-separated KEY=VALUE list */
+#define MAX_ENV 16
+#define PATH_MAX_LEN 128      /* resolved executable, cwd */
+#define USER_MAX_LEN 32
+#define LINE_MAX_LEN 1024     /* one config line */
+#define MAX_CONF_FILES 16     /* lifeline.conf + conf.d/\*.conf */
+#define LOG_RING_SIZE 16384   /* bytes of log kept for `lifelinectl log` */
+#define LOG_LINE_MAX 256      /* one log record */
+#define OUT_LINE_MAX 200      /* one captured line of service output */
+#define MAX_CONNS 2           /* concurrent control connections */
+#define CONN_OUT_SIZE 12288   /* one control response */
+#define MAX_GROUPS 32         /* supplementary groups of a service user */
+#define STACK_PREFAULT (64 * 1024)
+
+#endif

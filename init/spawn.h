@@ -1,0 +1,21 @@
+/* Starting a child without copying PID 1's memory: clone(CLONE_VM |
+ * CLONE_VFORK) on a small locked stack, so no copy-on-write faults hit
+ * PID 1 however often services are restarted. */
+#ifndef LIFELINE_SPAWN_H
+#define LIFELINE_SPAWN_H
+#include "config.h"
+#include <sys/types.h>
+
+struct spawn_error {
+	const char *step;       /* "fork", "exec", "setuid", ... */
+	int err;                /* errno */
+};
+
+/* Start u with stdout/stderr on out_fd (-1: /dev/null).  Returns the pid,
+ * or -1 with *e filled; nothing is left behind on failure. */
+pid_t spawn_unit(const struct unit_conf *u, int out_fd, struct spawn_error *e);
+
+/* Default PATH given to services. */
+#define SPAWN_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+#endif

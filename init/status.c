@@ -1,0 +1,166 @@
+#include "status.h"
+#include "config.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *state_name(const struct unit *u)
+{
+	switch (u->state) {
+	case ST_WAITING: return "waiting";
+	case ST_RUNNING: return u->kind == UNIT_SERVICE ? "running" : "running-task";
+	case ST_BACKOFF: return "backoff";
+	case ST_SPAWN_WAIT: return "spawn-retry";
+	case ST_STOPPING: return "stopping";
+	case ST_DOWN: return "down";
+	case ST_DONE: return "done";
+	}
+	return "?";
+}
+
+void format_duration(uint64_t ms, char *buf, int cap)
+{
+	uint64_t s = ms / 1000;
+	if (ms < 1000)
+		snprintf(buf, (size_t)cap, "%lums", (unsigned long)ms);
+	else if (s < 60)
+		snprintf(buf, (size_t)cap, "%lu.%lus", (unsigned long)s,
+			 (unsigned long)(ms % 1000) / 100);
+	else if (s < 3600)
+		snprintf(buf, (size_t)cap, "%lum%02lus", (unsigned long)(s / 60),
+			 (unsigned long)(s % 60));
+	else if (s < 86400)
+		snprintf(buf, (size_t)cap, "%luh%02lum", (unsigned long)(s / 3600),
+			 (unsigned long)(s % 3600 / 60));
+	else
+		snprintf(buf, (size_t)cap, "%lud%02luh", (unsigned long)(s / 86400),
+			 (unsigned long)(s % 86400 / 3600));
+}
+
+static const char *kind_name(int k)
+{
+	return k == UNIT_BOOT ? "boot" : k == UNIT_SHUTDOWN ? "shutdown" : "service";
+}
+
+void status_text(struct outbuf *o, const struct unit *tab, int n,
+		 const struct self_stats *s, uint64_t now)
+{
+	char up[16];
+	format_duration(s->uptime_ms, up, sizeof up);
+	ob_printf(o, "lifeline %s  pid %d  up %s  locked %ldK  rss %ldK  faults %ld/%ld (minor/major)\n",
+		  LIFELINE_VERSION, s->pid1 ? 1 : (int)getpid(), up, s->vm_lck_kb,
+		  s->vm_rss_kb, s->minflt, s->majflt);
+	ob_printf(o, "config %s%s  kernel oom kills %ld\n", s->config_path,
+		  s->config_ok ? "" : " (BROKEN: running built-in fallback)", s->oom_kills);
+	ob_printf(o, "\n%-16s %-8s %-11s %7s %8s %8s  %-24s %s\n", "NAME", "KIND", "STATE",
+		  "PID", "UPTIME", "RESTARTS", "LAST EXIT", "NEXT");
+	for (int i = 0; i < n; i++) {
+		const struct unit *u = &tab[i];
+		char pid[16] = "-", upt[16] = "-", why[64], next[40] = "-";
+		if (!u->used)
+			continue;
+		if (u->pid > 0) {
+			snprintf(pid, sizeof pid, "%d", (int)u->pid);
+			format_duration(now - u->started_ms, upt, sizeof upt);
+		}
+		exit_format(&u->last_exit, why, sizeof why);
+		if (u->spawn_failing && u->spawn_step)
+			snprintf(why, sizeof why, "%s failed: %s", u->spawn_step,
+				 strerror(u->spawn_err));
+		if (u->next_ms && (u->state == ST_BACKOFF || u->state == ST_SPAWN_WAIT)) {
+			char d[16];
+			format_duration(u->next_ms > now ? u->next_ms - now : 0, d, sizeof d);
+			snprintf(next, sizeof next, "restart in %s", d);
+		}
+		ob_printf(o, "%-16s %-8s %-11s %7s %8s %8u  %-24s %s\n", u->name,
+			  kind_name(u->kind), state_name(u), pid, upt, u->restarts, why, next);
+	}
+}
+
+void status_json(struct outbuf *o, const struct unit *tab, int n,
+		 const struct self_stats *s, uint64_t now)
+{
+	ob_printf(o, "{\"version\":\"%s\",\"pid\":%d,\"uptime_ms\":%lu,"
+		  "\"locked_kb\":%ld,\"rss_kb\":%ld,\"minor_faults\":%ld,"
+		  "\"major_faults\":%ld,\"kernel_oom_kills\":%ld,\"config\":",
+		  LIFELINE_VERSION, s->pid1 ? 1 : (int)getpid(), (unsigned long)s->uptime_ms,
+		  s->vm_lck_kb, s->vm_rss_kb, s->minflt, s->majflt, s->oom_kills);
+	ob_json_str(o, s->config_path);
+	ob_printf(o, ",\"config_ok\":%s,\"units\":[", s->config_ok ? "true" : "false");
+	int first = 1;
+	for (int i = 0; i < n; i++) {
+		const struct unit *u = &tab[i];
+		char why[64];
+		if (!u->used)
+			continue;
+		exit_format(&u->last_exit, why, sizeof why);
+		ob_printf(o, "%s{\"name\":", first ? "" : ",");
+		first = 0;
+		ob_json_str(o, u->name);
+		ob_printf(o, ",\"kind\":\"%s\",\"state\":\"%s\",\"pid\":%d,\"uptime_ms\":%lu,"
+			  "\"restarts\":%u,\"last_exit\":",
+			  kind_name(u->kind), state_name(u), u->pid > 0 ? (int)u->pid : 0,
+			  u->pid > 0 ? (unsigned long)(now - u->started_ms) : 0UL, u->restarts);
+		ob_json_str(o, why);
+		ob_printf(o, ",\"oom_killed\":%s,\"spawn_error\":",
+			  u->last_exit.kind == EXIT_OOM ? "true" : "false");
+		if (u->spawn_failing && u->spawn_step) {
+			char e[96];
+			snprintf(e, sizeof e, "%s: %s", u->spawn_step, strerror(u->spawn_err));
+			ob_json_str(o, e);
+		} else {
+			ob_puts(o, "null");
+		}
+		ob_printf(o, ",\"next_restart_ms\":%lu}",
+			  (u->next_ms > now && (u->state == ST_BACKOFF || u->state == ST_SPAWN_WAIT))
+				  ? (unsigned long)(u->next_ms - now) : 0UL);
+	}
+	ob_puts(o, "]}\n");
+}
+
+static long field_kb(const char *buf, const char *key)
+{
+	const char *p = strstr(buf, key);
+	return p ? strtol(p + strlen(key), NULL, 10) : -1;
+}
+
+void self_stats_read(struct self_stats *s)
+{
+	static char buf[2048];
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	s->vm_lck_kb = s->vm_rss_kb = s->minflt = s->majflt = -1;
+	if (fd >= 0) {
+		ssize_t n = read(fd, buf, sizeof buf - 1);
+		close(fd);
+		if (n > 0) {
+			buf[n] = '\0';
+			s->vm_lck_kb = field_kb(buf, "VmLck:");
+			s->vm_rss_kb = field_kb(buf, "VmRSS:");
+		}
+	}
+	fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t n = read(fd, buf, sizeof buf - 1);
+		close(fd);
+		if (n > 0) {
+			buf[n] = '\0';
+			/* fields after the ")" of comm: state is field 3, minflt 10, majflt 12 */
+			char *p = strrchr(buf, ')');
+			int field = 2;
+			for (; p && *p; p++) {
+				if (*p != ' ')
+					continue;
+				field++;
+				if (field == 10)
+					s->minflt = strtol(p + 1, NULL, 10);
+				else if (field == 12) {
+					s->majflt = strtol(p + 1, NULL, 10);
+					break;
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,28 @@
+/* `lifelinectl status`: a table for people and JSON for machines. */
+#ifndef LIFELINE_STATUS_H
+#define LIFELINE_STATUS_H
+#include "outbuf.h"
+#include "service.h"
+#include <stdint.h>
+
+struct self_stats {
+	uint64_t uptime_ms;
+	long vm_lck_kb, vm_rss_kb;
+	long minflt, majflt;
+	long oom_kills;         /* kernel's oom_kill counter, -1 unknown */
+	int config_ok;          /* 0: running the built-in fallback set */
+	const char *config_path;
+	int pid1;
+};
+
+const char *state_name(const struct unit *u);
+/* "1h02m", "3m04s", "12.3s", "450ms" */
+void format_duration(uint64_t ms, char *buf, int cap);
+void status_text(struct outbuf *o, const struct unit *u, int n,
+		 const struct self_stats *s, uint64_t now);
+void status_json(struct outbuf *o, const struct unit *u, int n,
+		 const struct self_stats *s, uint64_t now);
+/* Read VmLck, VmRSS and fault counts of this process. */
+void self_stats_read(struct self_stats *s);
+
+#endif
