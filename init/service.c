@@ -112,6 +112,11 @@ static void start(struct unit *u, uint64_t now)
 	if (u->spawn_failing)
 		log_msg(LOG_NOTICE, "%s: started after %u failed attempts", u->name,
 			u->spawn_failures);
+	if (e.warn_step && (e.warn_step != u->warn_step || e.warn_err != u->warn_err))
+		log_msg(LOG_WARN, "%s: running without %s: %s", u->name, e.warn_step,
+			strerror(e.warn_err));
+	u->warn_step = e.warn_step;
+	u->warn_err = e.warn_err;
 	u->spawn_failing = 0;
 	u->spawn_failures = 0;
 	u->pid = pid;

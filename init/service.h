@@ -48,6 +48,8 @@ struct unit {
 	struct exit_info last_exit;
 	const char *spawn_step; /* last failed step, for status */
 	int spawn_err;
+	const char *warn_step;  /* best-effort step that failed at last start */
+	int warn_err;
 	int out_r, out_w;
 	int line_len;
 	char line[OUT_LINE_MAX];

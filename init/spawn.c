@@ -32,6 +32,8 @@ static struct {
 	/* written by the child */
 	const char *fail_step;
 	int fail_err;
+	const char *warn_step;  /* a step skipped, the child went on */
+	int warn_err;
 } job;
 
 static char child_stack[16384] __attribute__((aligned(16)));
@@ -74,10 +76,16 @@ static int child(void *arg)
 		FAIL("dup2");
 	if (null > 2)
 		close(null);
-	if (u->oom_score_adj != OOM_ADJ_UNSET && write_oom_adj(u->oom_score_adj) < 0)
-		FAIL("oom_score_adj");
-	if (u->nice && setpriority(PRIO_PROCESS, 0, u->nice) < 0)
-		FAIL("nice");
+	/* Protection is best effort: a service that runs unprotected (say in a
+	 * container without CAP_SYS_RESOURCE) beats one that never runs. */
+	if (u->oom_score_adj != OOM_ADJ_UNSET && write_oom_adj(u->oom_score_adj) < 0) {
+		job.warn_step = "oom_score_adj";
+		job.warn_err = errno;
+	}
+	if (u->nice && setpriority(PRIO_PROCESS, 0, u->nice) < 0) {
+		job.warn_step = "nice";
+		job.warn_err = errno;
+	}
 	if (chdir(u->cwd[0] ? u->cwd : "/") < 0)
 		FAIL("chdir");
 	if (job.set_ids) {
@@ -135,6 +143,10 @@ pid_t spawn_unit(const struct unit_conf *u, int out_fd, struct spawn_error *err)
 	job.set_ids = 0;
 	job.fail_step = NULL;
 	job.fail_err = 0;
+	job.warn_step = NULL;
+	job.warn_err = 0;
+	err->warn_step = NULL;
+	err->warn_err = 0;
 
 	const char *a = u->exec;
 	for (int i = 0; i < u->argc; i++, a = conf_next_str(a))
@@ -192,5 +204,7 @@ pid_t spawn_unit(const struct unit_conf *u, int out_fd, struct spawn_error *err)
 		err->err = job.fail_err;
 		return -1;
 	}
+	err->warn_step = job.warn_step;
+	err->warn_err = job.warn_err;
 	return pid;
 }

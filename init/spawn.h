@@ -9,10 +9,13 @@
 struct spawn_error {
 	const char *step;       /* "fork", "exec", "setuid", ... */
 	int err;                /* errno */
+	const char *warn_step;  /* on success: a best-effort step that failed */
+	int warn_err;
 };
 
 /* Start u with stdout/stderr on out_fd (-1: /dev/null).  Returns the pid,
- * or -1 with *e filled; nothing is left behind on failure. */
+ * or -1 with *e filled; nothing is left behind on failure.  On success
+ * e->warn_step names a best-effort step (oom_score_adj, nice) that failed. */
 pid_t spawn_unit(const struct unit_conf *u, int out_fd, struct spawn_error *e);
 
 /* Default PATH given to services. */

@@ -1,0 +1,144 @@
+# Shared by the namespace tests (sourced, POSIX sh).
+#
+# Each test runs lifeline as PID 1 of a new PID + mount + network
+# namespace, with private tmpfs on /run, /root and /etc/dropbear so the
+# host is untouched.  The real sshd, cron and dropbear run inside; the
+# real ssh client logs in through the namespace's loopback (nsenter -n).
+#
+# Results: ok "name" / fail "name: why" print the lines tests/run.sh counts.
+
+cd "$(dirname "$0")/../.." || exit 1
+ROOT=$(pwd)
+LIFELINE=$ROOT/${LIFELINE:-build/lifeline}
+LIFELINECTL=$ROOT/${LIFELINECTL:-build/lifelinectl}
+case ${LIFELINE#"$ROOT/"} in /*) LIFELINE=${LIFELINE#"$ROOT/"} ;; esac
+case ${LIFELINECTL#"$ROOT/"} in /*) LIFELINECTL=${LIFELINECTL#"$ROOT/"} ;; esac
+T=$(mktemp -d /tmp/lifeline-ns.XXXXXX)
+chmod 755 "$T"
+FAILED=0
+NSPID=
+UNSHARE_PID=
+
+ok() { echo "ok - $*"; }
+fail() { echo "not ok - $*"; FAILED=1; }
+check() { # check NAME CMD...: ok if CMD succeeds
+	_n=$1; shift
+	if "$@"; then ok "$_n"; else fail "$_n"; fi
+}
+note() { echo "# $*"; }
+
+cleanup() {
+	if [ -n "$UNSHARE_PID" ] && kill -0 "$UNSHARE_PID" 2>/dev/null; then
+		[ -n "$NSPID" ] && kill -KILL "$NSPID" 2>/dev/null
+		sleep 0.2
+		kill -KILL "$UNSHARE_PID" 2>/dev/null
+	fi
+	if [ "$FAILED" != 0 ] && [ -f "$T/console.log" ]; then
+		echo "# --- lifeline console (last 40 lines) ---"
+		tail -n 40 "$T/console.log" | sed 's/^/# /'
+	fi
+	[ -n "${KEEP:-}" ] || rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+
+# wait_for SECONDS CMD...: poll CMD every 0.1 s; 0 if it succeeded in time
+wait_for() {
+	_end=$(( $(date +%s%N) / 1000000 + $1 * 1000 )); shift
+	while :; do
+		"$@" >/dev/null 2>&1 && return 0
+		[ $(( $(date +%s%N) / 1000000 )) -ge $_end ] && return 1
+		sleep 0.1
+	done
+}
+
+# Keys for the client, sshd and dropbear, and an sshd config for the ns.
+make_keys() {
+	ssh-keygen -q -t ed25519 -N '' -f "$T/client_key" -C lifeline-test
+	ssh-keygen -q -t ed25519 -N '' -f "$T/ssh_host_ed25519_key"
+	dropbearkey -t ed25519 -f "$T/dropbear_key" >/dev/null 2>&1
+	cp "$T/client_key.pub" "$T/authorized_keys"
+	cat > "$T/sshd_config" <<EOC
+Port 22
+ListenAddress 127.0.0.1
+HostKey $T/ssh_host_ed25519_key
+AuthorizedKeysFile $T/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+PidFile none
+EOC
+}
+
+# The usual services: loopback up, sshd on 22, dropbear on 2222, cron.
+# Extra lines for [lifeline] come in $1.
+standard_config() {
+	cat <<EOC
+[lifeline]
+$1
+[boot lo]
+exec = /sbin/ip link set lo up
+[boot run-sshd]
+exec = /bin/mkdir -p -m 0755 /run/sshd
+[service rescue-ssh]
+exec = /usr/sbin/dropbear -F -E -s -j -k -p 127.0.0.1:2222 -r $T/dropbear_key
+early = yes
+protect = yes
+[service sshd]
+exec = /usr/sbin/sshd -D -e -f $T/sshd_config
+protect = yes
+[service cron]
+exec = /usr/sbin/cron -f
+EOC
+}
+
+# start_ns [CONFIG]: boot lifeline in new namespaces (default $T/lifeline.conf)
+start_ns() {
+	_conf=${1:-$T/lifeline.conf}
+	cat > "$T/ns-init.sh" <<EOC
+set -e
+mount -t tmpfs -o mode=0755 tmpfs /run
+mount -t tmpfs -o mode=0700 tmpfs /root
+mkdir -m 0700 /root/.ssh
+cp $T/client_key.pub /root/.ssh/authorized_keys 2>/dev/null || true
+mkdir -p /etc/dropbear
+mount -t tmpfs -o mode=0755 tmpfs /etc/dropbear
+exec $LIFELINE -c $_conf -s $T/control
+EOC
+	unshare --pid --fork --mount --net --mount-proc --propagation private \
+		sh "$T/ns-init.sh" > "$T/console.log" 2>&1 &
+	UNSHARE_PID=$!
+	# the namespace's PID 1 is unshare's child
+	wait_for 5 sh -c "pgrep -P $UNSHARE_PID >/dev/null" || { fail "namespace started"; exit 1; }
+	NSPID=$(pgrep -P "$UNSHARE_PID")
+	if ! wait_for 10 test -S "$T/control"; then
+		fail "lifeline opened its control socket"
+		exit 1
+	fi
+}
+
+ctl() { "$LIFELINECTL" -s "$T/control" "$@"; }
+
+# in_ns CMD...: run CMD in the namespaces (net, pid, mount)
+in_ns() { nsenter -t "$NSPID" -n -p -m -- "$@"; }
+
+# login PORT: a real ssh login through the namespace's loopback
+login() {
+	nsenter -t "$NSPID" -n -- ssh -q -i "$T/client_key" -p "$1" \
+		-o BatchMode=yes -o StrictHostKeyChecking=no \
+		-o UserKnownHostsFile=/dev/null -o ConnectTimeout=5 \
+		-o LogLevel=ERROR root@127.0.0.1 echo logged-in 2>&1 | grep -q logged-in
+}
+
+# svc_pid NAME: the PID (in the namespace) status shows for NAME, or -
+svc_pid() { ctl status 2>/dev/null | awk -v n="$1" '$1 == n { print $4 }'; }
+svc_state() { ctl status 2>/dev/null | awk -v n="$1" '$1 == n { print $3 }'; }
+svc_running() { [ "$(svc_state "$1")" = running ]; }
+# child_pid COMM: host PID of lifeline's child named COMM
+child_pid() { pgrep -P "$NSPID" -x "$1" | head -n 1; }
+
+# stat_field PID N: field N of /proc/PID/stat (counting from 1; comm-safe)
+stat_field() { sed 's/.*) //' "/proc/$1/stat" | awk -v n="$2" '{ print $(n - 2) }'; }
+
+finish() { exit "$FAILED"; }

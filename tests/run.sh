@@ -1,0 +1,52 @@
+#!/bin/sh
+# The test runner behind `make check` (all) and `make check-fast` (no QEMU).
+# Every test program prints "ok - NAME" or "not ok - NAME: why" lines; this
+# counts them, keeps each program's full output under build/test-logs/, and
+# ends with "N passed, N failed".
+set -u
+cd "$(dirname "$0")/.."
+MODE=${1:-fast}
+LOGS=build/test-logs
+rm -rf "$LOGS"
+mkdir -p "$LOGS"
+JOBS=${TEST_JOBS:-4}
+
+# name<TAB>command lines; namespace tests run in parallel (they mostly wait)
+list=$LOGS/list
+: > "$list"
+add() { printf '%s\t%s\n' "$1" "$2" >> "$list"; }
+
+add unit "build/unit-tests"
+add unit-asan "build/san/unit-tests"
+add static "sh tests/static/check.sh"
+add fuzz-config "sh tests/fuzz/run.sh"
+for t in tests/ns/t_*.sh; do
+	n=$(basename "$t" .sh)
+	add "$n" "sh $t"
+	# functional tests again against the ASan/UBSan build
+	if grep -q '^# san: yes' "$t"; then
+		add "$n-asan" "env LIFELINE=build/san/lifeline LIFELINECTL=build/san/lifelinectl sh $t"
+	fi
+done
+if [ "$MODE" = all ]; then
+	for t in tests/e2e/t_*.sh; do
+		[ -e "$t" ] || continue
+		add "$(basename "$t" .sh)" "sh $t"
+	done
+fi
+
+tab=$(printf '\t')
+export LOGS
+while IFS="$tab" read -r name cmd; do
+	printf '%s\0%s\0' "$name" "$cmd"
+done < "$list" | LOGS=$LOGS xargs -0 -n 2 -P "$JOBS" sh tests/run_one.sh | tee "$LOGS/results"
+
+passed=$(grep -c ': ok' "$LOGS/results")
+failed=$(grep -c ': not ok' "$LOGS/results")
+if [ "$failed" -gt 0 ]; then
+	echo
+	echo "failures (full logs in $LOGS/):"
+	grep ': not ok' "$LOGS/results"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

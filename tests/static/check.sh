@@ -1,0 +1,24 @@
+#!/bin/sh
+# Static properties of the PID-1 binary: static, stripped, and no malloc
+# family linked in at all (DESIGN.md rule 2).  nm runs on the unstripped
+# twin build/lifeline.debug, built from the same objects.
+cd "$(dirname "$0")/../.."
+bin=build/lifeline dbg=build/lifeline.debug
+fail=0
+res() { if [ "$1" = 0 ]; then echo "ok - $2"; else echo "not ok - $2"; fail=1; fi; }
+
+readelf -l "$bin" | grep -q INTERP
+res $(( ! $? )) "build/lifeline is static (no ELF interpreter)"
+file_syms=$(nm "$bin" 2>&1 | grep -vc 'no symbols')
+res "$file_syms" "build/lifeline is stripped"
+
+syms=$(nm "$dbg")
+# the check must be able to fail: the symbol table is really there
+echo "$syms" | grep -qE ' T (main|units_boot|spawn_unit)$'
+res $? "nm sees lifeline's own symbols in $dbg"
+bad=$(echo "$syms" | grep -E ' [TtWwU] (malloc|calloc|realloc|free|aligned_alloc|posix_memalign|memalign|__libc_malloc|__malloc0|__simple_malloc)$')
+if [ -z "$bad" ]; then res 0 "no malloc, calloc, realloc or free in the PID-1 binary"
+else echo "$bad"; res 1 "no malloc, calloc, realloc or free in the PID-1 binary"; fi
+
+echo "size: $(wc -c < "$bin") bytes (build/lifeline)"
+exit $fail
