@@ -751,12 +751,19 @@ int config_load(struct config *cfg, const char *main_path,
 	return p.errors + p.missing;
 }
 
-/* Run when the configuration is broken: remote access first. */
+/* Run when the configuration is broken: remote access first.  The network
+ * boot tasks are best effort; one whose program is missing is skipped. */
 const char fallback_config[] =
 	"[service rescue-ssh]\n"
 	"exec = /usr/sbin/dropbear -F -E -s -j -k -p 2222 -R\n"
 	"early = yes\n"
 	"protect = yes\n"
+	"[boot lo]\n"
+	"exec = /sbin/ip link set lo up\n"
+	"timeout = 10s\n"
+	"[boot network]\n"
+	"exec = /sbin/ifup -a\n"
+	"timeout = 60s\n"
 	"[boot run-sshd]\n"
 	"exec = /bin/mkdir -p -m 0755 /run/sshd\n"
 	"timeout = 10s\n"
