@@ -643,7 +643,7 @@ int config_parse_buffer(struct config_parser *p, const char *file,
 /* Stream one file through the parser with a one-line buffer. */
 static int feed_file(struct config_parser *p, const char *path)
 {
-	static char chunk[4096];
+	static char chunk[1024];
 	static char line[LINE_MAX_LEN];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -712,7 +712,7 @@ int config_load(struct config *cfg, const char *main_path,
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int nfiles = 0;
 	if (dfd >= 0) {
-		static char dbuf[4096];
+		static char dbuf[1024];
 		for (;;) {
 			long n = syscall(SYS_getdents64, dfd, dbuf, sizeof dbuf);
 			if (n <= 0)

@@ -23,9 +23,9 @@ static struct conn {
 	int fd;                 /* -1: free */
 	int req_len;
 	int writing;
-	int stream_log;
+	control_more more;
 	uint64_t deadline;
-	uint64_t log_cursor;
+	uint64_t cursor;
 	size_t sent;
 	struct outbuf ob;
 	char req[REQ_MAX];
@@ -126,7 +126,8 @@ void control_accept(void)
 		c->fd = fd;
 		c->req_len = 0;
 		c->writing = 0;
-		c->stream_log = 0;
+		c->more = NULL;
+		c->cursor = 0;
 		c->sent = 0;
 		c->deadline = now_ms() + CONN_TIMEOUT_MS;
 		ob_init(&c->ob, c->out, sizeof c->out);
@@ -134,7 +135,7 @@ void control_accept(void)
 	}
 }
 
-/* Send what is buffered; refill from the log ring when streaming.
+/* Send what is buffered; refill from the generator of a long answer.
  * Returns 1 when everything has been sent. */
 static int flush(struct conn *c)
 {
@@ -146,11 +147,13 @@ static int flush(struct conn *c)
 				return errno == EAGAIN ? 0 : 1;
 			c->sent += (size_t)n;
 		}
-		if (!c->stream_log)
+		if (!c->more)
 			return 1;
-		c->ob.len = log_ring_read(&c->log_cursor, c->ob.buf, c->ob.cap);
+		ob_init(&c->ob, c->out, sizeof c->out);
 		c->sent = 0;
-		if (c->ob.len == 0)
+		if (!c->more(&c->ob, &c->cursor))
+			c->more = NULL;
+		if (c->ob.len == 0 && !c->more)
 			return 1;
 	}
 }
@@ -173,8 +176,8 @@ static void dispatch(struct conn *c)
 		if (!*arg)
 			arg = NULL;
 	}
-	c->log_cursor = 0;
-	handler(cmd, arg, &c->ob, &c->stream_log);
+	c->cursor = 0;
+	handler(cmd, arg, &c->ob, &c->more);
 	c->writing = 1;
 	if (flush(c))
 		conn_close(c);

@@ -8,9 +8,12 @@
 #include "outbuf.h"
 #include <stdint.h>
 
-/* Fills o with the whole answer; *stream_log = 1 to append the log ring. */
+/* Appends the next part of a long answer to the (empty) o; returns 0 once
+ * nothing is left.  cursor starts at 0 and is the generator's own. */
+typedef int (*control_more)(struct outbuf *o, uint64_t *cursor);
+/* Fills o with the start of the answer; sets *more for a long one. */
 typedef void (*control_handler)(char *cmd, char *arg, struct outbuf *o,
-				int *stream_log);
+				control_more *more);
 
 void control_init(void);
 /* Bind and listen; -1 (logged) on failure, the caller retries later. */

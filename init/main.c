@@ -129,11 +129,11 @@ static void reload(struct outbuf *o)
 		log_msg(LOG_ERR, "reload refused: %d problem(s); keeping the running set", n);
 		if (o) {
 			/* the answer's first line must say it failed */
-			static char body[CONN_OUT_SIZE];
-			snprintf(body, sizeof body, "%s", o->buf);
-			o->len = 0;
-			ob_printf(o, "error: %s has %d problem(s); keeping the running set\n%s",
-				  config_path, n, body);
+			char head[160];
+			snprintf(head, sizeof head,
+				 "error: %s has %d problem(s); keeping the running set\n",
+				 config_path, n);
+			ob_prepend(o, head);
 		}
 		return;
 	}
@@ -164,22 +164,66 @@ static void fill_stats(struct self_stats *s)
 	s->pid1 = pid1;
 }
 
-static void handle(char *cmd, char *arg, struct outbuf *o, int *stream_log)
+static int more_log(struct outbuf *o, uint64_t *cursor)
+{
+	o->len = log_ring_read(cursor, o->buf, o->cap);
+	return o->len > 0;
+}
+
+/* Status rows are rendered as the socket drains: one connection's buffer
+ * need not hold the whole table.  A row is far shorter than ROW_ROOM. */
+#define ROW_ROOM 512
+static int more_status(struct outbuf *o, uint64_t *cursor, int json)
+{
+	uint64_t now = now_ms();
+	uint32_t i = (uint32_t)*cursor, emitted = (uint32_t)(*cursor >> 32);
+	for (; i < MAX_UNITS; i++) {
+		if (!units[i].used)
+			continue;
+		if (o->cap - o->len < ROW_ROOM)
+			break;
+		if (json)
+			status_json_unit(o, &units[i], !emitted, now);
+		else
+			status_text_unit(o, &units[i], now);
+		emitted++;
+	}
+	*cursor = ((uint64_t)emitted << 32) | i;
+	if (i < MAX_UNITS)
+		return 1;
+	if (json)
+		status_json_tail(o);
+	return 0;
+}
+
+static int more_status_text(struct outbuf *o, uint64_t *cursor)
+{
+	return more_status(o, cursor, 0);
+}
+
+static int more_status_json(struct outbuf *o, uint64_t *cursor)
+{
+	return more_status(o, cursor, 1);
+}
+
+static void handle(char *cmd, char *arg, struct outbuf *o, control_more *more)
 {
 	char err[128];
 	struct self_stats st;
-	uint64_t now = now_ms();
-
 #define IS(s) (!strcmp(cmd, s))
 	if (IS("status")) {
+		int json = arg && !strcmp(arg, "--json");
+		if (arg && !json) {
+			ob_printf(o, "error: status takes only --json\n");
+			return;
+		}
 		fill_stats(&st);
 		ob_puts(o, "ok\n");
-		if (arg && !strcmp(arg, "--json"))
-			status_json(o, units, MAX_UNITS, &st, now);
-		else if (arg)
-			o->len = 0, ob_printf(o, "error: status takes only --json\n");
+		if (json)
+			status_json_head(o, &st);
 		else
-			status_text(o, units, MAX_UNITS, &st, now);
+			status_text_head(o, &st);
+		*more = json ? more_status_json : more_status_text;
 	} else if (IS("start") || IS("stop") || IS("restart")) {
 		int r;
 		if (!arg) {
@@ -197,18 +241,17 @@ static void handle(char *cmd, char *arg, struct outbuf *o, int *stream_log)
 		reload(o);
 	} else if (IS("check-config")) {
 		struct report_ctx c = { o, 0 };
-		static char body[CONN_OUT_SIZE];
+		char head[160];
 		int missing = 0;
 		int n = config_load(&staging, config_path, report, &c, &missing);
-		snprintf(body, sizeof body, "%s", o->buf);
-		o->len = 0;
 		if (n)
-			ob_printf(o, "error: %s has %d problem(s)\n%s", config_path, n, body);
+			snprintf(head, sizeof head, "error: %s has %d problem(s)\n", config_path, n);
 		else
-			ob_printf(o, "ok\n%s: ok\n", config_path);
+			snprintf(head, sizeof head, "ok\n%s: ok\n", config_path);
+		ob_prepend(o, head);
 	} else if (IS("log")) {
 		ob_puts(o, "ok\n");
-		*stream_log = 1;
+		*more = more_log;
 	} else if (IS("reboot") || IS("poweroff") || IS("halt")) {
 		ob_puts(o, "ok\n");
 		begin_shutdown(IS("reboot") ? RB_AUTOBOOT : IS("poweroff") ? RB_POWER_OFF

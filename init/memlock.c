@@ -1,7 +1,16 @@
+/* See memlock.h.  mlockall(MCL_CURRENT) would populate and lock the whole
+ * stack mapping the kernel made (128 KiB and more); PID 1 needs only the
+ * part it pre-faulted, so the rest is unlocked and given back. */
+#define _GNU_SOURCE
 #include "memlock.h"
 #include "sizes.h"
 
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 /* noinline, so the array really is below every frame main will use */
 static __attribute__((noinline)) void prefault_stack(void)
@@ -12,8 +21,52 @@ static __attribute__((noinline)) void prefault_stack(void)
 	pad[sizeof pad - 1] = 0;
 }
 
+/* Bounds of the [stack] mapping from /proc/self/maps; 0 if unknown. */
+static int stack_bounds(uintptr_t *lo, uintptr_t *hi)
+{
+	char buf[512];
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	int carry = 0, found = 0;
+	for (;;) {
+		ssize_t n = read(fd, buf + carry, sizeof buf - 1 - (size_t)carry);
+		if (n <= 0)
+			break;
+		buf[carry + n] = '\0';
+		char *line = buf, *nl;
+		while ((nl = strchr(line, '\n'))) {
+			*nl = '\0';
+			if (strstr(line, "[stack]")) {
+				char *end;
+				*lo = (uintptr_t)strtoull(line, &end, 16);
+				*hi = (uintptr_t)strtoull(end + 1, NULL, 16);
+				found = 1;
+			}
+			line = nl + 1;
+		}
+		carry = (int)strlen(line);
+		memmove(buf, line, (size_t)carry);
+	}
+	close(fd);
+	return found;
+}
+
 int memlock_all(void)
 {
+#ifdef LIFELINE_NO_MLOCK
+	return 0;       /* sanitizer builds: shadow memory is terabytes */
+#else
+	volatile char here;
 	prefault_stack();
-	return mlockall(MCL_CURRENT | MCL_FUTURE);
+	if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0)
+		return -1;
+	uintptr_t lo, hi, page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t keep = ((uintptr_t)&here - STACK_PREFAULT - page) & ~(page - 1);
+	if (stack_bounds(&lo, &hi) && keep > lo && keep < hi) {
+		munlock((void *)lo, keep - lo);
+		madvise((void *)lo, keep - lo, MADV_DONTNEED);
+	}
+	return 0;
+#endif
 }

@@ -62,10 +62,12 @@ static int virtual_fs(const char *type)
 	return 0;
 }
 
+/* Runs in the forked finisher only: its buffers live on that child's stack,
+ * not in PID 1's locked memory. */
 void mounts_teardown(void)
 {
-	static char buf[16384];
-	static char *lines[256];
+	char buf[16384];
+	char *lines[256];
 	int fd = open("/proc/self/mounts", O_RDONLY | O_CLOEXEC);
 	ssize_t len = 0, n;
 	if (fd >= 0) {

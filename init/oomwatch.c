@@ -13,23 +13,36 @@ static long last_count = -1;
 static long recent[RECENT];     /* PIDs the kernel reported as OOM victims */
 static int recent_next;
 
+/* /proc/vmstat is read in small pieces: the counter's line is found
+ * across piece boundaries by carrying the unfinished line over. */
 long oomwatch_count(void)
 {
-	static char buf[8192];
+	char buf[320];
 	int fd = open("/proc/vmstat", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
+	int carry = 0;
+	long v = -1;
+	for (;;) {
+		ssize_t n = read(fd, buf + carry, sizeof buf - 1 - (size_t)carry);
+		if (n <= 0)
+			break;
+		buf[carry + n] = '\0';
+		char *line = buf, *nl;
+		while ((nl = strchr(line, '\n'))) {
+			if (!strncmp(line, "oom_kill ", 9)) {
+				v = 0;
+				for (char *p = line + 9; *p >= '0' && *p <= '9'; p++)
+					v = v * 10 + (*p - '0');
+			}
+			line = nl + 1;
+		}
+		carry = (int)strlen(line);
+		if (carry > 64)
+			carry = 0;      /* no line we want is that long */
+		memmove(buf, line, (size_t)carry);
+	}
 	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	char *p = strstr(buf, "\noom_kill ");
-	if (!p)
-		return -1;
-	long v = 0;
-	for (p += 10; *p >= '0' && *p <= '9'; p++)
-		v = v * 10 + (*p - '0');
 	return v;
 }
 
@@ -66,7 +79,7 @@ void oomwatch_init(void)
 
 static void drain(void)
 {
-	static char rec[2048];
+	static char rec[1024];
 	if (kmsg < 0)
 		return;
 	for (int guard = 0; guard < 4096; guard++) {

@@ -53,3 +53,21 @@ void ob_json_str(struct outbuf *o, const char *s)
 	}
 	ob_puts(o, "\"");
 }
+
+void ob_prepend(struct outbuf *o, const char *s)
+{
+	size_t n = strlen(s);
+	if (o->cap == 0)
+		return;
+	if (n >= o->cap)
+		n = o->cap - 1;
+	size_t keep = o->len;
+	if (keep + n >= o->cap) {
+		keep = o->cap - 1 - n;
+		o->truncated = 1;
+	}
+	memmove(o->buf + n, o->buf, keep);
+	memcpy(o->buf, s, n);
+	o->len = keep + n;
+	o->buf[o->len] = '\0';
+}

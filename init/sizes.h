@@ -17,8 +17,8 @@
 #define LOG_LINE_MAX 256      /* one log record */
 #define OUT_LINE_MAX 200      /* one captured line of service output */
 #define MAX_CONNS 2           /* concurrent control connections */
-#define CONN_OUT_SIZE 12288   /* one control response */
+#define CONN_OUT_SIZE 4096    /* a control answer in flight (long ones stream) */
 #define MAX_GROUPS 32         /* supplementary groups of a service user */
-#define STACK_PREFAULT (64 * 1024)
+#define STACK_PREFAULT (32 * 1024) /* deepest stack PID 1 uses, with margin */
 
 #endif

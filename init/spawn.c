@@ -36,7 +36,12 @@ static struct {
 	int warn_err;
 } job;
 
-static char child_stack[16384] __attribute__((aligned(16)));
+/* The child runs a few syscalls on this stack; sanitizers need far more. */
+#ifdef LIFELINE_NO_MLOCK
+static char child_stack[65536] __attribute__((aligned(16)));
+#else
+static char child_stack[8192] __attribute__((aligned(16)));
+#endif
 
 static int write_oom_adj(int adj)
 {

@@ -45,8 +45,7 @@ static const char *kind_name(int k)
 	return k == UNIT_BOOT ? "boot" : k == UNIT_SHUTDOWN ? "shutdown" : "service";
 }
 
-void status_text(struct outbuf *o, const struct unit *tab, int n,
-		 const struct self_stats *s, uint64_t now)
+void status_text_head(struct outbuf *o, const struct self_stats *s)
 {
 	char up[16];
 	format_duration(s->uptime_ms, up, sizeof up);
@@ -57,31 +56,38 @@ void status_text(struct outbuf *o, const struct unit *tab, int n,
 		  s->config_ok ? "" : " (BROKEN: running built-in fallback)", s->oom_kills);
 	ob_printf(o, "\n%-16s %-8s %-11s %7s %8s %8s  %-24s %s\n", "NAME", "KIND", "STATE",
 		  "PID", "UPTIME", "RESTARTS", "LAST EXIT", "NEXT");
-	for (int i = 0; i < n; i++) {
-		const struct unit *u = &tab[i];
-		char pid[16] = "-", upt[16] = "-", why[64], next[40] = "-";
-		if (!u->used)
-			continue;
-		if (u->pid > 0) {
-			snprintf(pid, sizeof pid, "%d", (int)u->pid);
-			format_duration(now - u->started_ms, upt, sizeof upt);
-		}
-		exit_format(&u->last_exit, why, sizeof why);
-		if (u->spawn_failing && u->spawn_step)
-			snprintf(why, sizeof why, "%s failed: %s", u->spawn_step,
-				 strerror(u->spawn_err));
-		if (u->next_ms && (u->state == ST_BACKOFF || u->state == ST_SPAWN_WAIT)) {
-			char d[16];
-			format_duration(u->next_ms > now ? u->next_ms - now : 0, d, sizeof d);
-			snprintf(next, sizeof next, "restart in %s", d);
-		}
-		ob_printf(o, "%-16s %-8s %-11s %7s %8s %8u  %-24s %s\n", u->name,
-			  kind_name(u->kind), state_name(u), pid, upt, u->restarts, why, next);
-	}
 }
 
-void status_json(struct outbuf *o, const struct unit *tab, int n,
+void status_text_unit(struct outbuf *o, const struct unit *u, uint64_t now)
+{
+	char pid[16] = "-", upt[16] = "-", why[64], next[40] = "-";
+	if (!u->used)
+		return;
+	if (u->pid > 0) {
+		snprintf(pid, sizeof pid, "%d", (int)u->pid);
+		format_duration(now - u->started_ms, upt, sizeof upt);
+	}
+	exit_format(&u->last_exit, why, sizeof why);
+	if (u->spawn_failing && u->spawn_step)
+		snprintf(why, sizeof why, "%s failed: %s", u->spawn_step, strerror(u->spawn_err));
+	if (u->next_ms && (u->state == ST_BACKOFF || u->state == ST_SPAWN_WAIT)) {
+		char d[16];
+		format_duration(u->next_ms > now ? u->next_ms - now : 0, d, sizeof d);
+		snprintf(next, sizeof next, "restart in %s", d);
+	}
+	ob_printf(o, "%-16s %-8s %-11s %7s %8s %8u  %-24s %s\n", u->name, kind_name(u->kind),
+		  state_name(u), pid, upt, u->restarts, why, next);
+}
+
+void status_text(struct outbuf *o, const struct unit *tab, int n,
 		 const struct self_stats *s, uint64_t now)
+{
+	status_text_head(o, s);
+	for (int i = 0; i < n; i++)
+		status_text_unit(o, &tab[i], now);
+}
+
+void status_json_head(struct outbuf *o, const struct self_stats *s)
 {
 	ob_printf(o, "{\"version\":\"%s\",\"pid\":%d,\"uptime_ms\":%lu,"
 		  "\"locked_kb\":%ld,\"rss_kb\":%ld,\"minor_faults\":%ld,"
@@ -90,35 +96,52 @@ void status_json(struct outbuf *o, const struct unit *tab, int n,
 		  s->vm_lck_kb, s->vm_rss_kb, s->minflt, s->majflt, s->oom_kills);
 	ob_json_str(o, s->config_path);
 	ob_printf(o, ",\"config_ok\":%s,\"units\":[", s->config_ok ? "true" : "false");
-	int first = 1;
-	for (int i = 0; i < n; i++) {
-		const struct unit *u = &tab[i];
-		char why[64];
-		if (!u->used)
-			continue;
-		exit_format(&u->last_exit, why, sizeof why);
-		ob_printf(o, "%s{\"name\":", first ? "" : ",");
-		first = 0;
-		ob_json_str(o, u->name);
-		ob_printf(o, ",\"kind\":\"%s\",\"state\":\"%s\",\"pid\":%d,\"uptime_ms\":%lu,"
-			  "\"restarts\":%u,\"last_exit\":",
-			  kind_name(u->kind), state_name(u), u->pid > 0 ? (int)u->pid : 0,
-			  u->pid > 0 ? (unsigned long)(now - u->started_ms) : 0UL, u->restarts);
-		ob_json_str(o, why);
-		ob_printf(o, ",\"oom_killed\":%s,\"spawn_error\":",
-			  u->last_exit.kind == EXIT_OOM ? "true" : "false");
-		if (u->spawn_failing && u->spawn_step) {
-			char e[96];
-			snprintf(e, sizeof e, "%s: %s", u->spawn_step, strerror(u->spawn_err));
-			ob_json_str(o, e);
-		} else {
-			ob_puts(o, "null");
-		}
-		ob_printf(o, ",\"next_restart_ms\":%lu}",
-			  (u->next_ms > now && (u->state == ST_BACKOFF || u->state == ST_SPAWN_WAIT))
-				  ? (unsigned long)(u->next_ms - now) : 0UL);
+}
+
+void status_json_unit(struct outbuf *o, const struct unit *u, int first, uint64_t now)
+{
+	char why[64];
+	if (!u->used)
+		return;
+	exit_format(&u->last_exit, why, sizeof why);
+	ob_printf(o, "%s{\"name\":", first ? "" : ",");
+	ob_json_str(o, u->name);
+	ob_printf(o, ",\"kind\":\"%s\",\"state\":\"%s\",\"pid\":%d,\"uptime_ms\":%lu,"
+		  "\"restarts\":%u,\"last_exit\":",
+		  kind_name(u->kind), state_name(u), u->pid > 0 ? (int)u->pid : 0,
+		  u->pid > 0 ? (unsigned long)(now - u->started_ms) : 0UL, u->restarts);
+	ob_json_str(o, why);
+	ob_printf(o, ",\"oom_killed\":%s,\"spawn_error\":",
+		  u->last_exit.kind == EXIT_OOM ? "true" : "false");
+	if (u->spawn_failing && u->spawn_step) {
+		char e[96];
+		snprintf(e, sizeof e, "%s: %s", u->spawn_step, strerror(u->spawn_err));
+		ob_json_str(o, e);
+	} else {
+		ob_puts(o, "null");
 	}
+	ob_printf(o, ",\"next_restart_ms\":%lu}",
+		  (u->next_ms > now && (u->state == ST_BACKOFF || u->state == ST_SPAWN_WAIT))
+			  ? (unsigned long)(u->next_ms - now) : 0UL);
+}
+
+void status_json_tail(struct outbuf *o)
+{
 	ob_puts(o, "]}\n");
+}
+
+void status_json(struct outbuf *o, const struct unit *tab, int n,
+		 const struct self_stats *s, uint64_t now)
+{
+	int first = 1;
+	status_json_head(o, s);
+	for (int i = 0; i < n; i++) {
+		if (!tab[i].used)
+			continue;
+		status_json_unit(o, &tab[i], first, now);
+		first = 0;
+	}
+	status_json_tail(o);
 }
 
 static long field_kb(const char *buf, const char *key)

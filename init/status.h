@@ -22,6 +22,12 @@ void status_text(struct outbuf *o, const struct unit *u, int n,
 		 const struct self_stats *s, uint64_t now);
 void status_json(struct outbuf *o, const struct unit *u, int n,
 		 const struct self_stats *s, uint64_t now);
+/* The same, piece by piece, for answers streamed in small buffers. */
+void status_text_head(struct outbuf *o, const struct self_stats *s);
+void status_text_unit(struct outbuf *o, const struct unit *u, uint64_t now);
+void status_json_head(struct outbuf *o, const struct self_stats *s);
+void status_json_unit(struct outbuf *o, const struct unit *u, int first, uint64_t now);
+void status_json_tail(struct outbuf *o);
 /* Read VmLck, VmRSS and fault counts of this process. */
 void self_stats_read(struct self_stats *s);
 
