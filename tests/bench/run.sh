@@ -1,0 +1,54 @@
+#!/bin/sh
+# make bench: figures for lifeline as PID 1 of a namespace.  Printed, not
+# asserted (the machines are shared and noisy).
+#   binary size; VmRSS and VmLck with 16 services; respawn latency over
+#   500 kills (the service stamps CLOCK_MONOTONIC first thing, the killer
+#   right before kill()); idle wake-ups in 30 s.
+cd "$(dirname "$0")/../.." || exit 1
+KILLS=${KILLS:-500}
+IDLE=${IDLE_SECS:-30}
+B=build/bench
+mkdir -p $B
+cc -O2 -static -o $B/stamp tests/bench/stamp.c || exit 1
+cc -O2 -o $B/respawn tests/bench/respawn.c || exit 1
+T=$(mktemp -d /tmp/lifeline-bench.XXXXXX)
+chmod 755 "$T"
+trap 'kill -KILL $NSPID $UPID 2>/dev/null; rm -rf "$T"' EXIT
+
+{
+	echo "[lifeline]"
+	echo "stable_after = 0s"
+	echo "[service stamp]"
+	echo "exec = $(pwd)/$B/stamp $T/stamps"
+	i=1
+	while [ $i -le 15 ]; do
+		echo "[service idle$i]"
+		echo "exec = /bin/sleep 1000$i"
+		i=$((i + 1))
+	done
+} > "$T/lifeline.conf"
+
+unshare --pid --fork --mount --net --mount-proc --propagation private \
+	sh -c "mount -t tmpfs tmpfs /run && exec $(pwd)/build/lifeline -c $T/lifeline.conf -s $T/control" \
+	> "$T/console.log" 2>&1 &
+UPID=$!
+sleep 1
+NSPID=$(pgrep -P $UPID)
+sleep 1
+
+size=$(wc -c < build/lifeline)
+echo "binary: build/lifeline $size bytes ($((size / 1024)) KiB; target <= 64 KiB)"
+running=$(build/lifelinectl -s "$T/control" status | grep -c ' running ')
+lck=$(awk '/^VmLck:/ { print $2 }' /proc/$NSPID/status)
+rss=$(awk '/^VmRSS:/ { print $2 }' /proc/$NSPID/status)
+echo "memory with $running services running: VmRSS $rss KiB, VmLck $lck KiB (target <= 192 KiB locked)"
+
+nsenter -t "$NSPID" -p -m -- $(pwd)/$B/respawn "$T/stamps" "$KILLS"
+echo "  (target: median under 1 ms)"
+
+sleep 1
+cs() { awk '/^(voluntary|nonvoluntary)_ctxt_switches:/ { n += $2 } END { print n }' /proc/$NSPID/status; }
+c0=$(cs)
+sleep "$IDLE"
+c1=$(cs)
+echo "idle wake-ups of PID 1 in ${IDLE} s with 16 services: $((c1 - c0)) (target 0)"
