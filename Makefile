@@ -13,13 +13,13 @@ BASE = -std=c11 -DLIFELINE_VERSION=\"$(VERSION)\" $(WARN)
 # PID 1: small, static, no unwind tables; sections so --gc-sections trims
 PID1_CFLAGS = $(BASE) -Os -static -fno-asynchronous-unwind-tables \
 	-ffunction-sections -fdata-sections -fno-stack-protector
-PID1_LDFLAGS = -static -Wl,--gc-sections
+PID1_LDFLAGS = -static -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,--build-id=none
 # glibc debug build with sanitizers, for unit and namespace tests
 SAN_CFLAGS = $(BASE) -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined -DLIFELINE_NO_MLOCK
 
 B = build
-CORE = log config userdb backoff exitinfo outbuf spawn oomwatch service status \
+CORE = fmt log config userdb backoff exitinfo outbuf spawn oomwatch service status \
 	control mounts memlock shutdown
 CORE_SRC = $(CORE:%=init/%.c)
 HDRS = $(wildcard init/*.h)
@@ -31,7 +31,7 @@ $(B):
 	mkdir -p $(B)
 
 # build/lifeline.debug keeps symbols: tests run nm on it
-$(B)/lifeline.debug: $(CORE_SRC) init/main.c $(HDRS) | $(B)
+$(B)/lifeline.debug: $(CORE_SRC) init/main.c $(HDRS) Makefile | $(B)
 	$(MUSLCC) $(PID1_CFLAGS) -o $@ $(CORE_SRC) init/main.c $(PID1_LDFLAGS)
 
 $(B)/lifeline: $(B)/lifeline.debug

@@ -11,12 +11,12 @@
  * quoting and backslash escapes, but never through a shell. */
 #define _GNU_SOURCE
 #include "config.h"
+#include "fmt.h"
 #include "userdb.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -35,7 +35,7 @@ static void report(struct config_parser *p, int line, int col, const char *fmt, 
 	char msg[192];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	vfmt(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	p->errors++;
 	if (p->report)
@@ -562,7 +562,7 @@ int config_resolve_exec(const char *argv0, char *out, int cap)
 	while (*d) {
 		const char *e = strchr(d, ':');
 		int dl = e ? (int)(e - d) : (int)strlen(d);
-		if (snprintf(out, (size_t)cap, "%.*s/%s", dl, d, argv0) < cap &&
+		if (fmt(out, (size_t)cap, "%.*s/%s", dl, d, argv0) < cap &&
 		    access(out, X_OK) == 0)
 			return 0;
 		d += dl + (e ? 1 : 0);
@@ -578,7 +578,7 @@ int config_end(struct config_parser *p)
 	for (int i = 0; i < cfg->nunits; i++) {
 		struct unit_conf *u = &cfg->unit[i];
 		if (!p->seen_exec[i]) {
-			snprintf(msg, sizeof msg, "'%s' has no exec", u->name);
+			fmt(msg, sizeof msg, "'%s' has no exec", u->name);
 			p->errors++;
 			report_at(p, def_file[i], def_line[i], msg);
 			continue;
@@ -592,19 +592,19 @@ int config_end(struct config_parser *p)
 			continue;
 		}
 		if (config_resolve_exec(u->exec, u->path, PATH_MAX_LEN) < 0) {
-			snprintf(msg, sizeof msg, "executable not found: %s", u->exec);
+			fmt(msg, sizeof msg, "executable not found: %s", u->exec);
 			p->missing++;
 			if (p->report)
 				p->report(p->ctx, p->exec_file[i], p->exec_line[i],
 					  p->exec_col[i], msg);
 		}
 		if (u->user[0] && !userdb_user_exists(u->user)) {
-			snprintf(msg, sizeof msg, "'%s': unknown user '%s'", u->name, u->user);
+			fmt(msg, sizeof msg, "'%s': unknown user '%s'", u->name, u->user);
 			p->missing++;
 			report_at(p, def_file[i], def_line[i], msg);
 		}
 		if (u->group[0] && !userdb_group_exists(u->group)) {
-			snprintf(msg, sizeof msg, "'%s': unknown group '%s'", u->name, u->group);
+			fmt(msg, sizeof msg, "'%s': unknown group '%s'", u->name, u->group);
 			p->missing++;
 			report_at(p, def_file[i], def_line[i], msg);
 		}
@@ -708,7 +708,7 @@ int config_load(struct config *cfg, const char *main_path,
 	/* conf.d beside the main file; musl's opendir allocates, so getdents */
 	const char *slash = strrchr(main_path, '/');
 	int dl = slash ? (int)(slash - main_path) : 1;
-	snprintf(dir, sizeof dir, "%.*s/conf.d", dl, slash ? main_path : ".");
+	fmt(dir, sizeof dir, "%.*s/conf.d", dl, slash ? main_path : ".");
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int nfiles = 0;
 	if (dfd >= 0) {
@@ -735,7 +735,7 @@ int config_load(struct config *cfg, const char *main_path,
 					report(&p, 0, 0, "too many files (at most %d)", MAX_CONF_FILES);
 					break;
 				}
-				if (snprintf(confd_names[nfiles], sizeof confd_names[0], "%s/%s",
+				if (fmt(confd_names[nfiles], sizeof confd_names[0], "%s/%s",
 					     dir, de->name) < (int)sizeof confd_names[0])
 					nfiles++;
 			}

@@ -2,13 +2,13 @@
  * CONN_TIMEOUT_MS and never blocks the loop: every socket is non-blocking. */
 #define _GNU_SOURCE
 #include "control.h"
+#include "fmt.h"
 #include "clock.h"
 #include "log.h"
 #include "loop.h"
 #include "sizes.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -50,10 +50,10 @@ int control_listen(const char *path, control_handler h)
 		log_msg(LOG_ERR, "control socket path too long: %s", path);
 		return -1;
 	}
-	snprintf(sock_path, sizeof sock_path, "%s", path);
+	fmt(sock_path, sizeof sock_path, "%s", path);
 	/* the directory, if it is ours to make */
 	char dir[108];
-	snprintf(dir, sizeof dir, "%s", path);
+	fmt(dir, sizeof dir, "%s", path);
 	char *slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
 		*slash = '\0';

@@ -1,7 +1,7 @@
 #include "exitinfo.h"
+#include "fmt.h"
 
 #include <signal.h>
-#include <stdio.h>
 #include <sys/wait.h>
 
 static const struct { int sig; const char *name; } sigs[] = {
@@ -22,7 +22,7 @@ const char *signal_name(int sig, char *buf, size_t cap)
 	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
 		if (sigs[i].sig == sig)
 			return sigs[i].name;
-	snprintf(buf, cap, "signal %d", sig);
+	fmt(buf, cap, "signal %d", sig);
 	return buf;
 }
 
@@ -49,16 +49,16 @@ int exit_format(const struct exit_info *e, char *buf, size_t cap)
 	char tmp[16];
 	switch (e->kind) {
 	case EXIT_CODE:
-		return snprintf(buf, cap, "exited %d", e->value);
+		return fmt(buf, cap, "exited %d", e->value);
 	case EXIT_SIGNAL:
-		return snprintf(buf, cap, "killed by %s%s%s",
+		return fmt(buf, cap, "killed by %s%s%s",
 				signal_name(e->value, tmp, sizeof tmp),
 				e->core ? " (core dumped)" : "",
 				e->oom_seen ? " (oom kill seen)" : "");
 	case EXIT_OOM:
-		return snprintf(buf, cap, "oom-killed");
+		return fmt(buf, cap, "oom-killed");
 	default:
-		return snprintf(buf, cap, "-");
+		return fmt(buf, cap, "-");
 	}
 }
 

@@ -2,12 +2,12 @@
  * must never stop PID 1, so every write error is ignored on purpose. */
 #define _GNU_SOURCE
 #include "log.h"
+#include "fmt.h"
 #include "clock.h"
 #include "sizes.h"
 
 #include <fcntl.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -64,7 +64,7 @@ size_t log_ring_read(uint64_t *cursor, char *dst, size_t cap)
 static size_t stamp(char *buf, size_t cap)
 {
 	uint64_t t = now_ms();
-	int n = snprintf(buf, cap, "[%5lu.%03lu] ", (unsigned long)(t / 1000),
+	int n = fmt(buf, cap, "[%5lu.%03lu] ", (unsigned long)(t / 1000),
 			 (unsigned long)(t % 1000));
 	return n > 0 ? (size_t)n : 0;
 }
@@ -75,7 +75,7 @@ static void emit(int level, const char *who, const char *msg, size_t len,
 	char line[LOG_LINE_MAX + 64];
 	size_t off = stamp(line, sizeof line);
 	size_t body = off;
-	int n = snprintf(line + off, sizeof line - off, "%s: %.*s", who,
+	int n = fmt(line + off, sizeof line - off, "%s: %.*s", who,
 			 (int)len, msg);
 	if (n < 0)
 		return;
@@ -84,7 +84,7 @@ static void emit(int level, const char *who, const char *msg, size_t len,
 	ring_put(line, off + 1);
 	if (kmsg_fd >= 0) {
 		char k[LOG_LINE_MAX + 64];
-		int m = snprintf(k, sizeof k, "<%d>%.*s", level,
+		int m = fmt(k, sizeof k, "<%d>%.*s", level,
 				 (int)(off - body), line + body);
 		if (m > 0)
 			(void)!write(kmsg_fd, k, (size_t)m < sizeof k ? (size_t)m : sizeof k - 1);
@@ -98,7 +98,7 @@ void log_msg(int level, const char *fmt, ...)
 	char msg[LOG_LINE_MAX];
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(msg, sizeof msg, fmt, ap);
+	int n = vfmt(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return;

@@ -5,6 +5,7 @@
  * socket is retried on a timer. */
 #define _GNU_SOURCE
 #include "clock.h"
+#include "fmt.h"
 #include "config.h"
 #include "control.h"
 #include "log.h"
@@ -19,7 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdio.h>
+#include <stdarg.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
@@ -40,6 +41,22 @@ static int pid1, in_container, config_ok = 1;
 static int shutdown_cmd = -1;
 static uint64_t start_ms, socket_retry_at, armed_at = ~0ULL;
 static struct config staging;
+
+/* printf to a file descriptor, for the few words lifeline says outside
+ * the log (--check-config, --version, usage). */
+static void say(int fd, const char *f, ...) __attribute__((format(printf, 2, 3)));
+static void say(int fd, const char *f, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, f);
+	int n = vfmt(buf, sizeof buf, f, ap);
+	va_end(ap);
+	if (n >= (int)sizeof buf)
+		n = sizeof buf - 1;
+	if (n > 0)
+		(void)!write(fd, buf, (size_t)n);
+}
 
 int loop_add(int fd, uint64_t tag)
 {
@@ -68,7 +85,7 @@ static void report(void *vctx, const char *file, int line, int col, const char *
 {
 	struct report_ctx *c = vctx;
 	if (c && c->to_stderr) {
-		fprintf(stderr, "%s:%d:%d: %s\n", file, line, col, msg);
+		say(2, "%s:%d:%d: %s\n", file, line, col, msg);
 		return;
 	}
 	log_msg(LOG_ERR, "%s:%d:%d: %s", file, line, col, msg);
@@ -82,7 +99,7 @@ static int check_config(const char *path)
 	int missing = 0;
 	int n = config_load(&staging, path, report, &c, &missing);
 	if (n) {
-		fprintf(stderr, "%s: %d problem%s\n", path, n, n == 1 ? "" : "s");
+		say(2, "%s: %d problem%s\n", path, n, n == 1 ? "" : "s");
 		return 1;
 	}
 	int s = 0, b = 0, d = 0;
@@ -91,7 +108,7 @@ static int check_config(const char *path)
 		b += staging.unit[i].kind == UNIT_BOOT;
 		d += staging.unit[i].kind == UNIT_SHUTDOWN;
 	}
-	printf("%s: ok (%d services, %d boot tasks, %d shutdown tasks)\n", path, s, b, d);
+	say(1, "%s: ok (%d services, %d boot tasks, %d shutdown tasks)\n", path, s, b, d);
 	return 0;
 }
 
@@ -130,7 +147,7 @@ static void reload(struct outbuf *o)
 		if (o) {
 			/* the answer's first line must say it failed */
 			char head[160];
-			snprintf(head, sizeof head,
+			fmt(head, sizeof head,
 				 "error: %s has %d problem(s); keeping the running set\n",
 				 config_path, n);
 			ob_prepend(o, head);
@@ -245,9 +262,9 @@ static void handle(char *cmd, char *arg, struct outbuf *o, control_more *more)
 		int missing = 0;
 		int n = config_load(&staging, config_path, report, &c, &missing);
 		if (n)
-			snprintf(head, sizeof head, "error: %s has %d problem(s)\n", config_path, n);
+			fmt(head, sizeof head, "error: %s has %d problem(s)\n", config_path, n);
 		else
-			snprintf(head, sizeof head, "ok\n%s: ok\n", config_path);
+			fmt(head, sizeof head, "ok\n%s: ok\n", config_path);
 		ob_prepend(o, head);
 	} else if (IS("log")) {
 		ob_puts(o, "ok\n");
@@ -317,9 +334,9 @@ static void open_socket(void)
 	socket_retry_at = now_ms() + SOCKET_RETRY_MS;
 }
 
-static void usage(FILE *f)
+static void usage(int fd)
 {
-	fprintf(f,
+	say(fd,
 		"usage: lifeline [-c CONFIG] [-s SOCKET]\n"
 		"       lifeline --check-config [FILE]\n"
 		"       lifeline --version\n"
@@ -348,7 +365,7 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "--version")) {
-			printf("lifeline %s\n", LIFELINE_VERSION);
+			say(1, "lifeline %s\n", LIFELINE_VERSION);
 			return 0;
 		} else if (!strcmp(a, "--check-config")) {
 			return check_config(i + 1 < argc ? argv[i + 1] : config_path);
@@ -357,12 +374,12 @@ int main(int argc, char **argv)
 		} else if ((!strcmp(a, "-s") || !strcmp(a, "--socket")) && i + 1 < argc) {
 			socket_path = argv[++i];
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			usage(stdout);
+			usage(1);
 			return 0;
 		} else if (getpid() != 1) {
 			/* the kernel passes unknown boot options to init: ignore them
 			 * as PID 1, refuse them otherwise */
-			usage(stderr);
+			usage(2);
 			return 100;
 		}
 	}

@@ -1,7 +1,7 @@
 #include "outbuf.h"
+#include "fmt.h"
 
 #include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 void ob_init(struct outbuf *o, char *buf, size_t cap)
@@ -22,7 +22,7 @@ void ob_printf(struct outbuf *o, const char *fmt, ...)
 	}
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
+	int n = vfmt(o->buf + o->len, o->cap - o->len, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return;

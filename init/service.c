@@ -2,6 +2,7 @@
  * everything else only records an event and calls it. */
 #define _GNU_SOURCE
 #include "service.h"
+#include "fmt.h"
 #include "backoff.h"
 #include "clock.h"
 #include "loop.h"
@@ -11,7 +12,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -283,7 +283,7 @@ void units_child_exited(pid_t pid, int wstatus)
 	u->crashes++;
 	u->restarts++;
 	char then[48];
-	snprintf(then, sizeof then, "; restarting in %lums", (unsigned long)delay);
+	fmt(then, sizeof then, "; restarting in %lums", (unsigned long)delay);
 	log_exit(u, now, then);
 	if (delay == 0) {
 		start(u, now);
@@ -350,7 +350,7 @@ static void emit_line(struct unit *u)
 	if (ratelimit_take(&u->rl, now)) {
 		if (u->rl.suppressed) {
 			char m[64];
-			int n = snprintf(m, sizeof m, "(%u lines suppressed)", u->rl.suppressed);
+			int n = fmt(m, sizeof m, "(%u lines suppressed)", u->rl.suppressed);
 			log_service_line(u->name, m, (size_t)n);
 			u->rl.suppressed = 0;
 		}
@@ -385,12 +385,12 @@ static int lookup(const char *name, char *err, int cap)
 {
 	int i = find(name);
 	if (i < 0)
-		snprintf(err, (size_t)cap, "no such service: %s", name);
+		fmt(err, (size_t)cap, "no such service: %s", name);
 	else if (units[i].kind != UNIT_SERVICE) {
-		snprintf(err, (size_t)cap, "%s is a %s, not a service", name, kind_word(&units[i]));
+		fmt(err, (size_t)cap, "%s is a %s, not a service", name, kind_word(&units[i]));
 		i = -1;
 	} else if (units[i].conf < 0) {
-		snprintf(err, (size_t)cap, "%s is being removed", name);
+		fmt(err, (size_t)cap, "%s is being removed", name);
 		i = -1;
 	}
 	return i;
@@ -402,7 +402,7 @@ int units_start(const char *name, char *err, int cap)
 	if (i < 0)
 		return -1;
 	if (phase > PH_RUN) {
-		snprintf(err, (size_t)cap, "shutting down");
+		fmt(err, (size_t)cap, "shutting down");
 		return -1;
 	}
 	struct unit *u = &units[i];
@@ -432,7 +432,7 @@ int units_restart(const char *name, char *err, int cap)
 	if (i < 0)
 		return -1;
 	if (phase > PH_RUN) {
-		snprintf(err, (size_t)cap, "shutting down");
+		fmt(err, (size_t)cap, "shutting down");
 		return -1;
 	}
 	units[i].want_up = 1;

@@ -3,6 +3,7 @@
  * it before _exit. */
 #define _GNU_SOURCE
 #include "spawn.h"
+#include "fmt.h"
 #include "sizes.h"
 #include "userdb.h"
 
@@ -11,7 +12,6 @@
 #include <grp.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -46,7 +46,7 @@ static char child_stack[8192] __attribute__((aligned(16)));
 static int write_oom_adj(int adj)
 {
 	char b[16];
-	int n = snprintf(b, sizeof b, "%d", adj);
+	int n = fmt(b, sizeof b, "%d", adj);
 	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
@@ -124,7 +124,7 @@ static int build_env(const struct unit_conf *u, const char *home)
 	for (unsigned i = 0; i < 4; i++) {
 		if (env_has(u, defs[i][0]))
 			continue;
-		int w = snprintf(job.envbuf + off, sizeof job.envbuf - (size_t)off, "%s=%s",
+		int w = fmt(job.envbuf + off, sizeof job.envbuf - (size_t)off, "%s=%s",
 				 defs[i][0], defs[i][1]);
 		if (w < 0 || (size_t)w >= sizeof job.envbuf - (size_t)off)
 			return -1;

@@ -1,8 +1,8 @@
 #include "status.h"
+#include "fmt.h"
 #include "config.h"
 
 #include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -25,18 +25,18 @@ void format_duration(uint64_t ms, char *buf, int cap)
 {
 	uint64_t s = ms / 1000;
 	if (ms < 1000)
-		snprintf(buf, (size_t)cap, "%lums", (unsigned long)ms);
+		fmt(buf, (size_t)cap, "%lums", (unsigned long)ms);
 	else if (s < 60)
-		snprintf(buf, (size_t)cap, "%lu.%lus", (unsigned long)s,
+		fmt(buf, (size_t)cap, "%lu.%lus", (unsigned long)s,
 			 (unsigned long)(ms % 1000) / 100);
 	else if (s < 3600)
-		snprintf(buf, (size_t)cap, "%lum%02lus", (unsigned long)(s / 60),
+		fmt(buf, (size_t)cap, "%lum%02lus", (unsigned long)(s / 60),
 			 (unsigned long)(s % 60));
 	else if (s < 86400)
-		snprintf(buf, (size_t)cap, "%luh%02lum", (unsigned long)(s / 3600),
+		fmt(buf, (size_t)cap, "%luh%02lum", (unsigned long)(s / 3600),
 			 (unsigned long)(s % 3600 / 60));
 	else
-		snprintf(buf, (size_t)cap, "%lud%02luh", (unsigned long)(s / 86400),
+		fmt(buf, (size_t)cap, "%lud%02luh", (unsigned long)(s / 86400),
 			 (unsigned long)(s % 86400 / 3600));
 }
 
@@ -64,16 +64,16 @@ void status_text_unit(struct outbuf *o, const struct unit *u, uint64_t now)
 	if (!u->used)
 		return;
 	if (u->pid > 0) {
-		snprintf(pid, sizeof pid, "%d", (int)u->pid);
+		fmt(pid, sizeof pid, "%d", (int)u->pid);
 		format_duration(now - u->started_ms, upt, sizeof upt);
 	}
 	exit_format(&u->last_exit, why, sizeof why);
 	if (u->spawn_failing && u->spawn_step)
-		snprintf(why, sizeof why, "%s failed: %s", u->spawn_step, strerror(u->spawn_err));
+		fmt(why, sizeof why, "%s failed: %s", u->spawn_step, strerror(u->spawn_err));
 	if (u->next_ms && (u->state == ST_BACKOFF || u->state == ST_SPAWN_WAIT)) {
 		char d[16];
 		format_duration(u->next_ms > now ? u->next_ms - now : 0, d, sizeof d);
-		snprintf(next, sizeof next, "restart in %s", d);
+		fmt(next, sizeof next, "restart in %s", d);
 	}
 	ob_printf(o, "%-16s %-8s %-11s %7s %8s %8u  %-24s %s\n", u->name, kind_name(u->kind),
 		  state_name(u), pid, upt, u->restarts, why, next);
@@ -115,7 +115,7 @@ void status_json_unit(struct outbuf *o, const struct unit *u, int first, uint64_
 		  u->last_exit.kind == EXIT_OOM ? "true" : "false");
 	if (u->spawn_failing && u->spawn_step) {
 		char e[96];
-		snprintf(e, sizeof e, "%s: %s", u->spawn_step, strerror(u->spawn_err));
+		fmt(e, sizeof e, "%s: %s", u->spawn_step, strerror(u->spawn_err));
 		ob_json_str(o, e);
 	} else {
 		ob_puts(o, "null");

@@ -1,0 +1,163 @@
+#include "fmt.h"
+
+#include <string.h>
+
+struct sink {
+	char *buf;
+	size_t cap, n;
+};
+
+static void put(struct sink *s, char c)
+{
+	if (s->n + 1 < s->cap)
+		s->buf[s->n] = c;
+	s->n++;
+}
+
+static void pad(struct sink *s, char c, int count)
+{
+	while (count-- > 0)
+		put(s, c);
+}
+
+/* One field: text of length len, padded to width. */
+static void field(struct sink *s, const char *text, int len, int width, int left,
+		  char padc)
+{
+	if (!left)
+		pad(s, padc, width - len);
+	for (int i = 0; i < len; i++)
+		put(s, text[i]);
+	if (left)
+		pad(s, ' ', width - len);
+}
+
+static int number(char *out, unsigned long long v, unsigned base, int neg, int prec)
+{
+	char tmp[24];
+	int n = 0;
+	do {
+		tmp[n++] = "0123456789abcdef"[v % base];
+		v /= base;
+	} while (v);
+	while (n < prec && n < (int)sizeof tmp)
+		tmp[n++] = '0';
+	int len = 0;
+	if (neg)
+		out[len++] = '-';
+	while (n)
+		out[len++] = tmp[--n];
+	return len;
+}
+
+int vfmt(char *buf, size_t cap, const char *f, va_list ap)
+{
+	struct sink s = { buf, cap, 0 };
+	for (; *f; f++) {
+		if (*f != '%') {
+			put(&s, *f);
+			continue;
+		}
+		f++;
+		int left = 0, zero = 0, width = 0, prec = -1, lng = 0;
+		for (;; f++) {
+			if (*f == '-')
+				left = 1;
+			else if (*f == '0')
+				zero = 1;
+			else
+				break;
+		}
+		if (*f == '*') {
+			width = va_arg(ap, int);
+			if (width < 0) {
+				left = 1;
+				width = -width;
+			}
+			f++;
+		} else {
+			while (*f >= '0' && *f <= '9')
+				width = width * 10 + (*f++ - '0');
+		}
+		if (*f == '.') {
+			f++;
+			prec = 0;
+			if (*f == '*') {
+				prec = va_arg(ap, int);
+				f++;
+			} else {
+				while (*f >= '0' && *f <= '9')
+					prec = prec * 10 + (*f++ - '0');
+			}
+		}
+		while (*f == 'l' || *f == 'z') {
+			lng += *f == 'z' ? 2 : 1;
+			f++;
+		}
+		char num[32];
+		int len;
+		switch (*f) {
+		case 'd':
+		case 'i': {
+			long long v = lng >= 2 ? va_arg(ap, long long)
+				    : lng ? va_arg(ap, long) : va_arg(ap, int);
+			unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v
+						     : (unsigned long long)v;
+			if (v < 0 && zero && !left && prec < 0) {
+				/* "-0042": the sign goes before the zeros */
+				put(&s, '-');
+				len = number(num, u, 10, 0, prec);
+				field(&s, num, len, width - 1, 0, '0');
+				break;
+			}
+			len = number(num, u, 10, v < 0, prec);
+			field(&s, num, len, width, left, zero && !left && prec < 0 ? '0' : ' ');
+			break;
+		}
+		case 'u':
+		case 'x': {
+			unsigned long long v = lng >= 2 ? va_arg(ap, unsigned long long)
+					     : lng ? va_arg(ap, unsigned long) : va_arg(ap, unsigned);
+			len = number(num, v, *f == 'x' ? 16 : 10, 0, prec);
+			field(&s, num, len, width, left, zero && !left && prec < 0 ? '0' : ' ');
+			break;
+		}
+		case 's': {
+			const char *str = va_arg(ap, const char *);
+			if (!str)
+				str = "(null)";
+			len = 0;
+			while ((prec < 0 || len < prec) && str[len])
+				len++;
+			field(&s, str, len, width, left, ' ');
+			break;
+		}
+		case 'c':
+			num[0] = (char)va_arg(ap, int);
+			field(&s, num, 1, width, left, ' ');
+			break;
+		case '%':
+			put(&s, '%');
+			break;
+		default:        /* unknown conversion: copy it, visibly */
+			put(&s, '%');
+			if (!*f)
+				f--;
+			else
+				put(&s, *f);
+			break;
+		}
+	}
+	if (cap)
+		buf[s.n < cap ? s.n : cap - 1] = '\0';
+	return (int)s.n;
+}
+
+int fmt(char *buf, size_t cap, const char *f, ...)
+{
+	va_list ap;
+	va_start(ap, f);
+	int n = vfmt(buf, cap, f, ap);
+	va_end(ap);
+	return n;
+}
