@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -296,12 +297,18 @@ static int split_exec(struct config_parser *p, int lineno, int col0,
 				goto toolong;
 			out[o++] = v[i++];
 		}
+		if (o >= cap - 2)
+			goto toolong;   /* even an empty word takes a byte */
 		out[o++] = '\0';
 		argc++;
 	}
 	out[o] = '\0';
 	if (argc == 0) {
 		report(p, lineno, col0, "exec needs a command");
+		return -1;
+	}
+	if (out[0] == '\0') {
+		report(p, lineno, col0, "the command (first word of exec) is empty");
 		return -1;
 	}
 	return argc;
@@ -337,7 +344,7 @@ static void global_key(struct config_parser *p, int lineno, int kcol, const char
 	else if (KEY("restart_delay_max"))
 		set_duration(p, lineno, vcol, v, vl, &c->restart_max_ms, 100);
 	else if (KEY("stable_after"))
-		set_duration(p, lineno, vcol, v, vl, &c->stable_ms, 0);
+		set_duration(p, lineno, vcol, v, vl, &c->stable_ms, STABLE_MIN_MS);
 	else if (KEY("spawn_retry"))
 		set_duration(p, lineno, vcol, v, vl, &c->spawn_retry_ms, 10);
 	else
@@ -459,7 +466,7 @@ static void unit_key(struct config_parser *p, int lineno, int kcol, const char *
 		if (!set_duration(p, lineno, vcol, v, vl, &u->restart_max_ms, 100))
 			bit_set(p->restart_max_set, idx);
 	} else if (KEY("stable_after") && svc) {
-		if (!set_duration(p, lineno, vcol, v, vl, &u->stable_ms, 0))
+		if (!set_duration(p, lineno, vcol, v, vl, &u->stable_ms, STABLE_MIN_MS))
 			bit_set(p->stable_set, idx);
 	} else if (KEY("timeout") && !svc) {
 		if (!set_duration(p, lineno, vcol, v, vl, &u->timeout_ms, 1))
@@ -550,20 +557,30 @@ void config_feed_line(struct config_parser *p, const char *file, int lineno,
 }
 
 /* Find an executable; out gets an absolute path. 0 found, -1 not. */
+/* A regular file we may execute (access(X_OK) alone says yes to dirs). */
+static int is_executable(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
 int config_resolve_exec(const char *argv0, char *out, int cap)
 {
+	if (!argv0[0]) {
+		out[0] = '\0';
+		return -1;
+	}
 	if (strchr(argv0, '/')) {
 		if ((int)strlen(argv0) >= cap)
 			return -1;
 		strcpy(out, argv0);
-		return access(out, X_OK) == 0 ? 0 : -1;
+		return is_executable(out) ? 0 : -1;
 	}
 	const char *d = DEFAULT_PATH;
 	while (*d) {
 		const char *e = strchr(d, ':');
 		int dl = e ? (int)(e - d) : (int)strlen(d);
-		if (fmt(out, (size_t)cap, "%.*s/%s", dl, d, argv0) < cap &&
-		    access(out, X_OK) == 0)
+		if (fmt(out, (size_t)cap, "%.*s/%s", dl, d, argv0) < cap && is_executable(out))
 			return 0;
 		d += dl + (e ? 1 : 0);
 	}
@@ -662,8 +679,13 @@ static int feed_file(struct config_parser *p, const char *path)
 			break;
 		}
 		if (n == 0) {
-			if (ll || overflow)
+			if (overflow) {
+				p->file = path;
+				report(p, lineno, LINE_MAX_LEN, "line too long (at most %d bytes)",
+				       LINE_MAX_LEN - 1);
+			} else if (ll) {
 				config_feed_line(p, path, lineno, line, ll);
+			}
 			break;
 		}
 		for (ssize_t i = 0; i < n; i++) {
@@ -736,8 +758,12 @@ int config_load(struct config *cfg, const char *main_path,
 					break;
 				}
 				if (fmt(confd_names[nfiles], sizeof confd_names[0], "%s/%s",
-					     dir, de->name) < (int)sizeof confd_names[0])
+					dir, de->name) < (int)sizeof confd_names[0]) {
 					nfiles++;
+				} else {
+					p.file = dir;
+					report(&p, 0, 0, "file name too long, skipped: %s", de->name);
+				}
 			}
 		}
 		close(dfd);
@@ -751,18 +777,51 @@ int config_load(struct config *cfg, const char *main_path,
 	return p.errors + p.missing;
 }
 
+int config_access_ok(const struct config *cfg)
+{
+	char path[PATH_MAX_LEN];
+	for (int i = 0; i < cfg->nunits; i++) {
+		const struct unit_conf *u = &cfg->unit[i];
+		if (u->kind != UNIT_SERVICE || config_resolve_exec(u->exec, path, sizeof path) < 0)
+			continue;
+		const char *a = u->exec;
+		for (int k = 0; k < u->argc; k++, a = conf_next_str(a))
+			if (strstr(a, "sshd") || strstr(a, "dropbear"))
+				return 1;
+	}
+	return 0;
+}
+
+int config_merge(struct config *dst, const struct config *src)
+{
+	int added = 0;
+	for (int i = 0; i < src->nunits; i++) {
+		int dup = 0;
+		for (int k = 0; k < dst->nunits && !dup; k++)
+			dup = !strcmp(dst->unit[k].name, src->unit[i].name);
+		if (dup || dst->nunits >= MAX_UNITS)
+			continue;
+		dst->unit[dst->nunits++] = src->unit[i];
+		added++;
+	}
+	return added;
+}
+
 /* Run when the configuration is broken: remote access first.  The network
  * boot tasks are best effort; one whose program is missing is skipped. */
 const char fallback_config[] =
 	"[service rescue-ssh]\n"
-	"exec = /usr/sbin/dropbear -F -E -s -j -k -p 2222 -R\n"
+	/* the rescue host key if there is one, so its fingerprint is the known one */
+	"exec = /bin/sh -c 'k=/etc/lifeline/rescue/dropbear_ed25519_host_key; "
+	"o=\"-F -E -s -j -k -p 2222\"; [ -s \"$k\" ] && exec /usr/sbin/dropbear $o -r \"$k\"; "
+	"exec /usr/sbin/dropbear $o -R'\n"
 	"early = yes\n"
 	"protect = yes\n"
 	"[boot lo]\n"
 	"exec = /sbin/ip link set lo up\n"
 	"timeout = 10s\n"
 	"[boot network]\n"
-	"exec = /sbin/ifup -a\n"
+	"exec = /bin/sh -c 'command -v ifup >/dev/null || exit 0; exec ifup -a'\n"
 	"timeout = 60s\n"
 	"[boot run-sshd]\n"
 	"exec = /bin/mkdir -p -m 0755 /run/sshd\n"

@@ -91,6 +91,16 @@ const char *conf_next_str(const char *s);
 /* Parse "30s", "100ms", "5m", "2h" or a number of seconds. -1 on error. */
 int64_t parse_duration_ms(const char *s, int len);
 
+/* A restart is immediate only after this much uptime: below it, a service
+ * that dies at once could be restarted in a busy loop. */
+#define STABLE_MIN_MS 100
+
+/* 1 if some service whose program exists runs sshd or dropbear (a word of
+ * its command line mentions one): remote access does not depend on luck. */
+int config_access_ok(const struct config *cfg);
+/* Append src's units whose names dst lacks; returns how many. */
+int config_merge(struct config *dst, const struct config *src);
+
 /* The built-in fallback set run when the config is broken. */
 extern const char fallback_config[];
 

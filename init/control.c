@@ -23,6 +23,7 @@ static struct conn {
 	int fd;                 /* -1: free */
 	int req_len;
 	int writing;
+	int denied;             /* not root: the answer is a refusal */
 	control_more more;
 	uint64_t deadline;
 	uint64_t cursor;
@@ -81,6 +82,10 @@ int control_listen(const char *path, control_handler h)
 
 static void conn_close(struct conn *c)
 {
+	char junk[256];
+	/* unread input would turn close() into a reset that loses our answer */
+	while (recv(c->fd, junk, sizeof junk, MSG_DONTWAIT) > 0)
+		;
 	loop_del(c->fd);
 	close(c->fd);
 	c->fd = -1;
@@ -107,23 +112,24 @@ void control_accept(void)
 			return;
 		struct ucred cr;
 		socklen_t len = sizeof cr;
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0 || cr.uid != 0) {
-			static const char deny[] = "error: permission denied (root only)\n";
-			(void)!send(fd, deny, sizeof deny - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
-			close(fd);
-			continue;
-		}
+		int denied = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0 ||
+			     cr.uid != 0;
 		int i = 0;
 		while (i < MAX_CONNS && conns[i].fd >= 0)
 			i++;
 		if (i == MAX_CONNS) {
 			static const char busy[] = "error: busy, try again\n";
+			char junk[256];
 			(void)!send(fd, busy, sizeof busy - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+			shutdown(fd, SHUT_WR);
+			while (recv(fd, junk, sizeof junk, MSG_DONTWAIT) > 0)
+				;
 			close(fd);
 			continue;
 		}
 		struct conn *c = &conns[i];
 		c->fd = fd;
+		c->denied = denied;
 		c->req_len = 0;
 		c->writing = 0;
 		c->more = NULL;
@@ -177,7 +183,12 @@ static void dispatch(struct conn *c)
 			arg = NULL;
 	}
 	c->cursor = 0;
-	handler(cmd, arg, &c->ob, &c->more);
+	/* the request was read first: closing on unread input would reset
+	 * the connection before the client sees why */
+	if (c->denied)
+		ob_puts(&c->ob, "error: permission denied (root only)\n");
+	else
+		handler(cmd, arg, &c->ob, &c->more);
 	c->writing = 1;
 	if (flush(c))
 		conn_close(c);

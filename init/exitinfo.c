@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 #include "exitinfo.h"
 #include "fmt.h"
 

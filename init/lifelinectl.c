@@ -102,7 +102,7 @@ int main(int argc, char **argv)
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	char req[256];
 	int n = snprintf(req, sizeof req, "%s%s%s\n", cmd, arg ? " " : "", arg ? arg : "");
-	if (n >= (int)sizeof req || write(fd, req, (size_t)n) != n) {
+	if (n >= (int)sizeof req || send(fd, req, (size_t)n, MSG_NOSIGNAL) != n) {
 		fprintf(stderr, "lifelinectl: cannot send request: %s\n", strerror(errno));
 		return 3;
 	}
@@ -115,6 +115,8 @@ int main(int argc, char **argv)
 		ssize_t r = read(fd, buf, sizeof buf);
 		if (r < 0 && errno == EINTR)
 			continue;
+		if (r < 0 && state == 2)
+			break;          /* refused, and the reason is already shown */
 		if (r < 0) {
 			fprintf(stderr, "lifelinectl: %s\n",
 				errno == EAGAIN ? "no answer from lifeline within 10s" : strerror(errno));

@@ -134,3 +134,11 @@ int ratelimit_take(struct ratelimit *rl, uint64_t now)
 	rl->suppressed++;
 	return 0;
 }
+
+uint64_t ratelimit_next_ms(const struct ratelimit *rl)
+{
+	if (rl->tokens_milli >= 1000)
+		return rl->last_ms;
+	uint32_t need = 1000 - rl->tokens_milli;
+	return rl->last_ms + (need + LOG_RATE_PER_SEC - 1) / LOG_RATE_PER_SEC;
+}

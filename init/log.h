@@ -31,6 +31,9 @@ void ratelimit_reset(struct ratelimit *rl);
 /* 1 if a line may be logged now; counts suppressed lines otherwise. */
 int ratelimit_take(struct ratelimit *rl, uint64_t now);
 
+/* When the next line will be allowed. */
+uint64_t ratelimit_next_ms(const struct ratelimit *rl);
+
 #define LOG_RATE_PER_SEC 20
 #define LOG_BURST 100
 

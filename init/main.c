@@ -79,7 +79,11 @@ void loop_del(int fd)
 struct report_ctx {
 	struct outbuf *o;
 	int to_stderr;
+	int dropped;            /* problems that did not fit in o */
 };
+
+/* Room kept in a reply for its first line and the "more problems" note. */
+#define REPLY_RESERVE 256
 
 static void report(void *vctx, const char *file, int line, int col, const char *msg)
 {
@@ -89,77 +93,125 @@ static void report(void *vctx, const char *file, int line, int col, const char *
 		return;
 	}
 	log_msg(LOG_ERR, "%s:%d:%d: %s", file, line, col, msg);
-	if (c && c->o)
-		ob_printf(c->o, "%s:%d:%d: %s\n", file, line, col, msg);
+	if (c && c->o) {
+		char l[LOG_LINE_MAX];
+		int n = fmt(l, sizeof l, "%s:%d:%d: %s\n", file, line, col, msg);
+		if (c->o->len + (size_t)n + REPLY_RESERVE < c->o->cap)
+			ob_puts(c->o, l);
+		else
+			c->dropped++;   /* whole lines only; the log has them all */
+	}
+}
+
+static void note_dropped(struct report_ctx *c)
+{
+	if (c->o && c->dropped)
+		ob_printf(c->o, "(%d more problem(s) not shown: see lifelinectl log)\n",
+			  c->dropped);
+}
+
+static int count_kind(const struct config *cfg, int kind)
+{
+	int n = 0;
+	for (int i = 0; i < cfg->nunits; i++)
+		n += cfg->unit[i].kind == kind;
+	return n;
+}
+
+/* Whole-file rules on top of the parser's: a config that would run no
+ * service is an error (a truncated file, say); one without a startable
+ * sshd or dropbear is worth a warning.  Returns the errors. */
+static int policy(const struct config *cfg, const char *path, struct report_ctx *c)
+{
+	if (count_kind(cfg, UNIT_SERVICE) == 0) {
+		report(c, path, 1, 1, "no [service] sections: nothing would be supervised");
+		return 1;
+	}
+	if (!config_access_ok(cfg))
+		report(c, path, 1, 1, "warning: no service with an existing program runs "
+		       "sshd or dropbear; remote access depends on this host's console");
+	return 0;
 }
 
 static int check_config(const char *path)
 {
-	struct report_ctx c = { NULL, 1 };
+	struct report_ctx c = { NULL, 1, 0 };
 	int missing = 0;
 	int n = config_load(&staging, path, report, &c, &missing);
+	n += policy(&staging, path, &c);
 	if (n) {
 		say(2, "%s: %d problem%s\n", path, n, n == 1 ? "" : "s");
 		return 1;
 	}
-	int s = 0, b = 0, d = 0;
-	for (int i = 0; i < staging.nunits; i++) {
-		s += staging.unit[i].kind == UNIT_SERVICE;
-		b += staging.unit[i].kind == UNIT_BOOT;
-		d += staging.unit[i].kind == UNIT_SHUTDOWN;
-	}
-	say(1, "%s: ok (%d services, %d boot tasks, %d shutdown tasks)\n", path, s, b, d);
+	say(1, "%s: ok (%d services, %d boot tasks, %d shutdown tasks)\n", path,
+	    count_kind(&staging, UNIT_SERVICE), count_kind(&staging, UNIT_BOOT),
+	    count_kind(&staging, UNIT_SHUTDOWN));
 	return 0;
 }
 
-static void load_boot_config(void)
+static void parse_fallback(struct config *cfg)
 {
-	struct report_ctx c = { NULL, 0 };
-	int missing = 0;
-	int n = config_load(&active, config_path, report, &c, &missing);
-	if (n == 0)
-		return;
-	if (n == missing) {
-		/* only executables or users not found: /usr may come with a
-		 * boot task, so run it; those services retry until they appear */
-		log_msg(LOG_WARN, "%s: %d executable(s) or user(s) missing; running it anyway",
-			config_path, missing);
-		return;
-	}
-	log_msg(LOG_ERR, "%s: %d problem(s); running the built-in fallback set "
-		"(rescue dropbear on port 2222, sshd)", config_path, n);
-	config_ok = 0;
+	struct report_ctx c = { NULL, 0, 0 };
 	struct config_parser p;
-	config_begin(&p, &active, report, &c);
+	config_begin(&p, cfg, report, &c);
 	config_parse_buffer(&p, "(built-in fallback)", fallback_config,
 			    (int)strlen(fallback_config));
 	config_end(&p);
 }
 
+static void load_boot_config(void)
+{
+	struct report_ctx c = { NULL, 0, 0 };
+	int missing = 0;
+	int n = config_load(&active, config_path, report, &c, &missing);
+	int bad = n - missing + policy(&active, config_path, &c);
+	if (bad) {
+		log_msg(LOG_ERR, "%s: %d problem(s); running the built-in fallback set "
+			"(rescue dropbear on port 2222, sshd)", config_path, n);
+		config_ok = 0;
+		parse_fallback(&active);
+		return;
+	}
+	if (missing) {
+		/* only programs or users not found: /usr may come with a boot
+		 * task, so run it; those services retry until they appear */
+		log_msg(LOG_WARN, "%s: %d program(s) or user(s) missing; running it anyway",
+			config_path, missing);
+		if (!config_access_ok(&active)) {
+			/* but never without a way in */
+			parse_fallback(&staging);
+			log_msg(LOG_ERR, "no sshd or dropbear can start: adding %d service(s) "
+				"of the built-in fallback set", config_merge(&active, &staging));
+		}
+	}
+}
+
+/* Errors refuse a reload and keep the running set; programs or users not
+ * found are reported but, as at boot, do not block it. */
 static void reload(struct outbuf *o)
 {
-	struct report_ctx c = { o, 0 };
+	struct report_ctx c = { o, 0, 0 };
 	int missing = 0;
 	log_msg(LOG_NOTICE, "reloading %s", config_path);
 	int n = config_load(&staging, config_path, report, &c, &missing);
-	if (n) {
-		log_msg(LOG_ERR, "reload refused: %d problem(s); keeping the running set", n);
+	int bad = n - missing + policy(&staging, config_path, &c);
+	note_dropped(&c);
+	if (bad) {
+		log_msg(LOG_ERR, "reload refused: %d problem(s); keeping the running set", bad);
 		if (o) {
 			/* the answer's first line must say it failed */
 			char head[160];
 			fmt(head, sizeof head,
-				 "error: %s has %d problem(s); keeping the running set\n",
-				 config_path, n);
+			    "error: %s has %d problem(s); keeping the running set\n",
+			    config_path, bad);
 			ob_prepend(o, head);
 		}
 		return;
 	}
 	config_ok = 1;
 	units_reload(&staging);
-	if (o) {
-		o->len = 0;
-		ob_puts(o, "ok\n");
-	}
+	if (o)
+		ob_prepend(o, "ok\n");
 }
 
 static void begin_shutdown(int cmd)
@@ -257,10 +309,12 @@ static void handle(char *cmd, char *arg, struct outbuf *o, control_more *more)
 	} else if (IS("reload")) {
 		reload(o);
 	} else if (IS("check-config")) {
-		struct report_ctx c = { o, 0 };
+		struct report_ctx c = { o, 0, 0 };
 		char head[160];
 		int missing = 0;
 		int n = config_load(&staging, config_path, report, &c, &missing);
+		n += policy(&staging, config_path, &c);
+		note_dropped(&c);
 		if (n)
 			fmt(head, sizeof head, "error: %s has %d problem(s)\n", config_path, n);
 		else
@@ -344,6 +398,18 @@ static void usage(int fd)
 		"Defaults: -c %s -s %s\n", DEFAULT_CONFIG, DEFAULT_SOCKET);
 }
 
+/* The kernel keeps only 10 lines per 5 s from each /dev/kmsg writer unless
+ * told otherwise; lifeline's log is meant to be in dmesg, and it rate-limits
+ * the services it forwards itself. */
+static void kmsg_unthrottle(void)
+{
+	int fd = open("/proc/sys/kernel/printk_devkmsg", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)!write(fd, "on\n", 3);
+		close(fd);
+	}
+}
+
 /* Ensure fds 0-2 exist, so no opened file lands on them by accident. */
 static void fix_stdio(void)
 {
@@ -364,6 +430,15 @@ int main(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
+		if (getpid() == 1) {
+			/* the kernel hands init its unknown boot options; PID 1 must
+			 * not exit for any of them, so only -c and -s count */
+			if ((!strcmp(a, "-c") || !strcmp(a, "--config")) && i + 1 < argc)
+				config_path = argv[++i];
+			else if ((!strcmp(a, "-s") || !strcmp(a, "--socket")) && i + 1 < argc)
+				socket_path = argv[++i];
+			continue;
+		}
 		if (!strcmp(a, "--version")) {
 			say(1, "lifeline %s\n", LIFELINE_VERSION);
 			return 0;
@@ -376,9 +451,7 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(1);
 			return 0;
-		} else if (getpid() != 1) {
-			/* the kernel passes unknown boot options to init: ignore them
-			 * as PID 1, refuse them otherwise */
+		} else {
 			usage(2);
 			return 100;
 		}
@@ -396,6 +469,8 @@ int main(int argc, char **argv)
 	} else {
 		prctl(PR_SET_CHILD_SUBREAPER, 1);
 	}
+	if (pid1 && !in_container)
+		kmsg_unthrottle();
 	log_init(1, 2);
 	log_msg(LOG_NOTICE, "lifeline %s starting as %s%s", LIFELINE_VERSION,
 		pid1 ? "PID 1" : "subreaper", in_container ? " of a PID namespace" : "");
@@ -462,9 +537,7 @@ int main(int argc, char **argv)
 		if (socket_retry_at && socket_retry_at <= now)
 			open_socket();
 		if (phase == PH_FINAL) {
-			for (int i = 0; i < MAX_UNITS; i++)
-				if (units[i].used)
-					units_output(i);
+			units_flush_all();
 			control_close();
 			shutdown_final(shutdown_cmd, pid1, in_container);
 		}

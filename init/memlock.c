@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#ifndef LIFELINE_NO_MLOCK
 /* noinline, so the array really is below every frame main will use */
 static __attribute__((noinline)) void prefault_stack(void)
 {
@@ -51,6 +52,8 @@ static int stack_bounds(uintptr_t *lo, uintptr_t *hi)
 	close(fd);
 	return found;
 }
+
+#endif
 
 int memlock_all(void)
 {

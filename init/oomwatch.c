@@ -65,6 +65,14 @@ static long number_after(const char *rec, int len, const char *key)
 
 long oomwatch_parse_record(const char *rec, int len)
 {
+	/* "PRI,SEQ,TIME,FLAGS;text": only the kernel (facility 0, PRI < 8)
+	 * counts; user space, our own forwarded service output included,
+	 * cannot write facility 0 to /dev/kmsg, so cannot fake a kill */
+	int pri = 0, i = 0;
+	while (i < len && rec[i] >= '0' && rec[i] <= '9' && i < 6)
+		pri = pri * 10 + (rec[i++] - '0');
+	if (i == 0 || i >= len || rec[i] != ',' || pri >= 8)
+		return -1;
 	/* "Out of memory: Killed process 123 (x) ..." (global and memcg) */
 	return number_after(rec, len, "Killed process ");
 }

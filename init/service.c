@@ -20,6 +20,9 @@ struct unit units[MAX_UNITS];
 struct config active;
 enum phase phase = PH_BOOT;
 
+static void flush_partial(struct unit *u);
+static void emit_suppressed(struct unit *u);
+
 static const struct unit_conf *conf_of(const struct unit *u)
 {
 	return u->conf >= 0 ? &active.unit[u->conf] : NULL;
@@ -67,7 +70,7 @@ static int slot_new(int conf_idx)
 static void slot_free(struct unit *u)
 {
 	if (u->out_r >= 0) {
-		units_output((int)(u - units));
+		flush_partial(u);
 		loop_del(u->out_r);
 		close(u->out_r);
 	}
@@ -80,6 +83,14 @@ static const char *kind_word(const struct unit *u)
 {
 	return u->kind == UNIT_BOOT ? "boot task" :
 	       u->kind == UNIT_SHUTDOWN ? "shutdown task" : "service";
+}
+
+/* Services start once boot tasks are done, early ones at once. */
+static int may_start(const struct unit *u)
+{
+	const struct unit_conf *c = conf_of(u);
+	return c && u->kind == UNIT_SERVICE && u->want_up &&
+	       (phase == PH_RUN || (c->early && phase <= PH_RUN));
 }
 
 /* Try to start u now.  A failed fork or exec is not a crash: it is
@@ -145,10 +156,13 @@ static void stop(struct unit *u, uint64_t now, enum after_stop then)
 	/* not running: act on `then` at once */
 	u->state = ST_DOWN;
 	u->next_ms = 0;
+	u->after_stop = AFTER_NOTHING;
 	if (then == AFTER_REMOVE)
 		slot_free(u);
-	else if (then == AFTER_RESTART && u->want_up)
+	else if (then == AFTER_RESTART && may_start(u))
 		start(u, now);
+	else if (then == AFTER_RESTART && u->want_up && phase < PH_RUN)
+		u->state = ST_WAITING;
 }
 
 /* Start the next boot or shutdown task, or move to the next phase. */
@@ -158,9 +172,13 @@ static void advance(uint64_t now)
 		if (phase == PH_BOOT || phase == PH_SHUTDOWN) {
 			int kind = phase == PH_BOOT ? UNIT_BOOT : UNIT_SHUTDOWN;
 			int busy = 0, started = 0;
-			for (int i = 0; i < MAX_UNITS && !busy && !started; i++) {
-				struct unit *u = &units[i];
-				if (!u->used || u->kind != kind)
+			/* in config order, whatever slots reloads gave them */
+			for (int k = 0; k < active.nunits && !busy && !started; k++) {
+				struct unit *u = NULL;
+				for (int i = 0; i < MAX_UNITS && !u; i++)
+					if (units[i].used && units[i].conf == k)
+						u = &units[i];
+				if (!u || u->kind != kind)
 					continue;
 				if (u->state == ST_RUNNING)
 					busy = 1;
@@ -244,6 +262,7 @@ void units_child_exited(pid_t pid, int wstatus)
 		oomwatch_check(pid, &named, &seen);
 	exit_classify(wstatus, named, seen, &u->last_exit);
 	u->pid = 0;
+	flush_partial(u);
 	u->exited_ms = now;
 	const struct unit_conf *c = conf_of(u);
 
@@ -251,13 +270,16 @@ void units_child_exited(pid_t pid, int wstatus)
 		log_exit(u, now, "; stopped");
 		u->state = ST_DOWN;
 		u->next_ms = 0;
-		if (u->after_stop == AFTER_REMOVE) {
+		enum after_stop then = (enum after_stop)u->after_stop;
+		u->after_stop = AFTER_NOTHING;
+		if (then == AFTER_REMOVE) {
 			slot_free(u);
-		} else if (u->after_stop == AFTER_RESTART && u->want_up && phase <= PH_RUN) {
+		} else if (then == AFTER_RESTART && may_start(u)) {
 			u->crashes = 0;
 			start(u, now);
+		} else if (then == AFTER_RESTART && u->want_up && phase < PH_RUN) {
+			u->state = ST_WAITING;
 		}
-		u->after_stop = AFTER_NOTHING;
 		advance(now);
 		return;
 	}
@@ -297,6 +319,12 @@ void units_tick(uint64_t now)
 {
 	for (int i = 0; i < MAX_UNITS; i++) {
 		struct unit *u = &units[i];
+		if (u->used && u->rl.suppressed && ratelimit_next_ms(&u->rl) <= now) {
+			if (ratelimit_take(&u->rl, now))
+				emit_suppressed(u);
+			else
+				u->rl.suppressed--;     /* take() counted a line that isn't one */
+		}
 		if (!u->used || !u->next_ms || u->next_ms > now)
 			continue;
 		u->next_ms = 0;
@@ -337,26 +365,56 @@ void units_tick(uint64_t now)
 uint64_t units_next_deadline(void)
 {
 	uint64_t best = 0;
-	for (int i = 0; i < MAX_UNITS; i++)
-		if (units[i].used && units[i].next_ms &&
-		    (!best || units[i].next_ms < best))
+	for (int i = 0; i < MAX_UNITS; i++) {
+		if (!units[i].used)
+			continue;
+		if (units[i].next_ms && (!best || units[i].next_ms < best))
 			best = units[i].next_ms;
+		/* a flood went quiet: say how much of it was dropped */
+		if (units[i].rl.suppressed) {
+			uint64_t t = ratelimit_next_ms(&units[i].rl);
+			if (!best || t < best)
+				best = t;
+		}
+	}
 	return best;
+}
+
+static void emit_suppressed(struct unit *u)
+{
+	char m[64];
+	int n = fmt(m, sizeof m, "(%u lines suppressed)", u->rl.suppressed);
+	log_service_line(u->name, m, (size_t)n);
+	u->rl.suppressed = 0;
 }
 
 static void emit_line(struct unit *u)
 {
 	uint64_t now = now_ms();
 	if (ratelimit_take(&u->rl, now)) {
-		if (u->rl.suppressed) {
-			char m[64];
-			int n = fmt(m, sizeof m, "(%u lines suppressed)", u->rl.suppressed);
-			log_service_line(u->name, m, (size_t)n);
-			u->rl.suppressed = 0;
-		}
+		if (u->rl.suppressed)
+			emit_suppressed(u);
 		log_service_line(u->name, u->line, (size_t)u->line_len);
 	}
 	u->line_len = 0;
+}
+
+/* Whatever a service wrote without a final newline, so it is not held
+ * back or glued to the next run's output. */
+static void flush_partial(struct unit *u)
+{
+	units_output((int)(u - units));
+	if (u->line_len)
+		emit_line(u);
+	if (u->rl.suppressed)
+		emit_suppressed(u);     /* the count is never lost */
+}
+
+void units_flush_all(void)
+{
+	for (int i = 0; i < MAX_UNITS; i++)
+		if (units[i].used)
+			flush_partial(&units[i]);
 }
 
 void units_output(int idx)
@@ -409,9 +467,11 @@ int units_start(const char *name, char *err, int cap)
 	u->want_up = 1;
 	if (u->state == ST_STOPPING) {
 		u->after_stop = AFTER_RESTART;
-	} else if (u->state != ST_RUNNING && (phase == PH_RUN || conf_of(u)->early)) {
+	} else if (u->state != ST_RUNNING && may_start(u)) {
 		u->crashes = 0;
 		start(u, now_ms());
+	} else if (u->state != ST_RUNNING) {
+		u->state = ST_WAITING;  /* starts when the boot tasks are done */
 	}
 	return 0;
 }
@@ -504,7 +564,7 @@ void units_reload(const struct config *newcfg)
 		added++;
 		log_msg(LOG_NOTICE, "reload: %s added", active.unit[k].name);
 		struct unit *u = &units[i];
-		if (u->kind == UNIT_SERVICE && (phase == PH_RUN || active.unit[k].early))
+		if (may_start(u))
 			start(u, now);
 		else if (u->kind == UNIT_BOOT)
 			u->state = ST_DONE;     /* boot is over; not run now */

@@ -68,6 +68,8 @@ void units_tick(uint64_t now);
 /* Earliest pending deadline, 0 if none. */
 uint64_t units_next_deadline(void);
 void units_output(int idx);
+/* Log what services wrote without a final newline (at shutdown). */
+void units_flush_all(void);
 
 /* Control: 0 on success, else -1 with a message in err. */
 int units_start(const char *name, char *err, int cap);

@@ -12,7 +12,7 @@
 #define PATH_MAX_LEN 128      /* resolved executable, cwd */
 #define USER_MAX_LEN 32
 #define LINE_MAX_LEN 1024     /* one config line */
-#define MAX_CONF_FILES 16     /* lifeline.conf + conf.d/\*.conf */
+#define MAX_CONF_FILES 16     /* conf.d/\*.conf files, besides lifeline.conf */
 #define LOG_RING_SIZE 16384   /* bytes of log kept for `lifelinectl log` */
 #define LOG_LINE_MAX 256      /* one log record */
 #define OUT_LINE_MAX 200      /* one captured line of service output */

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 #include "status.h"
 #include "fmt.h"
 #include "config.h"

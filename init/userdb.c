@@ -1,4 +1,5 @@
 /* See userdb.h.  Lines longer than the line buffer are skipped whole. */
+#define _GNU_SOURCE
 #include "userdb.h"
 #include "sizes.h"
 

@@ -62,6 +62,9 @@ int main(int argc, char **argv)
 			lat[i - 1] = t - tkill;
 		if (i == n)
 			break;
+		/* past stable_after (100 ms), so lifeline restarts at once */
+		struct timespec up = { 0, 110000000 };
+		nanosleep(&up, NULL);
 		tkill = now_ns();
 		kill(pid, SIGKILL);
 	}

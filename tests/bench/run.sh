@@ -17,7 +17,7 @@ trap 'kill -KILL $NSPID $UPID 2>/dev/null; rm -rf "$T"' EXIT
 
 {
 	echo "[lifeline]"
-	echo "stable_after = 0s"
+	echo "stable_after = 100ms"
 	echo "[service stamp]"
 	echo "exec = $(pwd)/$B/stamp $T/stamps"
 	i=1

@@ -7,7 +7,7 @@
 CYCLES=${CYCLES:-1000}
 cat > "$T/lifeline.conf" <<EOC
 [lifeline]
-stable_after = 0s       # every restart is immediate
+stable_after = 100ms    # the minimum: up this long, a restart is immediate
 [service victim]
 exec = /bin/sleep 1000
 EOC
@@ -15,10 +15,11 @@ start_ns
 wait_for 5 svc_running victim
 sleep 0.5
 min0=$(stat_field "$NSPID" 10) maj0=$(stat_field "$NSPID" 12)
-i=0 old= end=$(( $(date +%s) + 240 ))
+i=0 old= end=$(( $(date +%s) + 400 ))
 while [ $i -lt "$CYCLES" ] && [ "$(date +%s)" -lt $end ]; do
 	p=$(pgrep -P "$NSPID" -x sleep)
 	if [ -n "$p" ] && [ "$p" != "$old" ]; then
+		sleep 0.11      # past stable_after, so the restart is immediate
 		kill -KILL "$p"
 		old=$p
 		i=$((i + 1))

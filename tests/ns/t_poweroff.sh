@@ -76,14 +76,19 @@ dump_console() {
 # --- poweroff through lifelinectl, with a shutdown task and an orphan --------
 CONF=$T/lifeline.conf
 cat > "$CONF" <<EOC
+[lifeline]
+stop_timeout = 1s
 [service main]
 exec = /bin/sh -c '/bin/sleep 1000.$U & exec /bin/sleep 1001.$U'
+[service stubborn]
+exec = /bin/sh -c 'trap "" TERM; exec /bin/sleep 1003.$U'
 [shutdown bye]
 exec = /bin/sh -c 'echo shutdown-task-ran; echo ran > $T/bye.ran'
 EOC
 # act_poweroff: the orphan-to-be is there, then `lifelinectl poweroff`
 act_poweroff() {
 	wait_for 5 host_has 1000 || fail "the service's background sleep runs before poweroff"
+	wait_for 5 svc_running stubborn || fail "stubborn runs before poweroff"
 	ctl poweroff > "$T/ctl.out" 2> "$T/ctl.err"
 }
 f0=$FAILED
@@ -101,8 +106,13 @@ check "console: shutdown requested, the task's exit, stopping services, SIGTERM 
 	'^lifeline: stopping services$' '^lifeline: sending SIGTERM to all processes$' \
 	'^lifeline: syncing filesystems$' '^lifeline: powering off$'
 check "console: the service was stopped by SIGTERM" grep -q '^lifeline: main: killed by SIGTERM .*stopped' "$C"
-check "no process of the test remains (service and its orphan)" sh -c \
-	"! pgrep -f '^/bin/sleep 100[01]\\.$U\$' >/dev/null"
+check "console: a service ignoring SIGTERM gets SIGKILL after stop_timeout" \
+	in_order "$C" '^lifeline: stopping services$' \
+	'^lifeline: stubborn: still running 1000ms after SIGTERM; sending SIGKILL$' \
+	'^lifeline: stubborn: killed by SIGKILL .*stopped' '^lifeline: sending SIGTERM to all processes$'
+check "no process of the test remains (services and the orphan)" sh -c \
+	"! pgrep -f '^/bin/sleep 100[013]\\.$U\$' >/dev/null"
+check "console: 'powering off' is the last word" [ "$(tail -n 1 "$C")" = "lifeline: powering off" ]
 check "console: reboot(2) did not fail" sh -c "! grep -q 'reboot(2) failed' '$C'"
 [ "$FAILED" = "$f0" ] || dump_console poweroff
 
@@ -122,8 +132,9 @@ boot_case() {
 	check "$1: the namespace's init ended within 30 s (unshare status $RC)" [ "$RC" != timeout ]
 	check "$1: init ended as for $4 (unshare status $RC = $3)" [ "$RC" = "$3" ]
 	check "$1: console says 'shutdown requested: $4'" grep -qx "lifeline: shutdown requested: $4" "$C"
-	check "$1: console ends with '$4' after syncing" \
+	check "$1: console: stopping services, syncing, then '$4'" \
 		in_order "$C" '^lifeline: stopping services$' '^lifeline: syncing filesystems$' "^lifeline: $4\$"
+	check "$1: '$4' is the last word on the console" [ "$(tail -n 1 "$C")" = "lifeline: $4" ]
 	check "$1: no process of the test remains" sh -c "! pgrep -f '^/bin/sleep 1002\\.$U\$' >/dev/null"
 	[ "$FAILED" = "$f0" ] || dump_console "$1"
 }

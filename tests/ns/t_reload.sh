@@ -122,18 +122,37 @@ check "check-config reports the same errors as reload" sh -c \
 	"[ \"\$(grep '^/' $T/cc.err)\" = \"\$(grep '^/' $T/bad.err)\" ]"
 check "check-config does not touch the running set" [ "$(pids)" = "$GOOD" ]
 
+# many errors: each is reported, or the answer says that some were left out;
+# never a line cut in the middle
+{ svc a 1001; svc b 1012; svc d 1004; svc e 1005
+  i=0; while [ $i -lt 80 ]; do echo "bogus$i = 1"; i=$((i + 1)); done; } > "$CONF"
+for how in reload check-config; do
+	ctl $how > "$T/many.out" 2> "$T/many.err"
+	rc=$?
+	got=$(grep -c "^$CONF:[0-9]*:1: unknown key 'bogus[0-9]*'\$" "$T/many.err")
+	check "$how with 80 errors exits 1 (got $rc)" [ "$rc" = 1 ]
+	check "$how with 80 errors: every error, or a note of how many were left out (got $got)" \
+		sh -c "[ '$got' = 80 ] || grep -Eqi 'left out|truncated|more problem|more error' '$T/many.err'"
+	check "$how with 80 errors: the answer ends with a whole line" \
+		sh -c "[ \"\$(tail -c 1 '$T/many.err' | od -An -c | tr -d ' ')\" = '\\n' ]"
+done
+check "80 errors: every service keeps its PID" [ "$(pids)" = "$GOOD" ]
+
 { svc a 1001; svc b 1012; svc d 1004; svc e 1005; } > "$CONF"
 ctl check-config > "$T/cc.out" 2> "$T/cc.err"
 rc=$?
 check "check-config of a good file exits 0 (got $rc)" [ "$rc" = 0 ]
 check "check-config of a good file says ok" grep -qx "$CONF: ok" "$T/cc.out"
 check "check-config of a good file prints no error" [ ! -s "$T/cc.err" ]
-# reloading the same set again changes nothing
+# reloading the same set, in another order, changes nothing
+{ svc e 1005; svc d 1004; svc b 1012; svc a 1001; } > "$CONF"
 ctl reload >/dev/null 2>&1
 rc=$?
-check "reload of the unchanged good config exits 0 (got $rc)" [ "$rc" = 0 ]
+check "reload of the same services in another order exits 0 (got $rc)" [ "$rc" = 0 ]
 sleep 0.5
-check "unchanged reload: every service keeps its PID" [ "$(pids)" = "$GOOD" ]
+check "reordered reload: every service keeps its PID" [ "$(pids)" = "$GOOD" ]
+check "reordered reload: the log says nothing changed" sh -c \
+	"\"$LIFELINECTL\" -s $T/control log | grep 'reload: [0-9]* added' | tail -n 1 | grep -q 'reload: 0 added, 0 removed, 0 changed'"
 check "e kept its PID throughout" [ "$(svc_pid e)" = "$E1" ]
 ctl status | sed 's/^/# /'
 finish

@@ -206,6 +206,7 @@ int main(void)
 	log_init(0, -1);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
+	suite_fmt();
 	suite_duration();
 	suite_backoff();
 	suite_exitinfo();

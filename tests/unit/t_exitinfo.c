@@ -104,9 +104,9 @@ void suite_exitinfo(void)
 	TEST("exit: exit_format never writes past cap") {
 		char buf[16];
 		memset(buf, 'Z', sizeof buf);
-		exit_classify(W_SIGNALED(SIGSEGV) | W_CORE, 0, 1, &e);
+		exit_classify(W_SIGNALED(SIGKILL) | W_CORE, 0, 1, &e);
 		int n = exit_format(&e, buf, 8);
-		CHECK_INT(n, (int)strlen("killed by SIGSEGV (core dumped) (oom kill seen)"));
+		CHECK_INT(n, (int)strlen("killed by SIGKILL (core dumped) (oom kill seen)"));
 		CHECK_STR(buf, "killed ");
 		for (int i = 8; i < 16; i++)
 			CHECK_MSG(buf[i] == 'Z', "byte %d overwritten", i);

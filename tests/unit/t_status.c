@@ -278,6 +278,39 @@ void suite_outbuf(void)
 		CHECK_CONTAINS(j, "\\\\");
 		CHECK_CONTAINS(j, "\\u0007");
 	}
+	TEST("outbuf: ob_prepend inserts before the text") {
+		char buf[32];
+		struct outbuf o;
+		ob_init(&o, buf, sizeof buf);
+		ob_puts(&o, "world");
+		ob_prepend(&o, "hello ");
+		CHECK_STR(buf, "hello world");
+		CHECK_INT(o.len, 11);
+		CHECK_INT(o.truncated, 0);
+		ob_init(&o, buf, sizeof buf);
+		ob_prepend(&o, "only");
+		CHECK_STR(buf, "only");
+		CHECK_INT(o.len, 4);
+	}
+	TEST("outbuf: ob_prepend drops the end when full, never writes past cap") {
+		char buf[32];
+		struct outbuf o;
+		memset(buf, 'Z', sizeof buf);
+		ob_init(&o, buf, 12);
+		ob_puts(&o, "0123456789");
+		ob_prepend(&o, "abcd");
+		CHECK_STR(buf, "abcd0123456");
+		CHECK_INT(o.len, 11);
+		CHECK_INT(o.truncated, 1);
+		ob_prepend(&o, "a much longer head than fits");
+		CHECK_STR(buf, "a much long");
+		CHECK_INT(o.len, 11);
+		for (int i = 12; i < 32; i++)
+			CHECK_MSG(buf[i] == 'Z', "byte %d past cap written", i);
+		ob_init(&o, buf + 20, 0);
+		ob_prepend(&o, "x");
+		CHECK_INT(buf[20], 'Z');
+	}
 	TEST("outbuf: the JSON checker itself rejects broken JSON") {
 		CHECK(json_valid("{\"a\":[1,2,{\"b\":null}],\"c\":\"x\\\"y\"}"));
 		CHECK(!json_valid("{\"a\":1"));
@@ -564,6 +597,32 @@ void suite_status(void)
 		status_json(&o2, tab, 0, &st, now);
 		CHECK_MSG(json_valid(out2), "invalid JSON: %s", out2);
 		CHECK_CONTAINS(out2, "\"units\":[]");
+	}
+	TEST("status: json and text built piece by piece are the same") {
+		static char whole[4096], pieces[4096];
+		struct outbuf a, b;
+		int emitted = 0;
+		/* a free slot first: the first unit shown must not get a comma */
+		static struct unit tab2[6];
+		memset(&tab2[0], 0, sizeof tab2[0]);
+		memcpy(&tab2[1], tab, sizeof tab);
+		ob_init(&a, whole, sizeof whole);
+		status_json(&a, tab2, 6, &st, now);
+		ob_init(&b, pieces, sizeof pieces);
+		status_json_head(&b, &st);
+		for (int i = 0; i < 6; i++)
+			if (tab2[i].used)
+				status_json_unit(&b, &tab2[i], !emitted++, now);
+		status_json_tail(&b);
+		CHECK_STR(pieces, whole);
+		CHECK_MSG(json_valid(whole), "invalid JSON: %s", whole);
+		ob_init(&a, whole, sizeof whole);
+		status_text(&a, tab2, 6, &st, now);
+		ob_init(&b, pieces, sizeof pieces);
+		status_text_head(&b, &st);
+		for (int i = 0; i < 6; i++)
+			status_text_unit(&b, &tab2[i], now);
+		CHECK_STR(pieces, whole);
 	}
 	TEST("status: json and text truncate safely in a small buffer") {
 		static char small[200];

@@ -111,5 +111,6 @@ void suite_outbuf(void);
 void suite_oomwatch(void);
 void suite_log(void);
 void suite_userdb(void);
+void suite_fmt(void);
 
 #endif

@@ -1,0 +1,114 @@
+/* libFuzzer target for the config parser: config_begin, config_parse_buffer
+ * and config_end on arbitrary bytes.  Besides what ASan and UBSan catch, it
+ * checks what the parser promises about its fixed tables, because an
+ * overflow from one field of struct unit_conf into the next stays inside
+ * one object, where ASan cannot see it.  A broken promise aborts.
+ *
+ * Built by `make build/fuzz-config`; run by tests/fuzz/run.sh. */
+#define _GNU_SOURCE
+#include "config.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static long nreports;
+
+static void fail(const char *what, int unit)
+{
+	fprintf(stderr, "fuzz-config: broken invariant: %s (unit %d)\n", what, unit);
+	abort();
+}
+
+static void count_report(void *ctx, const char *file, int line, int col, const char *msg)
+{
+	if (!file || !msg)
+		fail("report without file or message", -1);
+	if (line < 0 || col < 0)
+		fail("negative line or column", -1);
+	if (strlen(msg) >= 192)
+		fail("message longer than the parser's buffer", -1);
+	nreports++;
+}
+
+/* Bytes taken by n NUL-terminated strings at s, or -1 if they do not fit
+ * in cap bytes together with the list's final NUL. */
+static long list_bytes(const char *s, int n, size_t cap)
+{
+	size_t used = 0;
+	for (int i = 0; i < n; i++) {
+		const char *nul = memchr(s + used, '\0', cap - used);
+		if (!nul)
+			return -1;
+		used = (size_t)(nul - s) + 1;
+		if (used >= cap)
+			return -1;
+	}
+	return (long)used;
+}
+
+static int terminated(const char *s, size_t cap)
+{
+	return memchr(s, '\0', cap) != NULL;
+}
+
+static void check(const struct config_parser *p, const struct config *cfg, int ret)
+{
+	if (ret != p->errors + p->missing)
+		fail("config_end result is not errors + missing", -1);
+	if (nreports != p->errors + p->missing)
+		fail("reports do not add up to errors + missing", -1);
+	if (cfg->nunits < 0 || cfg->nunits > MAX_UNITS)
+		fail("unit count out of range", -1);
+	for (int i = 0; i < cfg->nunits; i++) {
+		const struct unit_conf *u = &cfg->unit[i];
+		if (!terminated(u->name, sizeof u->name) || !u->name[0])
+			fail("name empty or not terminated", i);
+		for (const char *c = u->name; *c; c++)
+			if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				    "0123456789-_.@", *c))
+				fail("invalid character in a stored name", i);
+		for (int k = 0; k < i; k++)
+			if (!strcmp(cfg->unit[k].name, u->name))
+				fail("duplicate names stored", i);
+		if (u->kind > UNIT_SHUTDOWN || u->restart > RESTART_NEVER)
+			fail("kind or restart out of range", i);
+		if (u->argc > MAX_ARGS || u->envc > MAX_ENV)
+			fail("argc or envc out of range", i);
+		if (list_bytes(u->exec, u->argc, sizeof u->exec) < 0)
+			fail("argv does not fit in exec[]", i);
+		long eb = list_bytes(u->env, u->envc, sizeof u->env);
+		if (eb < 0)
+			fail("environment does not fit in env[]", i);
+		const char *e = u->env;
+		for (int k = 0; k < u->envc; k++, e = conf_next_str(e))
+			if (!strchr(e, '=') || e[0] == '=')
+				fail("env entry without NAME=", i);
+		if (!terminated(u->user, sizeof u->user) || !terminated(u->group, sizeof u->group) ||
+		    !terminated(u->cwd, sizeof u->cwd) || !terminated(u->path, sizeof u->path))
+			fail("user, group, cwd or path not terminated", i);
+		if (u->cwd[0] && u->cwd[0] != '/')
+			fail("relative cwd stored", i);
+		if (u->oom_score_adj != OOM_ADJ_UNSET &&
+		    (u->oom_score_adj < -1000 || u->oom_score_adj > 1000))
+			fail("oom_score_adj out of range", i);
+		if (u->nice < -20 || u->nice > 19)
+			fail("nice out of range", i);
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct config cfg;
+	static struct config_parser p;
+	if (size > 1 << 20)
+		return 0;
+	nreports = 0;
+	config_begin(&p, &cfg, count_report, NULL);
+	config_parse_buffer(&p, "fuzz.conf", (const char *)data, (int)size);
+	int ret = config_end(&p);
+	check(&p, &cfg, ret);
+	return 0;
+}
