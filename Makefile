@@ -19,7 +19,7 @@ SAN_CFLAGS = $(BASE) -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
 	-fno-sanitize-recover=undefined -DLIFELINE_NO_MLOCK
 
 B = build
-CORE = fmt log config userdb backoff exitinfo outbuf spawn oomwatch service status \
+CORE = fmt scan log config userdb backoff exitinfo outbuf spawn oomwatch service status \
 	control mounts memlock shutdown
 CORE_SRC = $(CORE:%=init/%.c)
 HDRS = $(wildcard init/*.h)
@@ -59,7 +59,7 @@ $(B)/san/unit-tests: tests/unit/*.c tests/unit/*.h $(CORE_SRC) $(HDRS)
 
 $(B)/fuzz-config: tests/fuzz/fuzz_config.c $(CORE_SRC) $(HDRS) | $(B)
 	clang $(BASE) -g -O1 -fsanitize=fuzzer,address,undefined -Iinit -o $@ \
-		tests/fuzz/fuzz_config.c init/config.c init/userdb.c
+		tests/fuzz/fuzz_config.c init/config.c init/userdb.c init/fmt.c init/scan.c
 
 man: $(MAN)
 $(B)/%: man/%.scd | $(B)

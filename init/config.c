@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include "config.h"
 #include "fmt.h"
+#include "scan.h"
 #include "userdb.h"
 
 #include <errno.h>
@@ -297,7 +298,7 @@ static int split_exec(struct config_parser *p, int lineno, int col0,
 				goto toolong;
 			out[o++] = v[i++];
 		}
-		if (o >= cap - 2)
+		if (o > cap - 2)
 			goto toolong;   /* even an empty word takes a byte */
 		out[o++] = '\0';
 		argc++;
@@ -714,9 +715,16 @@ static int feed_file(struct config_parser *p, const char *path)
 /* conf.d names, kept so that file:line stays valid after config_end. */
 static char confd_names[MAX_CONF_FILES][PATH_MAX_LEN + 32];
 
-static int cmp_names(const void *a, const void *b)
+/* Insertion sort: at most MAX_CONF_FILES names. */
+static void sort_names(char (*names)[PATH_MAX_LEN + 32], int n)
 {
-	return strcmp((const char *)a, (const char *)b);
+	static char tmp[PATH_MAX_LEN + 32];
+	for (int i = 1; i < n; i++)
+		for (int k = i; k > 0 && strcmp(names[k - 1], names[k]) > 0; k--) {
+			memcpy(tmp, names[k], sizeof tmp);
+			memcpy(names[k], names[k - 1], sizeof tmp);
+			memcpy(names[k - 1], tmp, sizeof tmp);
+		}
 }
 
 int config_load(struct config *cfg, const char *main_path,
@@ -767,7 +775,7 @@ int config_load(struct config *cfg, const char *main_path,
 			}
 		}
 		close(dfd);
-		qsort(confd_names, (size_t)nfiles, sizeof confd_names[0], cmp_names);
+		sort_names(confd_names, nfiles);
 		for (int i = 0; i < nfiles; i++)
 			feed_file(&p, confd_names[i]);
 	}
@@ -786,7 +794,7 @@ int config_access_ok(const struct config *cfg)
 			continue;
 		const char *a = u->exec;
 		for (int k = 0; k < u->argc; k++, a = conf_next_str(a))
-			if (strstr(a, "sshd") || strstr(a, "dropbear"))
+			if (scan_find(a, "sshd") || scan_find(a, "dropbear"))
 				return 1;
 	}
 	return 0;

@@ -3,11 +3,11 @@
  * part it pre-faulted, so the rest is unlocked and given back. */
 #define _GNU_SOURCE
 #include "memlock.h"
+#include "scan.h"
 #include "sizes.h"
 
 #include <fcntl.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -38,10 +38,10 @@ static int stack_bounds(uintptr_t *lo, uintptr_t *hi)
 		char *line = buf, *nl;
 		while ((nl = strchr(line, '\n'))) {
 			*nl = '\0';
-			if (strstr(line, "[stack]")) {
-				char *end;
-				*lo = (uintptr_t)strtoull(line, &end, 16);
-				*hi = (uintptr_t)strtoull(end + 1, NULL, 16);
+			if (scan_find(line, "[stack]")) {
+				const char *end;
+				*lo = (uintptr_t)scan_uint(line, 16, &end);
+				*hi = (uintptr_t)scan_uint(end + 1, 16, NULL);
 				found = 1;
 			}
 			line = nl + 1;
@@ -64,7 +64,7 @@ int memlock_all(void)
 	prefault_stack();
 	if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0)
 		return -1;
-	uintptr_t lo, hi, page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t lo, hi, page = (uintptr_t)getpagesize();
 	uintptr_t keep = ((uintptr_t)&here - STACK_PREFAULT - page) & ~(page - 1);
 	if (stack_bounds(&lo, &hi) && keep > lo && keep < hi) {
 		munlock((void *)lo, keep - lo);

@@ -2,9 +2,9 @@
 #include "status.h"
 #include "fmt.h"
 #include "config.h"
+#include "scan.h"
 
 #include <fcntl.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -147,8 +147,8 @@ void status_json(struct outbuf *o, const struct unit *tab, int n,
 
 static long field_kb(const char *buf, const char *key)
 {
-	const char *p = strstr(buf, key);
-	return p ? strtol(p + strlen(key), NULL, 10) : -1;
+	const char *p = scan_find(buf, key);
+	return p ? (long)scan_uint(p + strlen(key), 10, NULL) : -1;
 }
 
 void self_stats_read(struct self_stats *s)
@@ -179,9 +179,9 @@ void self_stats_read(struct self_stats *s)
 					continue;
 				field++;
 				if (field == 10)
-					s->minflt = strtol(p + 1, NULL, 10);
+					s->minflt = (long)scan_uint(p + 1, 10, NULL);
 				else if (field == 12) {
-					s->majflt = strtol(p + 1, NULL, 10);
+					s->majflt = (long)scan_uint(p + 1, 10, NULL);
 					break;
 				}
 			}

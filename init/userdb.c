@@ -1,11 +1,11 @@
 /* See userdb.h.  Lines longer than the line buffer are skipped whole. */
 #define _GNU_SOURCE
 #include "userdb.h"
+#include "scan.h"
 #include "sizes.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -67,12 +67,12 @@ static int scan(const char *path, line_fn fn, void *ctx)
 
 static int numeric(const char *s, unsigned long *out)
 {
-	char *end;
+	const char *end;
 	if (!*s || *s < '0' || *s > '9')
 		return 0;
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	return !*end && !errno && *out < 0xffffffffUL;
+	uint64_t v = scan_uint(s, 10, &end);
+	*out = (unsigned long)v;
+	return !*end && v < 0xffffffffULL;
 }
 
 struct user_q {

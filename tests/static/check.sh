@@ -20,5 +20,11 @@ bad=$(echo "$syms" | grep -E ' [TtWwU] (malloc|calloc|realloc|free|aligned_alloc
 if [ -z "$bad" ]; then res 0 "no malloc, calloc, realloc or free in the PID-1 binary"
 else echo "$bad"; res 1 "no malloc, calloc, realloc or free in the PID-1 binary"; fi
 
-echo "size: $(wc -c < "$bin") bytes (build/lifeline)"
+out=$("$bin" --check-config configs/lifeline.conf 2>&1)
+res $? "the shipped configs/lifeline.conf passes --check-config"
+echo "$out" | sed 's/^/# /'
+echo "$out" | grep -q ': warning: '
+res $(( ! $? )) "the shipped config has a startable sshd or dropbear (no warning)"
+
+echo "# size: $(wc -c < "$bin") bytes (build/lifeline)"
 exit $fail

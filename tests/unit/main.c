@@ -207,6 +207,7 @@ int main(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	suite_fmt();
+	suite_scan();
 	suite_duration();
 	suite_backoff();
 	suite_exitinfo();

@@ -259,7 +259,8 @@ static void build_dynamic_cases(void)
 	t = repeat(t + strlen(t), 'x', 400);
 	strcpy(t, "\n");
 
-	/* argv0 + NUL = 10 bytes; 373 more bytes and a NUL do not fit in 383 */
+	/* the command line, words and one separator each, is at most
+	 * EXEC_MAX_LEN - 2 bytes: "/bin/true " is 10, so 373 more is one over */
 	t = dyn("command line too long (one byte over)", 2, 8, "command line too long", 2);
 	strcpy(t, "[service a]\nexec = /bin/true ");
 	t = repeat(t + strlen(t), 'x', EXEC_MAX_LEN - 2 - 10 + 1);
@@ -656,7 +657,8 @@ static void positive_cases(void)
 		CHECK_INT(cfg.unit[0].envc, MAX_ENV);
 		CHECK_INT(strlen(cfg.unit[0].name), NAME_MAX_LEN - 1);
 		CHECK_INT(cfg.unit[1].argc, 2);
-		CHECK_INT(strlen(unit_arg(&cfg.unit[1], 1)), EXEC_MAX_LEN - 2 - 10);
+		const char *a1 = unit_arg(&cfg.unit[1], 1);
+		CHECK_INT(a1 ? strlen(a1) : 0, EXEC_MAX_LEN - 2 - 10);
 	}
 	TEST("config: 32 sections fit") {
 		static char t[4096];
@@ -702,6 +704,52 @@ static void positive_cases(void)
 		      find("run-sshd")->timeout_ms == 10000);
 		CHECK(find("sshd") && find("sshd")->argc == 3 &&
 		      find("sshd")->oom_score_adj == -1000);
+	}
+	TEST("config: config_access_ok wants a startable sshd or dropbear service") {
+		static struct config c2;
+		struct capture cap2;
+		parse_text(&parser, &c2, &cap2, "[service web]\nexec = /bin/true\n", -1);
+		CHECK_INT(config_access_ok(&c2), 0);
+		parse_text(&parser, &c2, &cap2, "[service sshd]\nexec = /nonexistent/sshd -D\n", -1);
+		CHECK_INT(config_access_ok(&c2), 0);    /* its program is missing */
+		parse_text(&parser, &c2, &cap2, "[boot sshd]\nexec = /bin/sh -c sshd\n", -1);
+		CHECK_INT(config_access_ok(&c2), 0);    /* a task, not a service */
+		parse_text(&parser, &c2, &cap2,
+			   "[service web]\nexec = /bin/true\n"
+			   "[service rescue]\nexec = /bin/sh -c 'exec /usr/sbin/dropbear -F -p 2222'\n",
+			   -1);
+		CHECK_INT(config_access_ok(&c2), 1);
+		parse_text(&parser, &c2, &cap2, "[service s]\nexec = /bin/true sshd\n", -1);
+		CHECK_INT(config_access_ok(&c2), 1);
+	}
+	TEST("config: config_merge adds only the units dst lacks") {
+		static struct config dst, src;
+		struct capture c1, c2;
+		parse_text(&parser, &dst, &c1, "[service a]\nexec = /bin/true\n"
+					      "[service b]\nexec = /bin/true -mine\n", -1);
+		parse_text(&parser, &src, &c2, "[service b]\nexec = /bin/true -theirs\n"
+					      "[boot c]\nexec = /bin/true -c\n", -1);
+		CHECK_INT(config_merge(&dst, &src), 1);
+		CHECK_INT(dst.nunits, 3);
+		CHECK_STR(dst.unit[1].name, "b");
+		CHECK_STR(unit_arg(&dst.unit[1], 1), "-mine");
+		CHECK_STR(dst.unit[2].name, "c");
+		CHECK_INT(dst.unit[2].kind, UNIT_BOOT);
+		CHECK_STR(unit_arg(&dst.unit[2], 1), "-c");
+		CHECK_INT(config_merge(&dst, &src), 0);
+		CHECK_INT(dst.nunits, 3);
+	}
+	TEST("config: config_merge never goes past MAX_UNITS") {
+		static struct config dst, src;
+		static char t[4096];
+		struct capture c1, c2;
+		char *p = t;
+		for (int i = 0; i < MAX_UNITS; i++)
+			p += sprintf(p, "[service u%d]\nexec = /bin/true\n", i);
+		parse_text(&parser, &dst, &c1, t, -1);
+		parse_text(&parser, &src, &c2, "[service extra]\nexec = /bin/true\n", -1);
+		CHECK_INT(config_merge(&dst, &src), 0);
+		CHECK_INT(dst.nunits, MAX_UNITS);
 	}
 	TEST("config: no report callback is fine") {
 		config_begin(&parser, &cfg, NULL, NULL);

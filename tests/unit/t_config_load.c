@@ -155,14 +155,16 @@ void suite_config_load(void)
 		CHECK_INT(cap.r[0].col, 8);
 		CHECK_INT(cfg.nunits, 20);
 		CHECK_INT(cfg.unit[19].argc, 2);
-		CHECK_INT(strlen(unit_arg(&cfg.unit[19], 1)), 100);
+		const char *a1 = unit_arg(&cfg.unit[19], 1);
+		CHECK_INT(a1 ? strlen(a1) : 0, 100);
 	}
 	TEST("config_load: an over-long line is reported, the next one parsed") {
 		static char t[4096];
 		char *p = t;
 		dir = temp_dir();
 		p += sprintf(p, "[service a]\n" GOOD "#");
-		p = memset(p, 'x', 2000) + 2000;
+		memset(p, 'x', 2000);
+		p += 2000;
 		sprintf(p, "\nnice = 4\n");
 		put(dir, "lifeline.conf", t);
 		int r = load(dir, NULL);
@@ -180,7 +182,8 @@ void suite_config_load(void)
 		char *p = t;
 		dir = temp_dir();
 		p += sprintf(p, "[service a]\n" GOOD "nice = 1 #");
-		p = memset(p, 'x', 2000) + 2000;
+		memset(p, 'x', 2000);
+		p += 2000;
 		*p = '\0';
 		put(dir, "lifeline.conf", t);
 		int r = load(dir, NULL);

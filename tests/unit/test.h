@@ -112,5 +112,6 @@ void suite_oomwatch(void);
 void suite_log(void);
 void suite_userdb(void);
 void suite_fmt(void);
+void suite_scan(void);
 
 #endif

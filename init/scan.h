@@ -1,0 +1,14 @@
+/* Tiny text scanners for PID 1, in place of strtol and strstr: libc's
+ * bring in general machinery (locale-aware scanning, two-way search)
+ * that a 64 KiB init has no room for. */
+#ifndef LIFELINE_SCAN_H
+#define LIFELINE_SCAN_H
+#include <stdint.h>
+
+/* First occurrence of needle in hay, or NULL. */
+const char *scan_find(const char *hay, const char *needle);
+/* An unsigned number in base 10 or 16 at s, after any spaces; *end (if
+ * not NULL) is set past it.  Stops at the first non-digit; saturates. */
+uint64_t scan_uint(const char *s, int base, const char **end);
+
+#endif
