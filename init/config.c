@@ -758,7 +758,7 @@ int config_load(struct config *cfg, const char *main_path,
 				off += de->reclen;
 				size_t nl = strlen(de->name);
 				if (de->name[0] == '.' || nl < 6 ||
-				    strcmp(de->name + nl - 5, ".conf"))
+				    strcmp(de->name + nl - 5, ".conf") != 0)
 					continue;
 				if (nfiles >= MAX_CONF_FILES) {
 					p.file = dir;

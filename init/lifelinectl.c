@@ -71,7 +71,7 @@ int main(int argc, char **argv)
 			known = 1;
 		}
 	if (!strcmp(cmd, "status")) {
-		if (arg && (strcmp(arg, "--json") || i + 2 < argc)) {
+		if (arg && (strcmp(arg, "--json") != 0 || i + 2 < argc)) {
 			fprintf(stderr, "lifelinectl: status takes only --json\n");
 			return 2;
 		}

@@ -124,7 +124,7 @@ int ratelimit_take(struct ratelimit *rl, uint64_t now)
 	if (rl->last_ms && now > rl->last_ms) {
 		uint64_t add = (now - rl->last_ms) * LOG_RATE_PER_SEC;
 		uint64_t t = rl->tokens_milli + add;
-		rl->tokens_milli = t > LOG_BURST * 1000u ? LOG_BURST * 1000u : (uint32_t)t;
+		rl->tokens_milli = t > (uint64_t)LOG_BURST * 1000u ? LOG_BURST * 1000u : (uint32_t)t;
 	}
 	rl->last_ms = now;
 	if (rl->tokens_milli >= 1000) {

@@ -65,7 +65,7 @@ int memlock_all(void)
 	if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0)
 		return -1;
 	uintptr_t lo, hi, page = (uintptr_t)getpagesize();
-	uintptr_t keep = ((uintptr_t)&here - STACK_PREFAULT - page) & ~(page - 1);
+	uintptr_t keep = ((uintptr_t)&here - (uintptr_t)STACK_PREFAULT - page) & ~(page - 1);
 	if (stack_bounds(&lo, &hi) && keep > lo && keep < hi) {
 		munlock((void *)lo, keep - lo);
 		madvise((void *)lo, keep - lo, MADV_DONTNEED);

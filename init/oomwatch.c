@@ -50,7 +50,7 @@ static long number_after(const char *rec, int len, const char *key)
 {
 	int kl = (int)strlen(key);
 	for (int i = 0; i + kl < len; i++) {
-		if (memcmp(rec + i, key, (size_t)kl))
+		if (memcmp(rec + i, key, (size_t)kl) != 0)
 			continue;
 		long v = 0;
 		int j = i + kl, d = 0;

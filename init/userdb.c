@@ -90,7 +90,7 @@ static int user_line(void *ctx, char **f, int nf)
 	unsigned long v;
 	if (nf < 6)
 		return 0;
-	if (strcmp(f[0], q->name) && !(numeric(q->name, &v) && numeric(f[2], &v) &&
+	if (strcmp(f[0], q->name) != 0 && !(numeric(q->name, &v) && numeric(f[2], &v) &&
 				       !strcmp(f[2], q->name)))
 		return 0;
 	if (!numeric(f[2], &v))
@@ -147,7 +147,7 @@ static int group_line(void *ctx, char **f, int nf)
 	unsigned long v;
 	if (nf < 3 || !numeric(f[2], &v))
 		return 0;
-	if (strcmp(f[0], q->name) && strcmp(f[2], q->name))
+	if (strcmp(f[0], q->name) != 0 && strcmp(f[2], q->name) != 0)
 		return 0;
 	q->gid = (gid_t)v;
 	q->found = 1;

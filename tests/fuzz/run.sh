@@ -24,8 +24,10 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/fuzz-config.XXXXXX") || {
 }
 trap 'rm -rf "$work"' 0
 trap 'exit 130' INT TERM
-mkdir "$work/corpus" "$crashes" 2>/dev/null
-mkdir -p "$crashes"
+if ! mkdir "$work/corpus" || ! mkdir -p "$crashes"; then
+	echo "not ok - fuzz-config: cannot make $work/corpus or $crashes"
+	exit 1
+fi
 cp tests/fuzz/corpus/* "$work/corpus/" || {
 	echo "not ok - fuzz-config: cannot copy the seed corpus"
 	exit 1

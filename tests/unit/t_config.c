@@ -308,7 +308,7 @@ static void build_dynamic_cases(void)
 
 	t = dyn("line too long (last line, no newline)", 3, 1024, "line too long", 0);
 	t += sprintf(t, SVC "nice = 1 #");
-	t = repeat(t, 'x', 3000);
+	repeat(t, 'x', 3000);
 }
 
 static struct config cfg;
