@@ -66,6 +66,60 @@ void config_begin(struct config_parser *p, struct config *cfg,
 	cfg->restart_max_ms = 30000;
 	cfg->stable_ms = 60000;
 	cfg->spawn_retry_ms = 1000;
+	cfg->pool_used = 2;     /* pool[0..1]: the empty string and list */
+}
+
+const char *conf_exec(const struct config *c, const struct unit_conf *u)
+{
+	return c->pool + u->exec;
+}
+
+const char *conf_env(const struct config *c, const struct unit_conf *u)
+{
+	return c->pool + u->env;
+}
+
+const char *conf_cwd(const struct config *c, const struct unit_conf *u)
+{
+	return c->pool + u->cwd;
+}
+
+/* Bytes of a NUL-separated list of n strings, its final NUL excluded. */
+static int list_len(const char *s, int n)
+{
+	int len = 0;
+	for (int i = 0; i < n; i++)
+		len += (int)strlen(s + len) + 1;
+	return len;
+}
+
+int unit_conf_equal(const struct config *a, const struct unit_conf *ua,
+		    const struct config *b, const struct unit_conf *ub)
+{
+	int el = list_len(conf_exec(a, ua), ua->argc);
+	int nl = list_len(conf_env(a, ua), ua->envc);
+	return !strcmp(ua->name, ub->name) && ua->kind == ub->kind &&
+	       ua->restart == ub->restart && ua->early == ub->early &&
+	       ua->protect == ub->protect && ua->argc == ub->argc &&
+	       ua->envc == ub->envc && ua->oom_score_adj == ub->oom_score_adj &&
+	       ua->nice == ub->nice && ua->timeout_ms == ub->timeout_ms &&
+	       ua->restart_max_ms == ub->restart_max_ms && ua->stable_ms == ub->stable_ms &&
+	       !strcmp(ua->user, ub->user) && !strcmp(ua->group, ub->group) &&
+	       !strcmp(conf_cwd(a, ua), conf_cwd(b, ub)) &&
+	       el == list_len(conf_exec(b, ub), ub->argc) &&
+	       !memcmp(conf_exec(a, ua), conf_exec(b, ub), (size_t)el) &&
+	       nl == list_len(conf_env(b, ub), ub->envc) &&
+	       !memcmp(conf_env(a, ua), conf_env(b, ub), (size_t)nl);
+}
+
+/* Room for len more bytes in the pool; returns the offset or -1. */
+static int pool_take(struct config *c, int len)
+{
+	if (c->pool_used + len > CONFIG_POOL)
+		return -1;
+	int off = c->pool_used;
+	c->pool_used = (uint16_t)(c->pool_used + len);
+	return off;
 }
 
 const char *conf_next_str(const char *s)
@@ -383,9 +437,19 @@ static void unit_key(struct config_parser *p, int lineno, int kcol, const char *
 			report(p, lineno, kcol, "exec given twice");
 			return;
 		}
-		int argc = split_exec(p, lineno, vcol, v, vl, u->exec, EXEC_MAX_LEN);
+		static char words[EXEC_MAX_LEN];
+		int argc = split_exec(p, lineno, vcol, v, vl, words, EXEC_MAX_LEN);
 		if (argc < 0)
 			return;
+		int len = list_len(words, argc) + 1;
+		int off = pool_take(p->cfg, len);
+		if (off < 0) {
+			report(p, lineno, vcol, "configuration too large: its commands, "
+			       "environments and directories exceed %d bytes", CONFIG_POOL);
+			return;
+		}
+		memcpy(p->cfg->pool + off, words, (size_t)len);
+		u->exec = (uint16_t)off;
 		u->argc = (uint8_t)argc;
 		p->seen_exec[idx] = 1;
 		p->exec_line[idx] = lineno;
@@ -407,17 +471,33 @@ static void unit_key(struct config_parser *p, int lineno, int kcol, const char *
 			report(p, lineno, kcol, "too many env entries (at most %d)", MAX_ENV);
 			return;
 		}
-		int used = 0;
-		for (int i = 0; i < u->envc; i++)
-			used += (int)strlen(u->env + used) + 1;
+		struct config *c = p->cfg;
+		int used = list_len(conf_env(c, u), u->envc);
 		if (used + vl + 2 > ENV_MAX_LEN) {
 			report(p, lineno, vcol, "environment too long (at most %d bytes)",
 			       ENV_MAX_LEN - 2);
 			return;
 		}
-		memcpy(u->env + used, v, (size_t)vl);
-		u->env[used + vl] = '\0';
-		u->env[used + vl + 1] = '\0';
+		/* the list must stay in one piece: extend it where it ends the
+		 * pool, else move it to the end */
+		int off = u->envc && u->env + used + 1 == c->pool_used ? u->env : -1;
+		if (off >= 0) {
+			if (pool_take(c, vl + 1) < 0)
+				off = -2;
+		} else {
+			off = pool_take(c, used + vl + 2);
+			if (off >= 0)
+				memmove(c->pool + off, conf_env(c, u), (size_t)used);
+		}
+		if (off < 0) {
+			report(p, lineno, vcol, "configuration too large: its commands, "
+			       "environments and directories exceed %d bytes", CONFIG_POOL);
+			return;
+		}
+		memcpy(c->pool + off + used, v, (size_t)vl);
+		c->pool[off + used + vl] = '\0';
+		c->pool[off + used + vl + 1] = '\0';
+		u->env = (uint16_t)off;
 		u->envc++;
 	} else if (KEY("user")) {
 		copy_name(p, lineno, vcol, v, vl, u->user, USER_MAX_LEN, "user name");
@@ -432,8 +512,15 @@ static void unit_key(struct config_parser *p, int lineno, int kcol, const char *
 			report(p, lineno, vcol, "cwd too long (at most %d bytes)", PATH_MAX_LEN - 1);
 			return;
 		}
-		memcpy(u->cwd, v, (size_t)vl);
-		u->cwd[vl] = '\0';
+		int off = pool_take(p->cfg, vl + 1);
+		if (off < 0) {
+			report(p, lineno, vcol, "configuration too large: its commands, "
+			       "environments and directories exceed %d bytes", CONFIG_POOL);
+			return;
+		}
+		memcpy(p->cfg->pool + off, v, (size_t)vl);
+		p->cfg->pool[off + vl] = '\0';
+		u->cwd = (uint16_t)off;
 	} else if (KEY("oom_score_adj")) {
 		if (parse_int(v, vl, -1000, 1000, &n) < 0)
 			report(p, lineno, vcol, "oom_score_adj must be a number from -1000 to 1000");
@@ -601,7 +688,9 @@ int config_end(struct config_parser *p)
 			report_at(p, def_file[i], def_line[i], msg);
 			continue;
 		}
-		if (u->exec[0] != '/' && strchr(u->exec, '/')) {
+		const char *argv0 = conf_exec(cfg, u);
+		char path[PATH_MAX_LEN];
+		if (argv0[0] != '/' && strchr(argv0, '/')) {
 			p->errors++;
 			if (p->report)
 				p->report(p->ctx, p->exec_file[i], p->exec_line[i],
@@ -609,8 +698,8 @@ int config_end(struct config_parser *p)
 					  "executable path must be absolute or a bare name");
 			continue;
 		}
-		if (config_resolve_exec(u->exec, u->path, PATH_MAX_LEN) < 0) {
-			fmt(msg, sizeof msg, "executable not found: %s", u->exec);
+		if (config_resolve_exec(argv0, path, PATH_MAX_LEN) < 0) {
+			fmt(msg, sizeof msg, "executable not found: %s", argv0);
 			p->missing++;
 			if (p->report)
 				p->report(p->ctx, p->exec_file[i], p->exec_line[i],
@@ -790,9 +879,10 @@ int config_access_ok(const struct config *cfg)
 	char path[PATH_MAX_LEN];
 	for (int i = 0; i < cfg->nunits; i++) {
 		const struct unit_conf *u = &cfg->unit[i];
-		if (u->kind != UNIT_SERVICE || config_resolve_exec(u->exec, path, sizeof path) < 0)
+		if (u->kind != UNIT_SERVICE ||
+		    config_resolve_exec(conf_exec(cfg, u), path, sizeof path) < 0)
 			continue;
-		const char *a = u->exec;
+		const char *a = conf_exec(cfg, u);
 		for (int k = 0; k < u->argc; k++, a = conf_next_str(a))
 			if (scan_find(a, "sshd") || scan_find(a, "dropbear"))
 				return 1;
@@ -809,7 +899,21 @@ int config_merge(struct config *dst, const struct config *src)
 			dup = !strcmp(dst->unit[k].name, src->unit[i].name);
 		if (dup || dst->nunits >= MAX_UNITS)
 			continue;
-		dst->unit[dst->nunits++] = src->unit[i];
+		const struct unit_conf *su = &src->unit[i];
+		int el = list_len(conf_exec(src, su), su->argc) + 1;
+		int nl = list_len(conf_env(src, su), su->envc) + 1;
+		int cl = (int)strlen(conf_cwd(src, su)) + 1;
+		int off = pool_take(dst, el + nl + cl);
+		if (off < 0)
+			continue;
+		struct unit_conf *du = &dst->unit[dst->nunits++];
+		*du = *su;
+		memcpy(dst->pool + off, conf_exec(src, su), (size_t)el);
+		memcpy(dst->pool + off + el, conf_env(src, su), (size_t)nl);
+		memcpy(dst->pool + off + el + nl, conf_cwd(src, su), (size_t)cl);
+		du->exec = (uint16_t)off;
+		du->env = (uint16_t)(off + el);
+		du->cwd = (uint16_t)(off + el + nl);
 		added++;
 	}
 	return added;

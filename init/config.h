@@ -25,12 +25,12 @@ struct unit_conf {
 	uint32_t timeout_ms;    /* boot/shutdown tasks: kill after this */
 	uint32_t restart_max_ms;/* backoff cap */
 	uint32_t stable_ms;     /* uptime that resets the backoff */
-	char path[PATH_MAX_LEN];/* executable, resolved against PATH */
-	char exec[EXEC_MAX_LEN];/* argv, NUL-separated */
-	char env[ENV_MAX_LEN];  /* KEY=VALUE, NUL-separated */
+	/* offsets into the config's pool (0: empty); see conf_exec() */
+	uint16_t exec;          /* argv, NUL-separated, argc words */
+	uint16_t env;           /* KEY=VALUE, NUL-separated, envc entries */
+	uint16_t cwd;
 	char user[USER_MAX_LEN];
 	char group[USER_MAX_LEN];
-	char cwd[PATH_MAX_LEN];
 };
 
 struct config {
@@ -40,7 +40,21 @@ struct config {
 	uint32_t spawn_retry_ms;   /* retry delay after a failed fork/exec */
 	int nunits;
 	struct unit_conf unit[MAX_UNITS];
+	/* The strings of all units, packed: most command lines are short, so
+	 * one shared pool is far smaller than per-unit maximums.  pool[0] and
+	 * pool[1] are 0, the empty string and the empty list. */
+	uint16_t pool_used;
+	char pool[CONFIG_POOL];
 };
+
+/* A unit's strings: argv and env as NUL-separated lists (walk them with
+ * conf_next_str), cwd as a string ("" when not set). */
+const char *conf_exec(const struct config *c, const struct unit_conf *u);
+const char *conf_env(const struct config *c, const struct unit_conf *u);
+const char *conf_cwd(const struct config *c, const struct unit_conf *u);
+/* Same settings, strings included (the tables may differ in layout). */
+int unit_conf_equal(const struct config *a, const struct unit_conf *ua,
+		    const struct config *b, const struct unit_conf *ub);
 
 /* Called for every problem found; severity: 'E' error, 'W' warning. */
 typedef void (*config_report_fn)(void *ctx, const char *file, int line,
@@ -98,7 +112,8 @@ int64_t parse_duration_ms(const char *s, int len);
 /* 1 if some service whose program exists runs sshd or dropbear (a word of
  * its command line mentions one): remote access does not depend on luck. */
 int config_access_ok(const struct config *cfg);
-/* Append src's units whose names dst lacks; returns how many. */
+/* Append src's units whose names dst lacks (strings copied into dst's
+ * pool); returns how many. */
 int config_merge(struct config *dst, const struct config *src);
 
 /* The built-in fallback set run when the config is broken. */

@@ -13,11 +13,13 @@ static long last_count = -1;
 static long recent[RECENT];     /* PIDs the kernel reported as OOM victims */
 static int recent_next;
 
-/* /proc/vmstat is read in small pieces: the counter's line is found
- * across piece boundaries by carrying the unfinished line over. */
+/* /proc/vmstat is read in pieces (on the pre-faulted stack, not in the
+ * locked tables); the counter's line is found across piece boundaries
+ * by carrying the unfinished line over.  Each read() makes the kernel
+ * gather its counters anew, so the pieces are large. */
 long oomwatch_count(void)
 {
-	char buf[320];
+	char buf[4096];
 	int fd = open("/proc/vmstat", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;

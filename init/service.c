@@ -101,7 +101,7 @@ static void start(struct unit *u, uint64_t now)
 	struct spawn_error e;
 	if (!c)
 		return;
-	pid_t pid = spawn_unit(c, u->out_w, &e);
+	pid_t pid = spawn_unit(&active, c, u->out_w, &e);
 	if (pid < 0) {
 		if (!u->spawn_failing || u->spawn_step != e.step || u->spawn_err != e.err)
 			log_msg(LOG_ERR, "%s: cannot start: %s: %s%s", u->name, e.step,
@@ -235,14 +235,24 @@ void units_boot(void)
 	advance(now);
 }
 
-static void log_exit(const struct unit *u, uint64_t now, const char *then)
+static void log_exit(const struct unit *u, uint64_t up, const char *then)
 {
 	char why[64];
 	exit_format(&u->last_exit, why, sizeof why);
-	uint64_t up = now - u->started_ms;
 	log_msg(u->last_exit.kind == EXIT_CODE && u->last_exit.value == 0 ? LOG_INFO : LOG_WARN,
 		"%s: %s after %lu.%03lus%s", u->name, why, (unsigned long)(up / 1000),
 		(unsigned long)(up % 1000), then);
+}
+
+/* Was it the OOM killer?  Reading the kernel's counters costs a few
+ * hundred microseconds, so it is done after any immediate restart. */
+static void attribute_oom(struct unit *u, pid_t pid, int wstatus)
+{
+	int named = 0, seen = 0;
+	if (WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL) {
+		oomwatch_check(pid, &named, &seen);
+		exit_classify(wstatus, named, seen, &u->last_exit);
+	}
 }
 
 void units_child_exited(pid_t pid, int wstatus)
@@ -257,17 +267,16 @@ void units_child_exited(pid_t pid, int wstatus)
 	if (!u)
 		return;         /* an orphan we reaped, or an abandoned task */
 
-	int named = 0, seen = 0;
-	if (WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL)
-		oomwatch_check(pid, &named, &seen);
-	exit_classify(wstatus, named, seen, &u->last_exit);
+	uint64_t up = now - u->started_ms;
+	exit_classify(wstatus, 0, 0, &u->last_exit);
 	u->pid = 0;
 	flush_partial(u);
 	u->exited_ms = now;
 	const struct unit_conf *c = conf_of(u);
 
 	if (u->state == ST_STOPPING) {
-		log_exit(u, now, "; stopped");
+		attribute_oom(u, pid, wstatus);
+		log_exit(u, up, "; stopped");
 		u->state = ST_DOWN;
 		u->next_ms = 0;
 		enum after_stop then = (enum after_stop)u->after_stop;
@@ -284,19 +293,21 @@ void units_child_exited(pid_t pid, int wstatus)
 		return;
 	}
 	if (u->kind != UNIT_SERVICE) {
-		log_exit(u, now, "");
+		attribute_oom(u, pid, wstatus);
+		log_exit(u, up, "");
 		u->state = ST_DONE;
 		u->next_ms = 0;
 		advance(now);
 		return;
 	}
-	if (c && now - u->started_ms >= c->stable_ms)
+	if (c && up >= c->stable_ms)
 		u->crashes = 0;
 	int again = c && u->want_up && phase <= PH_SHUTDOWN &&
 		    (c->restart == RESTART_ALWAYS ||
 		     (c->restart == RESTART_ON_FAILURE && exit_is_failure(&u->last_exit)));
 	if (!again) {
-		log_exit(u, now, "; not restarting");
+		attribute_oom(u, pid, wstatus);
+		log_exit(u, up, "; not restarting");
 		u->state = ST_DOWN;
 		u->next_ms = 0;
 		return;
@@ -304,15 +315,16 @@ void units_child_exited(pid_t pid, int wstatus)
 	uint32_t delay = backoff_delay_ms(u->crashes, c->restart_max_ms);
 	u->crashes++;
 	u->restarts++;
-	char then[48];
-	fmt(then, sizeof then, "; restarting in %lums", (unsigned long)delay);
-	log_exit(u, now, then);
 	if (delay == 0) {
-		start(u, now);
+		start(u, now);  /* first: a restart waits for nothing */
 	} else {
 		u->state = ST_BACKOFF;
 		u->next_ms = now + delay;
 	}
+	attribute_oom(u, pid, wstatus);
+	char then[48];
+	fmt(then, sizeof then, "; restarting in %lums", (unsigned long)delay);
+	log_exit(u, up, then);
 }
 
 void units_tick(uint64_t now)
@@ -530,7 +542,7 @@ void units_reload(const struct config *newcfg)
 		}
 		claimed[n] = 1;
 		int same = u->conf >= 0 &&
-			   !memcmp(&active.unit[u->conf], &newcfg->unit[n], sizeof newcfg->unit[n]);
+			   unit_conf_equal(&active, &active.unit[u->conf], newcfg, &newcfg->unit[n]);
 		u->conf = n;
 		u->kind = newcfg->unit[n].kind;
 		if (same)

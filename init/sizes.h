@@ -10,6 +10,7 @@
 #define ENV_MAX_LEN 256       /* NUL-separated KEY=VALUE list */
 #define MAX_ENV 16
 #define PATH_MAX_LEN 128      /* resolved executable, cwd */
+#define CONFIG_POOL 6144      /* all exec, env and cwd strings of a config */
 #define USER_MAX_LEN 32
 #define LINE_MAX_LEN 1024     /* one config line */
 #define MAX_CONF_FILES 16     /* conf.d/\*.conf files, besides lifeline.conf */

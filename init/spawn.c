@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 static struct {
+	const struct config *c;
 	const struct unit_conf *u;
 	const char *path;
 	char *argv[MAX_ARGS + 1];
@@ -91,7 +92,8 @@ static int child(void *arg)
 		job.warn_step = "nice";
 		job.warn_err = errno;
 	}
-	if (chdir(u->cwd[0] ? u->cwd : "/") < 0)
+	const char *cwd = conf_cwd(job.c, u);
+	if (chdir(cwd[0] ? cwd : "/") < 0)
 		FAIL("chdir");
 	if (job.set_ids) {
 		if (setgroups((size_t)job.ngroups, job.groups) < 0)
@@ -108,7 +110,7 @@ static int child(void *arg)
 static int env_has(const struct unit_conf *u, const char *key)
 {
 	size_t kl = strlen(key);
-	const char *e = u->env;
+	const char *e = conf_env(job.c, u);
 	for (int i = 0; i < u->envc; i++, e = conf_next_str(e))
 		if (!strncmp(e, key, kl) && e[kl] == '=')
 			return 1;
@@ -131,18 +133,20 @@ static int build_env(const struct unit_conf *u, const char *home)
 		job.envp[n++] = job.envbuf + off;
 		off += w + 1;
 	}
-	const char *e = u->env;
+	const char *e = conf_env(job.c, u);
 	for (int i = 0; i < u->envc; i++, e = conf_next_str(e))
 		job.envp[n++] = (char *)e;
 	job.envp[n] = NULL;
 	return 0;
 }
 
-pid_t spawn_unit(const struct unit_conf *u, int out_fd, struct spawn_error *err)
+pid_t spawn_unit(const struct config *c, const struct unit_conf *u, int out_fd,
+		 struct spawn_error *err)
 {
 	static char path[PATH_MAX_LEN];
 	char home[PATH_MAX_LEN] = "/";
 
+	job.c = c;
 	job.u = u;
 	job.out_fd = out_fd;
 	job.set_ids = 0;
@@ -153,13 +157,13 @@ pid_t spawn_unit(const struct unit_conf *u, int out_fd, struct spawn_error *err)
 	err->warn_step = NULL;
 	err->warn_err = 0;
 
-	const char *a = u->exec;
+	const char *a = conf_exec(c, u);
 	for (int i = 0; i < u->argc; i++, a = conf_next_str(a))
 		job.argv[i] = (char *)a;
 	job.argv[u->argc] = NULL;
 
 	/* resolved again each time: the binary may appear after boot mounts */
-	if (config_resolve_exec(u->exec, path, sizeof path) < 0) {
+	if (config_resolve_exec(conf_exec(c, u), path, sizeof path) < 0) {
 		err->step = "exec";
 		err->err = ENOENT;
 		return -1;

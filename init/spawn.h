@@ -13,10 +13,11 @@ struct spawn_error {
 	int warn_err;
 };
 
-/* Start u with stdout/stderr on out_fd (-1: /dev/null).  Returns the pid,
+/* Start u (a unit of c) with stdout/stderr on out_fd (-1: /dev/null).  Returns the pid,
  * or -1 with *e filled; nothing is left behind on failure.  On success
  * e->warn_step names a best-effort step (oom_score_adj, nice) that failed. */
-pid_t spawn_unit(const struct unit_conf *u, int out_fd, struct spawn_error *e);
+pid_t spawn_unit(const struct config *c, const struct unit_conf *u, int out_fd,
+		 struct spawn_error *e);
 
 /* Default PATH given to services. */
 #define SPAWN_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

@@ -19,7 +19,7 @@ typedef int (*line_fn)(void *ctx, char **f, int nf);
 /* Calls fn for each line split on ':'; stops when fn returns non-zero. */
 static int scan(const char *path, line_fn fn, void *ctx)
 {
-	static char chunk[2048];
+	static char chunk[1024];
 	static char line[1024];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)

@@ -77,19 +77,27 @@ static void check(const struct config_parser *p, const struct config *cfg, int r
 			fail("kind or restart out of range", i);
 		if (u->argc > MAX_ARGS || u->envc > MAX_ENV)
 			fail("argc or envc out of range", i);
-		if (list_bytes(u->exec, u->argc, sizeof u->exec) < 0)
-			fail("argv does not fit in exec[]", i);
-		long eb = list_bytes(u->env, u->envc, sizeof u->env);
-		if (eb < 0)
-			fail("environment does not fit in env[]", i);
-		const char *e = u->env;
+		if (cfg->pool_used > CONFIG_POOL || cfg->pool[0] || cfg->pool[1])
+			fail("string pool overrun, or its empty entries written", i);
+		if (u->exec >= cfg->pool_used || u->env >= cfg->pool_used ||
+		    u->cwd >= cfg->pool_used)
+			fail("a string offset points past the used pool", i);
+		long xb = list_bytes(conf_exec(cfg, u), u->argc, (size_t)(cfg->pool_used - u->exec));
+		if (xb < 0 || xb > EXEC_MAX_LEN)
+			fail("argv runs past the pool or over EXEC_MAX_LEN", i);
+		long eb = list_bytes(conf_env(cfg, u), u->envc, (size_t)(cfg->pool_used - u->env));
+		if (eb < 0 || eb > ENV_MAX_LEN)
+			fail("environment runs past the pool or over ENV_MAX_LEN", i);
+		const char *e = conf_env(cfg, u);
 		for (int k = 0; k < u->envc; k++, e = conf_next_str(e))
 			if (!strchr(e, '=') || e[0] == '=')
 				fail("env entry without NAME=", i);
+		const char *cwd = conf_cwd(cfg, u);
 		if (!terminated(u->user, sizeof u->user) || !terminated(u->group, sizeof u->group) ||
-		    !terminated(u->cwd, sizeof u->cwd) || !terminated(u->path, sizeof u->path))
-			fail("user, group, cwd or path not terminated", i);
-		if (u->cwd[0] && u->cwd[0] != '/')
+		    !terminated(cwd, (size_t)(cfg->pool_used - u->cwd)) ||
+		    strlen(cwd) >= PATH_MAX_LEN)
+			fail("user, group or cwd not terminated or too long", i);
+		if (cwd[0] && cwd[0] != '/')
 			fail("relative cwd stored", i);
 		if (u->oom_score_adj != OOM_ADJ_UNSET &&
 		    (u->oom_score_adj < -1000 || u->oom_score_adj > 1000))

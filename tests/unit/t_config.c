@@ -32,14 +32,23 @@ int parse_text(struct config_parser *p, struct config *cfg, struct capture *c,
 	return config_end(p);
 }
 
-const char *unit_arg(const struct unit_conf *u, int i)
+const char *unit_arg(const struct config *c, const struct unit_conf *u, int i)
 {
 	if (i < 0 || i >= u->argc)
 		return NULL;
-	const char *s = u->exec;
+	const char *s = conf_exec(c, u);
 	while (i--)
 		s = conf_next_str(s);
 	return s;
+}
+
+/* The executable u would run, resolved as lifeline resolves it ("" if none). */
+const char *unit_path(const struct config *c, const struct unit_conf *u)
+{
+	static char path[PATH_MAX_LEN];
+	if (config_resolve_exec(conf_exec(c, u), path, sizeof path) < 0)
+		path[0] = '\0';
+	return path;
 }
 
 const char *capture_str(const struct capture *c)
@@ -404,17 +413,17 @@ static void positive_cases(void)
 		CHECK_STR(u->name, "sshd");
 		CHECK_INT(u->kind, UNIT_SERVICE);
 		CHECK_INT(u->argc, 3);
-		CHECK_STR(unit_arg(u, 0), "/bin/true");
-		CHECK_STR(unit_arg(u, 1), "-D");
-		CHECK_STR(unit_arg(u, 2), "-e");
-		CHECK_STR(u->path, "/bin/true");
+		CHECK_STR(unit_arg(&cfg, u, 0), "/bin/true");
+		CHECK_STR(unit_arg(&cfg, u, 1), "-D");
+		CHECK_STR(unit_arg(&cfg, u, 2), "-e");
+		CHECK_STR(unit_path(&cfg, u), "/bin/true");
 		CHECK_INT(u->restart, RESTART_ALWAYS);
 		CHECK_INT(u->early, 0);
 		CHECK_INT(u->protect, 0);
 		CHECK_INT(u->oom_score_adj, OOM_ADJ_UNSET);
 		CHECK_INT(u->envc, 0);
 		CHECK_STR(u->user, "");
-		CHECK_STR(u->cwd, "");
+		CHECK_STR(conf_cwd(&cfg, u), "");
 	}
 	TEST("config: exec is split into NUL-separated words with quotes and escapes") {
 		parse_clean("[service a]\n"
@@ -422,52 +431,52 @@ static void positive_cases(void)
 			    "'x'\"y\"z \"p\\q\" '\\n' \"\"\n");
 		u = &cfg.unit[0];
 		CHECK_INT(u->argc, 9);
-		CHECK_STR(unit_arg(u, 0), "/bin/echo");
-		CHECK_STR(unit_arg(u, 1), "a b");
-		CHECK_STR(unit_arg(u, 2), "c \"d\" \\e");
-		CHECK_STR(unit_arg(u, 3), "f g");
-		CHECK_STR(unit_arg(u, 4), "h'i");
-		CHECK_STR(unit_arg(u, 5), "xyz");
-		CHECK_STR(unit_arg(u, 6), "p\\q");      /* only \" and \\ escape in "" */
-		CHECK_STR(unit_arg(u, 7), "\\n");       /* nothing escapes in '' */
-		CHECK_STR(unit_arg(u, 8), "");
+		CHECK_STR(unit_arg(&cfg, u, 0), "/bin/echo");
+		CHECK_STR(unit_arg(&cfg, u, 1), "a b");
+		CHECK_STR(unit_arg(&cfg, u, 2), "c \"d\" \\e");
+		CHECK_STR(unit_arg(&cfg, u, 3), "f g");
+		CHECK_STR(unit_arg(&cfg, u, 4), "h'i");
+		CHECK_STR(unit_arg(&cfg, u, 5), "xyz");
+		CHECK_STR(unit_arg(&cfg, u, 6), "p\\q");      /* only \" and \\ escape in "" */
+		CHECK_STR(unit_arg(&cfg, u, 7), "\\n");       /* nothing escapes in '' */
+		CHECK_STR(unit_arg(&cfg, u, 8), "");
 		/* the list ends with an empty string */
-		const char *end = conf_next_str(unit_arg(u, 8));
+		const char *end = conf_next_str(unit_arg(&cfg, u, 8));
 		CHECK_INT(end[0], '\0');
 	}
 	TEST("config: exec words split on tabs and runs of blanks") {
 		parse_clean("[service a]\nexec =\t/bin/echo\t \tone   two\t\n");
 		u = &cfg.unit[0];
 		CHECK_INT(u->argc, 3);
-		CHECK_STR(unit_arg(u, 1), "one");
-		CHECK_STR(unit_arg(u, 2), "two");
+		CHECK_STR(unit_arg(&cfg, u, 1), "one");
+		CHECK_STR(unit_arg(&cfg, u, 2), "two");
 	}
 	TEST("config: inline comment after a value") {
 		parse_clean("[service a]\nexec = /bin/echo a # a comment 'with quote\n"
 			    "nice = 5 # five\nenv = A=1\t# tab before\n");
 		u = &cfg.unit[0];
 		CHECK_INT(u->argc, 2);
-		CHECK_STR(unit_arg(u, 1), "a");
+		CHECK_STR(unit_arg(&cfg, u, 1), "a");
 		CHECK_INT(u->nice, 5);
 		CHECK_INT(u->envc, 1);
-		CHECK_STR(u->env, "A=1");
+		CHECK_STR(conf_env(&cfg, u), "A=1");
 	}
 	TEST("config: '#' inside quotes or a word is not a comment") {
 		parse_clean("[service a]\n"
 			    "exec = /bin/echo \"a # b\" 'c # d' e#f \\# g # real comment\n");
 		u = &cfg.unit[0];
 		CHECK_INT(u->argc, 6);
-		CHECK_STR(unit_arg(u, 1), "a # b");
-		CHECK_STR(unit_arg(u, 2), "c # d");
-		CHECK_STR(unit_arg(u, 3), "e#f");
-		CHECK_STR(unit_arg(u, 4), "#");
-		CHECK_STR(unit_arg(u, 5), "g");
+		CHECK_STR(unit_arg(&cfg, u, 1), "a # b");
+		CHECK_STR(unit_arg(&cfg, u, 2), "c # d");
+		CHECK_STR(unit_arg(&cfg, u, 3), "e#f");
+		CHECK_STR(unit_arg(&cfg, u, 4), "#");
+		CHECK_STR(unit_arg(&cfg, u, 5), "g");
 	}
 	TEST("config: '#' after an escaped quote inside quotes is not a comment") {
 		parse_clean("[service a]\nexec = /bin/echo \"x\\\" # y\"\n");
 		u = &cfg.unit[0];
 		CHECK_INT(u->argc, 2);
-		CHECK_STR(unit_arg(u, 1), "x\" # y");
+		CHECK_STR(unit_arg(&cfg, u, 1), "x\" # y");
 	}
 	TEST("config: comments, blank lines and ';' lines are ignored") {
 		parse_clean("# comment\n; also a comment\n   # indented\n\n \t \n"
@@ -479,14 +488,14 @@ static void positive_cases(void)
 			    "  cwd   =   /var/tmp   \n");
 		CHECK_INT(cfg.nunits, 1);
 		CHECK_STR(cfg.unit[0].name, "a-b_c.d@1");
-		CHECK_STR(cfg.unit[0].cwd, "/var/tmp");
+		CHECK_STR(conf_cwd(&cfg, &cfg.unit[0]), "/var/tmp");
 	}
 	TEST("config: env entries are stored in order") {
 		parse_clean("[service a]\nexec = /bin/true\nenv = A=1\nenv = B=two words\n"
 			    "env = C=\nenv = _x9=a=b\n");
 		u = &cfg.unit[0];
 		CHECK_INT(u->envc, 4);
-		const char *e = u->env;
+		const char *e = conf_env(&cfg, u);
 		CHECK_STR(e, "A=1");
 		e = conf_next_str(e);
 		CHECK_STR(e, "B=two words");
@@ -586,11 +595,11 @@ static void positive_cases(void)
 		parse_clean("[service a]\nexec = sh -c true\n");
 		u = &cfg.unit[0];
 		CHECK_INT(u->argc, 3);
-		CHECK_STR(unit_arg(u, 0), "sh");      /* argv[0] as written */
-		CHECK_MSG(u->path[0] == '/', "path \"%s\" is not absolute", u->path);
-		CHECK_MSG(access(u->path, X_OK) == 0, "path \"%s\" is not executable", u->path);
-		size_t l = strlen(u->path);
-		CHECK_MSG(l > 3 && !strcmp(u->path + l - 3, "/sh"), "path \"%s\"", u->path);
+		CHECK_STR(unit_arg(&cfg, u, 0), "sh");      /* argv[0] as written */
+		CHECK_MSG(unit_path(&cfg, u)[0] == '/', "path \"%s\" is not absolute", unit_path(&cfg, u));
+		CHECK_MSG(access(unit_path(&cfg, u), X_OK) == 0, "path \"%s\" is not executable", unit_path(&cfg, u));
+		size_t l = strlen(unit_path(&cfg, u));
+		CHECK_MSG(l > 3 && !strcmp(unit_path(&cfg, u) + l - 3, "/sh"), "path \"%s\"", unit_path(&cfg, u));
 	}
 	TEST("config: config_resolve_exec") {
 		char out[PATH_MAX_LEN];
@@ -611,10 +620,10 @@ static void positive_cases(void)
 		u = &cfg.unit[0];
 		CHECK_STR(u->name, "a");
 		CHECK_INT(u->argc, 2);
-		CHECK_STR(unit_arg(u, 1), "-x");
+		CHECK_STR(unit_arg(&cfg, u, 1), "-x");
 		CHECK_INT(u->nice, 3);
-		CHECK_STR(u->env, "A=1");
-		CHECK_STR(u->cwd, "/tmp");
+		CHECK_STR(conf_env(&cfg, u), "A=1");
+		CHECK_STR(conf_cwd(&cfg, u), "/tmp");
 		CHECK_INT(cfg.stop_timeout_ms, 3000);
 	}
 	TEST("config: last line without a newline") {
@@ -657,7 +666,7 @@ static void positive_cases(void)
 		CHECK_INT(cfg.unit[0].envc, MAX_ENV);
 		CHECK_INT(strlen(cfg.unit[0].name), NAME_MAX_LEN - 1);
 		CHECK_INT(cfg.unit[1].argc, 2);
-		const char *a1 = unit_arg(&cfg.unit[1], 1);
+		const char *a1 = unit_arg(&cfg, &cfg.unit[1], 1);
 		CHECK_INT(a1 ? strlen(a1) : 0, EXEC_MAX_LEN - 2 - 10);
 	}
 	TEST("config: 32 sections fit") {
@@ -732,12 +741,49 @@ static void positive_cases(void)
 		CHECK_INT(config_merge(&dst, &src), 1);
 		CHECK_INT(dst.nunits, 3);
 		CHECK_STR(dst.unit[1].name, "b");
-		CHECK_STR(unit_arg(&dst.unit[1], 1), "-mine");
+		CHECK_STR(unit_arg(&dst, &dst.unit[1], 1), "-mine");
 		CHECK_STR(dst.unit[2].name, "c");
 		CHECK_INT(dst.unit[2].kind, UNIT_BOOT);
-		CHECK_STR(unit_arg(&dst.unit[2], 1), "-c");
+		CHECK_STR(unit_arg(&dst, &dst.unit[2], 1), "-c");
 		CHECK_INT(config_merge(&dst, &src), 0);
 		CHECK_INT(dst.nunits, 3);
+	}
+	TEST("config: the string pool has a limit, reported where it is hit") {
+		static char t[16384];
+		char *p = t;
+		int i;
+		/* 32 units of ~300-byte commands: more than CONFIG_POOL bytes */
+		for (i = 0; i < MAX_UNITS; i++) {
+			p += sprintf(p, "[service u%d]\nexec = /bin/true ", i);
+			p = repeat(p, 'x', 300);
+			p += sprintf(p, "\n");
+		}
+		struct capture c1;
+		parse_text(&parser, &cfg, &c1, t, -1);
+		CHECK_MSG(c1.n >= 1 && strstr(c1.r[0].msg, "configuration too large"),
+			  "reports: %s", capture_str(&c1));
+		/* the first unit that no longer fits: each takes 300 + 12 bytes */
+		int fit = (CONFIG_POOL - 2) / (300 + 12);
+		CHECK_INT(c1.r[0].line, 2 * fit + 2);
+		CHECK(cfg.pool_used <= CONFIG_POOL);
+	}
+	TEST("config: unit_conf_equal compares settings, not pool layout") {
+		static struct config a, b;
+		struct capture c1, c2;
+		parse_text(&parser, &a, &c1, "[service x]\nexec = /bin/true 1\nenv = A=1\n"
+					    "[service y]\nexec = /bin/true 2\ncwd = /tmp\nenv = B=2\n", -1);
+		parse_text(&parser, &b, &c2, "[service y]\nenv = B=2\ncwd = /tmp\nexec = /bin/true 2\n"
+					    "[service x]\nenv = A=1\nexec = /bin/true 1\n", -1);
+		CHECK(a.unit[1].exec != b.unit[0].exec);       /* laid out differently */
+		CHECK_INT(unit_conf_equal(&a, &a.unit[0], &b, &b.unit[1]), 1);
+		CHECK_INT(unit_conf_equal(&a, &a.unit[1], &b, &b.unit[0]), 1);
+		CHECK_INT(unit_conf_equal(&a, &a.unit[0], &b, &b.unit[0]), 0);
+		parse_text(&parser, &b, &c2, "[service x]\nexec = /bin/true 1\nenv = A=2\n", -1);
+		CHECK_INT(unit_conf_equal(&a, &a.unit[0], &b, &b.unit[0]), 0);
+		parse_text(&parser, &b, &c2, "[service x]\nexec = /bin/true 1 \"\"\nenv = A=1\n", -1);
+		CHECK_INT(unit_conf_equal(&a, &a.unit[0], &b, &b.unit[0]), 0);
+		parse_text(&parser, &b, &c2, "[service x]\nexec = /bin/true 1\nenv = A=1\ncwd = /\n", -1);
+		CHECK_INT(unit_conf_equal(&a, &a.unit[0], &b, &b.unit[0]), 0);
 	}
 	TEST("config: config_merge never goes past MAX_UNITS") {
 		static struct config dst, src;
@@ -765,7 +811,7 @@ static void edge_cases(void)
 	TEST("config: exec with an empty command is an error") {
 		/* "" is one word, the empty string; it must not pass as a command */
 		parse_text(&parser, &cfg, &cap, "[service a]\nexec = \"\"\n", -1);
-		CHECK_MSG(cap.n >= 1, "accepted, path \"%s\"", cfg.unit[0].path);
+		CHECK_MSG(cap.n >= 1, "accepted, path \"%s\"", unit_path(&cfg, &cfg.unit[0]));
 		if (cap.n >= 1) {
 			CHECK_INT(cap.r[0].line, 2);
 			CHECK_INT(cap.r[0].col, 8);
@@ -774,7 +820,7 @@ static void edge_cases(void)
 	TEST("config: a directory is not an executable") {
 		parse_text(&parser, &cfg, &cap, "[service a]\nexec = /tmp -x\n", -1);
 		CHECK_MSG(cap.n == 1, "reports: %s (path \"%s\")", capture_str(&cap),
-			  cfg.unit[0].path);
+			  unit_path(&cfg, &cfg.unit[0]));
 		if (cap.n >= 1) {
 			CHECK_INT(cap.r[0].line, 2);
 			CHECK_INT(cap.r[0].col, 8);
@@ -790,11 +836,11 @@ static void edge_cases(void)
 		p = repeat(p, 'x', EXEC_MAX_LEN - 3);
 		p += sprintf(p, " \"\" '' \"\"\n");
 		parse_text(&parser, &cfg, &cap, t, -1);
-		CHECK_STR(cfg.unit[0].env, "KEEP=me");
+		CHECK_STR(conf_env(&cfg, &cfg.unit[0]), "KEEP=me");
 		CHECK_INT(cfg.unit[0].envc, 1);
 		size_t used = 0;
 		for (int i = 0; i < cfg.unit[0].argc; i++)
-			used += strlen(cfg.unit[0].exec + used) + 1;
+			used += strlen(conf_exec(&cfg, &cfg.unit[0]) + used) + 1;
 		CHECK_MSG(used < EXEC_MAX_LEN, "argv takes %zu bytes of exec[%d]", used,
 			  EXEC_MAX_LEN);
 	}

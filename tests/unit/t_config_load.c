@@ -155,7 +155,7 @@ void suite_config_load(void)
 		CHECK_INT(cap.r[0].col, 8);
 		CHECK_INT(cfg.nunits, 20);
 		CHECK_INT(cfg.unit[19].argc, 2);
-		const char *a1 = unit_arg(&cfg.unit[19], 1);
+		const char *a1 = unit_arg(&cfg, &cfg.unit[19], 1);
 		CHECK_INT(a1 ? strlen(a1) : 0, 100);
 	}
 	TEST("config_load: an over-long line is reported, the next one parsed") {

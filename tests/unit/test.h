@@ -85,7 +85,8 @@ int parse_text(struct config_parser *p, struct config *cfg, struct capture *c,
 	       const char *text, int len);
 
 /* argv[i] of a unit (NULL past argc). */
-const char *unit_arg(const struct unit_conf *u, int i);
+const char *unit_arg(const struct config *c, const struct unit_conf *u, int i);
+const char *unit_path(const struct config *c, const struct unit_conf *u);
 /* The reports as one line, for failure messages. */
 const char *capture_str(const struct capture *c);
 
