@@ -83,7 +83,9 @@ install: all
 	install -D -m 0755 $(B)/lifeline $(DESTDIR)$(SBINDIR)/lifeline
 	install -D -m 0755 $(B)/lifelinectl $(DESTDIR)$(SBINDIR)/lifelinectl
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/lifeline/conf.d
+	install -m 0644 configs/conf.d/README $(DESTDIR)$(SYSCONFDIR)/lifeline/conf.d/README
 	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/lifeline/rescue
+	# an existing lifeline.conf is the admin's: never overwritten
 	test -e $(DESTDIR)$(SYSCONFDIR)/lifeline/lifeline.conf || \
 		install -m 0644 configs/lifeline.conf $(DESTDIR)$(SYSCONFDIR)/lifeline/lifeline.conf
 	install -D -m 0644 $(B)/lifeline.8 $(DESTDIR)$(MANDIR)/man8/lifeline.8

@@ -460,6 +460,7 @@ int main(int argc, char **argv)
 	start_ms = now_ms();
 	pid1 = getpid() == 1;
 	if (pid1) {
+		log_init(0, 2);         /* console only: /dev may not be there yet */
 		mounts_setup();
 		fix_stdio();
 		setsid();
@@ -474,8 +475,6 @@ int main(int argc, char **argv)
 	log_init(1, 2);
 	log_msg(LOG_NOTICE, "lifeline %s starting as %s%s", LIFELINE_VERSION,
 		pid1 ? "PID 1" : "subreaper", in_container ? " of a PID namespace" : "");
-	if (pid1)
-		mounts_setup();         /* again: now the log can say what happened */
 
 	sigset_t set;
 	sigemptyset(&set);

@@ -19,6 +19,7 @@ add() { printf '%s\t%s\n' "$1" "$2" >> "$list"; }
 add unit "build/unit-tests"
 add unit-asan "build/san/unit-tests"
 add static "sh tests/static/check.sh"
+add lint "sh tests/static/lint.sh"
 add fuzz-config "sh tests/fuzz/run.sh"
 for t in tests/ns/t_*.sh; do
 	n=$(basename "$t" .sh)

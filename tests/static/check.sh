@@ -26,5 +26,22 @@ echo "$out" | sed 's/^/# /'
 echo "$out" | grep -q ': warning: '
 res $(( ! $? )) "the shipped config has a startable sshd or dropbear (no warning)"
 
+# make install into a scratch root, twice: the admin's config survives
+D=$(mktemp -d)
+make -s install DESTDIR="$D" PREFIX=/usr >/dev/null 2>&1
+ok_files=1
+for f in /sbin/lifeline /sbin/lifelinectl /etc/lifeline/lifeline.conf \
+	 /etc/lifeline/conf.d/README /usr/share/man/man8/lifeline.8 \
+	 /usr/share/man/man8/lifelinectl.8 /usr/share/man/man5/lifeline.conf.5; do
+	[ -f "$D$f" ] || { echo "# missing after make install: $f"; ok_files=0; }
+done
+[ "$(stat -c %a "$D/etc/lifeline/rescue" 2>/dev/null)" = 700 ] || ok_files=0
+res $(( ! ok_files )) "make install puts binaries, config and man pages in place (rescue/ is 0700)"
+echo "# edited" >> "$D/etc/lifeline/lifeline.conf"
+make -s install DESTDIR="$D" PREFIX=/usr >/dev/null 2>&1
+grep -q '^# edited' "$D/etc/lifeline/lifeline.conf"
+res $? "make install again keeps an edited lifeline.conf"
+rm -rf "$D"
+
 echo "# size: $(wc -c < "$bin") bytes (build/lifeline)"
 exit $fail
