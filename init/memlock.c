@@ -6,9 +6,7 @@
 #include "scan.h"
 #include "sizes.h"
 
-#include <fcntl.h>
 #include <stdint.h>
-#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -22,37 +20,32 @@ static __attribute__((noinline)) void prefault_stack(void)
 	pad[sizeof pad - 1] = 0;
 }
 
+struct bounds {
+	uintptr_t lo, hi;
+};
+
+static int stack_line(void *ctx, char *line)
+{
+	struct bounds *b = ctx;
+	const char *end;
+	if (!scan_find(line, "[stack]"))
+		return 0;
+	b->lo = (uintptr_t)scan_uint(line, 16, &end);
+	b->hi = (uintptr_t)scan_uint(end + 1, 16, NULL);
+	return 1;
+}
+
 /* Bounds of the [stack] mapping from /proc/self/maps; 0 if unknown. */
 static int stack_bounds(uintptr_t *lo, uintptr_t *hi)
 {
 	char buf[512];
-	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	struct bounds b = { 0, 0 };
+	if (scan_lines("/proc/self/maps", buf, sizeof buf, stack_line, &b) != 1)
 		return 0;
-	int carry = 0, found = 0;
-	for (;;) {
-		ssize_t n = read(fd, buf + carry, sizeof buf - 1 - (size_t)carry);
-		if (n <= 0)
-			break;
-		buf[carry + n] = '\0';
-		char *line = buf, *nl;
-		while ((nl = strchr(line, '\n'))) {
-			*nl = '\0';
-			if (scan_find(line, "[stack]")) {
-				const char *end;
-				*lo = (uintptr_t)scan_uint(line, 16, &end);
-				*hi = (uintptr_t)scan_uint(end + 1, 16, NULL);
-				found = 1;
-			}
-			line = nl + 1;
-		}
-		carry = (int)strlen(line);
-		memmove(buf, line, (size_t)carry);
-	}
-	close(fd);
-	return found;
+	*lo = b.lo;
+	*hi = b.hi;
+	return 1;
 }
-
 #endif
 
 int memlock_all(void)

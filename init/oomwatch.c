@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "oomwatch.h"
+#include "scan.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,38 +14,22 @@ static long last_count = -1;
 static long recent[RECENT];     /* PIDs the kernel reported as OOM victims */
 static int recent_next;
 
-/* /proc/vmstat is read in pieces (on the pre-faulted stack, not in the
- * locked tables); the counter's line is found across piece boundaries
- * by carrying the unfinished line over.  Each read() makes the kernel
- * gather its counters anew, so the pieces are large. */
+static int vmstat_line(void *ctx, char *line)
+{
+	if (strncmp(line, "oom_kill ", 9) != 0)
+		return 0;
+	*(long *)ctx = (long)scan_uint(line + 9, 10, NULL);
+	return 1;
+}
+
+/* /proc/vmstat is read through a buffer on the pre-faulted stack, not in
+ * the locked tables.  Each read() makes the kernel gather its counters
+ * anew, so the buffer is large. */
 long oomwatch_count(void)
 {
 	char buf[4096];
-	int fd = open("/proc/vmstat", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	int carry = 0;
 	long v = -1;
-	for (;;) {
-		ssize_t n = read(fd, buf + carry, sizeof buf - 1 - (size_t)carry);
-		if (n <= 0)
-			break;
-		buf[carry + n] = '\0';
-		char *line = buf, *nl;
-		while ((nl = strchr(line, '\n'))) {
-			if (!strncmp(line, "oom_kill ", 9)) {
-				v = 0;
-				for (char *p = line + 9; *p >= '0' && *p <= '9'; p++)
-					v = v * 10 + (*p - '0');
-			}
-			line = nl + 1;
-		}
-		carry = (int)strlen(line);
-		if (carry > 64)
-			carry = 0;      /* no line we want is that long */
-		memmove(buf, line, (size_t)carry);
-	}
-	close(fd);
+	scan_lines("/proc/vmstat", buf, sizeof buf, vmstat_line, &v);
 	return v;
 }
 

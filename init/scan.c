@@ -1,6 +1,10 @@
+#define _GNU_SOURCE
 #include "scan.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 const char *scan_find(const char *hay, const char *needle)
 {
@@ -32,4 +36,44 @@ uint64_t scan_uint(const char *s, int base, const char **end)
 	if (end)
 		*end = s;
 	return v;
+}
+
+int scan_lines(const char *path, char *buf, int cap, scan_line_fn fn, void *ctx)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int carry = 0, skipping = 0, r = 0;
+	for (;;) {
+		ssize_t n = read(fd, buf + carry, (size_t)(cap - 1 - carry));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			/* a last line without a newline still counts */
+			if (carry && !skipping) {
+				buf[carry] = '\0';
+				r = fn(ctx, buf);
+			}
+			break;
+		}
+		buf[carry + n] = '\0';
+		char *line = buf, *nl;
+		while (!r && (nl = strchr(line, '\n'))) {
+			*nl = '\0';
+			if (!skipping)
+				r = fn(ctx, line);
+			skipping = 0;
+			line = nl + 1;
+		}
+		if (r)
+			break;
+		carry = (int)strlen(line);
+		if (carry >= cap - 1) {
+			carry = 0;      /* longer than buf: skip to the next line */
+			skipping = 1;
+		}
+		memmove(buf, line, (size_t)carry);
+	}
+	close(fd);
+	return r;
 }

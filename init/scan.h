@@ -11,4 +11,11 @@ const char *scan_find(const char *hay, const char *needle);
  * not NULL) is set past it.  Stops at the first non-digit; saturates. */
 uint64_t scan_uint(const char *s, int base, const char **end);
 
+/* Calls fn for each line of the file at path (without its newline),
+ * reading through buf; a line that does not fit in buf is skipped whole.
+ * Stops when fn returns non-zero and returns that; -1 if path cannot be
+ * opened. */
+typedef int (*scan_line_fn)(void *ctx, char *line);
+int scan_lines(const char *path, char *buf, int cap, scan_line_fn fn, void *ctx);
+
 #endif

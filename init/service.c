@@ -466,15 +466,22 @@ static int lookup(const char *name, char *err, int cap)
 	return i;
 }
 
-int units_start(const char *name, char *err, int cap)
+/* lookup, for commands that would start something */
+static int lookup_to_start(const char *name, char *err, int cap)
 {
 	int i = lookup(name, err, cap);
+	if (i >= 0 && phase > PH_RUN) {
+		fmt(err, (size_t)cap, "shutting down");
+		i = -1;
+	}
+	return i;
+}
+
+int units_start(const char *name, char *err, int cap)
+{
+	int i = lookup_to_start(name, err, cap);
 	if (i < 0)
 		return -1;
-	if (phase > PH_RUN) {
-		fmt(err, (size_t)cap, "shutting down");
-		return -1;
-	}
 	struct unit *u = &units[i];
 	u->want_up = 1;
 	if (u->state == ST_STOPPING) {
@@ -500,13 +507,9 @@ int units_stop(const char *name, char *err, int cap)
 
 int units_restart(const char *name, char *err, int cap)
 {
-	int i = lookup(name, err, cap);
+	int i = lookup_to_start(name, err, cap);
 	if (i < 0)
 		return -1;
-	if (phase > PH_RUN) {
-		fmt(err, (size_t)cap, "shutting down");
-		return -1;
-	}
 	units[i].want_up = 1;
 	units[i].crashes = 0;
 	stop(&units[i], now_ms(), AFTER_RESTART);

@@ -5,9 +5,7 @@
 #include "sizes.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <unistd.h>
 
 const char *userdb_passwd_path = "/etc/passwd";
 const char *userdb_group_path = "/etc/group";
@@ -16,53 +14,34 @@ const char *userdb_group_path = "/etc/group";
 
 typedef int (*line_fn)(void *ctx, char **f, int nf);
 
+struct split {
+	line_fn fn;
+	void *ctx;
+};
+
+static int split_line(void *vctx, char *line)
+{
+	struct split *s = vctx;
+	char *f[MAX_FIELDS];
+	int nf = 0;
+	if (!*line)
+		return 0;
+	f[nf++] = line;
+	for (char *c = line; *c && nf < MAX_FIELDS; c++)
+		if (*c == ':') {
+			*c = '\0';
+			f[nf++] = c + 1;
+		}
+	return s->fn(s->ctx, f, nf);
+}
+
 /* Calls fn for each line split on ':'; stops when fn returns non-zero. */
 static int scan(const char *path, line_fn fn, void *ctx)
 {
-	static char chunk[1024];
-	static char line[1024];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	int ll = 0, skip = 0, r = 0;
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof chunk);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0 && ll && !skip)
-				chunk[0] = '\n', n = 1;
-			else
-				break;
-		}
-		for (ssize_t i = 0; i < n && !r; i++) {
-			if (chunk[i] != '\n') {
-				if (ll < (int)sizeof line - 1)
-					line[ll++] = chunk[i];
-				else
-					skip = 1;
-				continue;
-			}
-			if (!skip && ll) {
-				char *f[MAX_FIELDS];
-				int nf = 0;
-				line[ll] = '\0';
-				f[nf++] = line;
-				for (char *c = line; *c && nf < MAX_FIELDS; c++)
-					if (*c == ':') {
-						*c = '\0';
-						f[nf++] = c + 1;
-					}
-				r = fn(ctx, f, nf);
-			}
-			ll = 0;
-			skip = 0;
-		}
-		if (r)
-			break;
-	}
-	close(fd);
-	return r;
+	static char buf[1024];
+	struct split s = { fn, ctx };
+	int r = scan_lines(path, buf, sizeof buf, split_line, &s);
+	return r < 0 ? 0 : r;
 }
 
 static int numeric(const char *s, unsigned long *out)

@@ -208,6 +208,7 @@ int main(void)
 
 	suite_fmt();
 	suite_scan();
+	suite_scan_lines();
 	suite_duration();
 	suite_backoff();
 	suite_exitinfo();

@@ -58,3 +58,50 @@ void suite_scan(void)
 		CHECK_INT(scan_uint("12", 10, NULL), 12);
 	}
 }
+
+struct seen {
+	int n, stop_at;
+	char lines[8][64];
+};
+
+static int collect(void *ctx, char *line)
+{
+	struct seen *s = ctx;
+	if (s->n < 8)
+		snprintf(s->lines[s->n], sizeof s->lines[0], "%s", line);
+	s->n++;
+	return s->n == s->stop_at ? 7 : 0;
+}
+
+void suite_scan_lines(void)
+{
+	TEST("scan: scan_lines gives each line, the last one without a newline too") {
+		char buf[16];
+		struct seen s = { 0, 0, { { 0 } } };
+		const char *f = temp_file("one\ntwo\n\nthree");
+		CHECK_INT(scan_lines(f, buf, sizeof buf, collect, &s), 0);
+		CHECK_INT(s.n, 4);
+		CHECK_STR(s.lines[0], "one");
+		CHECK_STR(s.lines[1], "two");
+		CHECK_STR(s.lines[2], "");
+		CHECK_STR(s.lines[3], "three");
+	}
+	TEST("scan: scan_lines reads lines across buffer refills and skips one too long") {
+		char buf[16];
+		struct seen s = { 0, 0, { { 0 } } };
+		const char *f = temp_file("aaaaaaaa\nbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\ncccccccccc\ndd\n");
+		CHECK_INT(scan_lines(f, buf, sizeof buf, collect, &s), 0);
+		CHECK_INT(s.n, 3);
+		CHECK_STR(s.lines[0], "aaaaaaaa");
+		CHECK_STR(s.lines[1], "cccccccccc");
+		CHECK_STR(s.lines[2], "dd");
+	}
+	TEST("scan: scan_lines stops when the callback says so, and returns its value") {
+		char buf[64];
+		struct seen s = { 0, 2, { { 0 } } };
+		const char *f = temp_file("1\n2\n3\n");
+		CHECK_INT(scan_lines(f, buf, sizeof buf, collect, &s), 7);
+		CHECK_INT(s.n, 2);
+		CHECK_INT(scan_lines("/nonexistent/lifeline", buf, sizeof buf, collect, &s), -1);
+	}
+}
