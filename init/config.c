@@ -286,6 +286,20 @@ static void section(struct config_parser *p, int lineno, const char *l, int len,
 			return;
 		}
 	int dup = find_unit(cfg, l + ns, nl);
+	char renamed[NAME_MAX_LEN];
+	if (dup >= 0 && p->skip_duplicates) {
+		/* adding the fallback: the config's own unit keeps its name; a
+		 * service of ours runs beside it as fallback-NAME (the config's
+		 * may be the broken one), a task of ours is skipped */
+		int rl = fmt(renamed, sizeof renamed, "fallback-%.*s", nl, l + ns);
+		if (kind != UNIT_SERVICE || rl >= (int)sizeof renamed ||
+		    find_unit(cfg, renamed, rl) >= 0)
+			return;
+		l = renamed;
+		ns = 0;
+		nl = rl;
+		dup = -1;
+	}
 	if (dup >= 0) {
 		report(p, lineno, col0 + ns, "duplicate name '%.*s' (first defined at %s:%d)",
 		       nl, l + ns, def_file[dup] ? def_file[dup] : "?", def_line[dup]);
@@ -680,7 +694,7 @@ int config_end(struct config_parser *p)
 {
 	struct config *cfg = p->cfg;
 	char msg[192];
-	for (int i = 0; i < cfg->nunits; i++) {
+	for (int i = p->first; i < cfg->nunits; i++) {
 		struct unit_conf *u = &cfg->unit[i];
 		if (!p->seen_exec[i]) {
 			fmt(msg, sizeof msg, "'%s' has no exec", u->name);
@@ -690,6 +704,13 @@ int config_end(struct config_parser *p)
 		}
 		const char *argv0 = conf_exec(cfg, u);
 		char path[PATH_MAX_LEN];
+		if ((int)strlen(argv0) >= PATH_MAX_LEN) {
+			p->errors++;
+			if (p->report)
+				p->report(p->ctx, p->exec_file[i], p->exec_line[i],
+					  p->exec_col[i], "executable path too long");
+			continue;
+		}
 		if (argv0[0] != '/' && strchr(argv0, '/')) {
 			p->errors++;
 			if (p->report)
@@ -832,7 +853,8 @@ int config_load(struct config *cfg, const char *main_path,
 	int nfiles = 0;
 	if (dfd >= 0) {
 		static char dbuf[1024];
-		for (;;) {
+		int too_many = 0;
+		while (!too_many) {
 			long n = syscall(SYS_getdents64, dfd, dbuf, sizeof dbuf);
 			if (n <= 0)
 				break;
@@ -852,6 +874,7 @@ int config_load(struct config *cfg, const char *main_path,
 				if (nfiles >= MAX_CONF_FILES) {
 					p.file = dir;
 					report(&p, 0, 0, "too many files (at most %d)", MAX_CONF_FILES);
+					too_many = 1;
 					break;
 				}
 				if (fmt(confd_names[nfiles], sizeof confd_names[0], "%s/%s",
@@ -874,49 +897,56 @@ int config_load(struct config *cfg, const char *main_path,
 	return p.errors + p.missing;
 }
 
+/* Does some word of a command line name an sshd or dropbear that exists?
+ * A word is split further at shell punctuation, so that a wrapper such as
+ * sh -c '... exec /usr/sbin/dropbear ...' counts only if dropbear is there. */
+static int names_access(const char *word)
+{
+	char tok[PATH_MAX_LEN], path[PATH_MAX_LEN];
+	const char *w = word;
+	while (*w) {
+		while (*w && strchr(" \t;|&(){}'\"`=", *w))
+			w++;
+		int n = 0;
+		while (w[n] && !strchr(" \t;|&(){}'\"`=", w[n]))
+			n++;
+		if (n > 0 && n < (int)sizeof tok) {
+			memcpy(tok, w, (size_t)n);
+			tok[n] = '\0';
+			const char *base = strrchr(tok, '/');
+			base = base ? base + 1 : tok;
+			if ((!strcmp(base, "sshd") || !strcmp(base, "dropbear")) &&
+			    config_resolve_exec(tok, path, sizeof path) == 0)
+				return 1;
+		}
+		w += n;
+	}
+	return 0;
+}
+
 int config_access_ok(const struct config *cfg)
 {
-	char path[PATH_MAX_LEN];
 	for (int i = 0; i < cfg->nunits; i++) {
 		const struct unit_conf *u = &cfg->unit[i];
-		if (u->kind != UNIT_SERVICE ||
-		    config_resolve_exec(conf_exec(cfg, u), path, sizeof path) < 0)
+		if (u->kind != UNIT_SERVICE)
 			continue;
 		const char *a = conf_exec(cfg, u);
 		for (int k = 0; k < u->argc; k++, a = conf_next_str(a))
-			if (scan_find(a, "sshd") || scan_find(a, "dropbear"))
+			if (names_access(a))
 				return 1;
 	}
 	return 0;
 }
 
-int config_merge(struct config *dst, const struct config *src)
+void config_continue(struct config_parser *p, struct config *cfg,
+		     config_report_fn fn, void *ctx)
 {
-	int added = 0;
-	for (int i = 0; i < src->nunits; i++) {
-		int dup = 0;
-		for (int k = 0; k < dst->nunits && !dup; k++)
-			dup = !strcmp(dst->unit[k].name, src->unit[i].name);
-		if (dup || dst->nunits >= MAX_UNITS)
-			continue;
-		const struct unit_conf *su = &src->unit[i];
-		int el = list_len(conf_exec(src, su), su->argc) + 1;
-		int nl = list_len(conf_env(src, su), su->envc) + 1;
-		int cl = (int)strlen(conf_cwd(src, su)) + 1;
-		int off = pool_take(dst, el + nl + cl);
-		if (off < 0)
-			continue;
-		struct unit_conf *du = &dst->unit[dst->nunits++];
-		*du = *su;
-		memcpy(dst->pool + off, conf_exec(src, su), (size_t)el);
-		memcpy(dst->pool + off + el, conf_env(src, su), (size_t)nl);
-		memcpy(dst->pool + off + el + nl, conf_cwd(src, su), (size_t)cl);
-		du->exec = (uint16_t)off;
-		du->env = (uint16_t)(off + el);
-		du->cwd = (uint16_t)(off + el + nl);
-		added++;
-	}
-	return added;
+	memset(p, 0, sizeof *p);
+	p->cfg = cfg;
+	p->report = fn;
+	p->ctx = ctx;
+	p->first = cfg->nunits;
+	p->skip_duplicates = 1;
 }
 
 /* Run when the configuration is broken: remote access first.  The network

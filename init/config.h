@@ -70,6 +70,8 @@ struct config_parser {
 	struct unit_conf *cur;  /* section being filled, NULL for [lifeline] */
 	int in_section;         /* 0 before any section header */
 	int skip_section;       /* after a bad header: ignore its keys */
+	int skip_duplicates;    /* config_continue: a known name is skipped */
+	int first;              /* first unit this parser added */
 	uint8_t seen_exec[MAX_UNITS];
 	int exec_line[MAX_UNITS], exec_col[MAX_UNITS];
 	const char *exec_file[MAX_UNITS];
@@ -109,12 +111,14 @@ int64_t parse_duration_ms(const char *s, int len);
  * that dies at once could be restarted in a busy loop. */
 #define STABLE_MIN_MS 100
 
-/* 1 if some service whose program exists runs sshd or dropbear (a word of
- * its command line mentions one): remote access does not depend on luck. */
+/* 1 if some service's command line names an sshd or dropbear program that
+ * exists (directly, or inside a shell wrapper's script). */
 int config_access_ok(const struct config *cfg);
-/* Append src's units whose names dst lacks (strings copied into dst's
- * pool); returns how many. */
-int config_merge(struct config *dst, const struct config *src);
+/* Parse more sections into cfg, after config_end: sections whose names
+ * cfg already has are skipped silently, config_end checks only the new
+ * ones.  Used to add the built-in fallback's access services. */
+void config_continue(struct config_parser *p, struct config *cfg,
+		     config_report_fn fn, void *ctx);
 
 /* The built-in fallback set run when the config is broken. */
 extern const char fallback_config[];

@@ -102,7 +102,12 @@ int main(int argc, char **argv)
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	char req[256];
 	int n = snprintf(req, sizeof req, "%s%s%s\n", cmd, arg ? " " : "", arg ? arg : "");
-	if (n >= (int)sizeof req || send(fd, req, (size_t)n, MSG_NOSIGNAL) != n) {
+	if (n >= (int)sizeof req) {
+		fprintf(stderr, "lifelinectl: request too long (at most %d bytes)\n",
+			(int)sizeof req - 1);
+		return 2;
+	}
+	if (send(fd, req, (size_t)n, MSG_NOSIGNAL) != n) {
 		fprintf(stderr, "lifelinectl: cannot send request: %s\n", strerror(errno));
 		return 3;
 	}

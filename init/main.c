@@ -37,7 +37,7 @@
 static int epfd = -1, sigfd = -1, timerfd = -1;
 static const char *config_path = DEFAULT_CONFIG;
 static const char *socket_path = DEFAULT_SOCKET;
-static int pid1, in_container, config_ok = 1;
+static int pid1, in_container, config_ok = CONFIG_GOOD;
 static int shutdown_cmd = -1;
 static uint64_t start_ms, socket_retry_at, armed_at = ~0ULL;
 static struct config staging;
@@ -92,7 +92,8 @@ static void report(void *vctx, const char *file, int line, int col, const char *
 		say(2, "%s:%d:%d: %s\n", file, line, col, msg);
 		return;
 	}
-	log_msg(LOG_ERR, "%s:%d:%d: %s", file, line, col, msg);
+	log_msg(strncmp(msg, "warning:", 8) ? LOG_ERR : LOG_WARN, "%s:%d:%d: %s", file, line,
+		col, msg);
 	if (c && c->o) {
 		char l[LOG_LINE_MAX];
 		int n = fmt(l, sizeof l, "%s:%d:%d: %s\n", file, line, col, msg);
@@ -159,31 +160,48 @@ static void parse_fallback(struct config *cfg)
 	config_end(&p);
 }
 
+/* Load the config file into cfg, for boot and reload alike.  Returns the
+ * errors that refuse it.  Programs or users not found do not: /usr may
+ * come with a boot task, and those services retry until they appear.  But
+ * if then no sshd or dropbear can start, the fallback set's services are
+ * added (*added says how many): never without a way in. */
+static int prepare(struct config *cfg, struct report_ctx *c, int *added)
+{
+	int missing = 0;
+	int n = config_load(cfg, config_path, report, c, &missing);
+	int bad = n - missing + policy(cfg, config_path, c);
+	*added = 0;
+	if (bad)
+		return bad;
+	if (missing)
+		log_msg(LOG_WARN, "%s: %d program(s) or user(s) missing; running it anyway",
+			config_path, missing);
+	if (missing && !config_access_ok(cfg)) {
+		struct config_parser p;
+		config_continue(&p, cfg, report, c);
+		config_parse_buffer(&p, "(built-in fallback)", fallback_config,
+				    (int)strlen(fallback_config));
+		config_end(&p);
+		*added = cfg->nunits - p.first;
+		log_msg(LOG_ERR, "no sshd or dropbear can start: added %d service(s) of the "
+			"built-in fallback set", *added);
+	}
+	return 0;
+}
+
 static void load_boot_config(void)
 {
 	struct report_ctx c = { NULL, 0, 0 };
-	int missing = 0;
-	int n = config_load(&active, config_path, report, &c, &missing);
-	int bad = n - missing + policy(&active, config_path, &c);
+	int added;
+	int bad = prepare(&active, &c, &added);
 	if (bad) {
-		log_msg(LOG_ERR, "%s: %d problem(s); running the built-in fallback set "
-			"(rescue dropbear on port 2222, sshd)", config_path, n);
-		config_ok = 0;
+		log_msg(LOG_ERR, "%s: %d error(s); running the built-in fallback set "
+			"(rescue dropbear on port 2222, sshd)", config_path, bad);
+		config_ok = CONFIG_BROKEN;
 		parse_fallback(&active);
 		return;
 	}
-	if (missing) {
-		/* only programs or users not found: /usr may come with a boot
-		 * task, so run it; those services retry until they appear */
-		log_msg(LOG_WARN, "%s: %d program(s) or user(s) missing; running it anyway",
-			config_path, missing);
-		if (!config_access_ok(&active)) {
-			/* but never without a way in */
-			parse_fallback(&staging);
-			log_msg(LOG_ERR, "no sshd or dropbear can start: adding %d service(s) "
-				"of the built-in fallback set", config_merge(&active, &staging));
-		}
-	}
+	config_ok = added ? CONFIG_ACCESS_ADDED : CONFIG_GOOD;
 }
 
 /* Errors refuse a reload and keep the running set; programs or users not
@@ -191,27 +209,30 @@ static void load_boot_config(void)
 static void reload(struct outbuf *o)
 {
 	struct report_ctx c = { o, 0, 0 };
-	int missing = 0;
+	int added;
 	log_msg(LOG_NOTICE, "reloading %s", config_path);
-	int n = config_load(&staging, config_path, report, &c, &missing);
-	int bad = n - missing + policy(&staging, config_path, &c);
+	int bad = prepare(&staging, &c, &added);
 	note_dropped(&c);
 	if (bad) {
-		log_msg(LOG_ERR, "reload refused: %d problem(s); keeping the running set", bad);
+		log_msg(LOG_ERR, "reload refused: %d error(s); keeping the running set", bad);
 		if (o) {
 			/* the answer's first line must say it failed */
 			char head[160];
 			fmt(head, sizeof head,
-			    "error: %s has %d problem(s); keeping the running set\n",
+			    "error: %s has %d error(s); keeping the running set\n",
 			    config_path, bad);
 			ob_prepend(o, head);
 		}
 		return;
 	}
-	config_ok = 1;
+	config_ok = added ? CONFIG_ACCESS_ADDED : CONFIG_GOOD;
 	units_reload(&staging);
-	if (o)
+	if (o) {
+		if (added)
+			ob_printf(o, "no sshd or dropbear can start: added %d service(s) of the "
+				  "built-in fallback set\n", added);
 		ob_prepend(o, "ok\n");
+	}
 }
 
 static void begin_shutdown(int cmd)

@@ -72,36 +72,48 @@ void oomwatch_init(void)
 	last_count = oomwatch_count();
 }
 
-static void drain(void)
+/* Read the kernel log written since the last look; 1 if records were
+ * lost (overwritten before we read them) or there is no kernel log. */
+static int drain(void)
 {
 	static char rec[1024];
+	int lost = 0;
 	if (kmsg < 0)
-		return;
+		return 1;
 	for (int guard = 0; guard < 4096; guard++) {
 		ssize_t n = read(kmsg, rec, sizeof rec);
-		if (n < 0 && errno == EPIPE)
-			continue;       /* records overwritten: go on */
+		if (n < 0 && errno == EPIPE) {
+			lost = 1;
+			continue;
+		}
 		if (n <= 0)
-			return;
+			break;
 		long pid = oomwatch_parse_record(rec, (int)n);
 		if (pid > 0) {
 			recent[recent_next] = pid;
 			recent_next = (recent_next + 1) % RECENT;
 		}
 	}
+	return lost;
 }
 
 void oomwatch_check(pid_t pid, int *named, int *seen)
 {
-	long c = oomwatch_count();
-	*seen = c >= 0 && last_count >= 0 && c > last_count;
-	if (c >= 0)
-		last_count = c;
-	drain();
+	int lost = drain();
 	*named = 0;
+	*seen = 0;
 	for (int i = 0; i < RECENT; i++)
 		if (recent[i] == pid) {
 			*named = 1;
 			recent[i] = 0;
 		}
+	/* The counter says only that some OOM kill happened since the last
+	 * look, which may be long ago: it is a hint for when the kernel log
+	 * could not name the victim, nothing more. */
+	if (!*named && lost) {
+		long c = oomwatch_count();
+		*seen = c >= 0 && last_count >= 0 && c > last_count;
+		if (c >= 0)
+			last_count = c;
+	}
 }

@@ -7,7 +7,8 @@
 
 void oomwatch_init(void);
 /* After a child died of SIGKILL: *named = the kernel log named pid as an
- * OOM victim; *seen = the oom_kill counter rose since the last look. */
+ * OOM victim; *seen = the kernel log lost records (or is missing) and the
+ * oom_kill counter rose since the last look: a probable OOM kill. */
 void oomwatch_check(pid_t pid, int *named, int *seen);
 /* The kernel's oom_kill counter, -1 if unknown. */
 long oomwatch_count(void);

@@ -93,20 +93,51 @@ static int may_start(const struct unit *u)
 	       (phase == PH_RUN || (c->early && phase <= PH_RUN));
 }
 
-/* Try to start u now.  A failed fork or exec is not a crash: it is
- * retried on a timer, and logged only when the reason changes. */
-static void start(struct unit *u, uint64_t now)
+/* What the last start attempt has to say, logged by say_started() so that
+ * a caller can log its own line first without delaying the start. */
+enum { SAY_NOTHING, SAY_FAILED, SAY_RECOVERED };
+static struct {
+	struct unit *u;
+	int what;
+	uint32_t attempts;
+	const char *warn_step;
+	int warn_err;
+} said;
+
+static void say_started(void)
+{
+	struct unit *u = said.u;
+	if (!u)
+		return;
+	if (said.what == SAY_FAILED)
+		log_msg(LOG_ERR, "%s: cannot start: %s: %s%s", u->name, u->spawn_step,
+			strerror(u->spawn_err),
+			u->kind == UNIT_SERVICE ? " (will keep retrying)" : "");
+	else if (said.what == SAY_RECOVERED)
+		log_msg(LOG_NOTICE, "%s: started after %u failed attempts", u->name,
+			said.attempts);
+	if (said.warn_step)
+		log_msg(LOG_WARN, "%s: running without %s: %s", u->name, said.warn_step,
+			strerror(said.warn_err));
+	said.u = NULL;
+}
+
+/* Try to start u now, quietly (see say_started).  A failed fork or exec is
+ * not a crash: it is retried on a timer, and logged only when the reason
+ * changes. */
+static void spawn_now(struct unit *u, uint64_t now)
 {
 	const struct unit_conf *c = conf_of(u);
 	struct spawn_error e;
+	said.u = u;
+	said.what = SAY_NOTHING;
+	said.warn_step = NULL;
 	if (!c)
 		return;
 	pid_t pid = spawn_unit(&active, c, u->out_w, &e);
 	if (pid < 0) {
 		if (!u->spawn_failing || u->spawn_step != e.step || u->spawn_err != e.err)
-			log_msg(LOG_ERR, "%s: cannot start: %s: %s%s", u->name, e.step,
-				strerror(e.err),
-				u->kind == UNIT_SERVICE ? " (will keep retrying)" : "");
+			said.what = SAY_FAILED;
 		u->spawn_failing = 1;
 		u->spawn_step = e.step;
 		u->spawn_err = e.err;
@@ -120,12 +151,14 @@ static void start(struct unit *u, uint64_t now)
 		}
 		return;
 	}
-	if (u->spawn_failing)
-		log_msg(LOG_NOTICE, "%s: started after %u failed attempts", u->name,
-			u->spawn_failures);
-	if (e.warn_step && (e.warn_step != u->warn_step || e.warn_err != u->warn_err))
-		log_msg(LOG_WARN, "%s: running without %s: %s", u->name, e.warn_step,
-			strerror(e.warn_err));
+	if (u->spawn_failing) {
+		said.what = SAY_RECOVERED;
+		said.attempts = u->spawn_failures;
+	}
+	if (e.warn_step && (e.warn_step != u->warn_step || e.warn_err != u->warn_err)) {
+		said.warn_step = e.warn_step;
+		said.warn_err = e.warn_err;
+	}
 	u->warn_step = e.warn_step;
 	u->warn_err = e.warn_err;
 	u->spawn_failing = 0;
@@ -134,6 +167,12 @@ static void start(struct unit *u, uint64_t now)
 	u->state = ST_RUNNING;
 	u->started_ms = now;
 	u->next_ms = u->kind == UNIT_SERVICE ? 0 : now + c->timeout_ms;
+}
+
+static void start(struct unit *u, uint64_t now)
+{
+	spawn_now(u, now);
+	say_started();
 }
 
 static void signal_unit(struct unit *u, int sig)
@@ -316,7 +355,7 @@ void units_child_exited(pid_t pid, int wstatus)
 	u->crashes++;
 	u->restarts++;
 	if (delay == 0) {
-		start(u, now);  /* first: a restart waits for nothing */
+		spawn_now(u, now);      /* first: a restart waits for nothing */
 	} else {
 		u->state = ST_BACKOFF;
 		u->next_ms = now + delay;
@@ -325,6 +364,8 @@ void units_child_exited(pid_t pid, int wstatus)
 	char then[48];
 	fmt(then, sizeof then, "; restarting in %lums", (unsigned long)delay);
 	log_exit(u, up, then);
+	if (delay == 0)
+		say_started();  /* after the exit it follows */
 }
 
 void units_tick(uint64_t now)

@@ -54,7 +54,10 @@ void status_text_head(struct outbuf *o, const struct self_stats *s)
 		  LIFELINE_VERSION, s->pid1 ? 1 : (int)getpid(), up, s->vm_lck_kb,
 		  s->vm_rss_kb, s->minflt, s->majflt);
 	ob_printf(o, "config %s%s  kernel oom kills %ld\n", s->config_path,
-		  s->config_ok ? "" : " (BROKEN: running built-in fallback)", s->oom_kills);
+		  s->config_ok == CONFIG_BROKEN ? " (BROKEN: running built-in fallback)"
+		  : s->config_ok == CONFIG_ACCESS_ADDED
+			  ? " (no sshd/dropbear could start: fallback access added)" : "",
+		  s->oom_kills);
 	ob_printf(o, "\n%-16s %-8s %-11s %7s %8s %8s  %-24s %s\n", "NAME", "KIND", "STATE",
 		  "PID", "UPTIME", "RESTARTS", "LAST EXIT", "NEXT");
 }
@@ -96,7 +99,10 @@ void status_json_head(struct outbuf *o, const struct self_stats *s)
 		  LIFELINE_VERSION, s->pid1 ? 1 : (int)getpid(), (unsigned long)s->uptime_ms,
 		  s->vm_lck_kb, s->vm_rss_kb, s->minflt, s->majflt, s->oom_kills);
 	ob_json_str(o, s->config_path);
-	ob_printf(o, ",\"config_ok\":%s,\"units\":[", s->config_ok ? "true" : "false");
+	ob_printf(o, ",\"config_ok\":%s,\"fallback\":\"%s\",\"units\":[",
+		  s->config_ok != CONFIG_BROKEN ? "true" : "false",
+		  s->config_ok == CONFIG_BROKEN ? "all"
+		  : s->config_ok == CONFIG_ACCESS_ADDED ? "access" : "none");
 }
 
 void status_json_unit(struct outbuf *o, const struct unit *u, int first, uint64_t now)

@@ -5,12 +5,18 @@
 #include "service.h"
 #include <stdint.h>
 
+enum config_state {
+	CONFIG_BROKEN,          /* running the built-in fallback set */
+	CONFIG_GOOD,
+	CONFIG_ACCESS_ADDED,    /* good, plus the fallback's access services */
+};
+
 struct self_stats {
 	uint64_t uptime_ms;
 	long vm_lck_kb, vm_rss_kb;
 	long minflt, majflt;
 	long oom_kills;         /* kernel's oom_kill counter, -1 unknown */
-	int config_ok;          /* 0: running the built-in fallback set */
+	int config_ok;          /* enum config_state */
 	const char *config_path;
 	int pid1;
 };

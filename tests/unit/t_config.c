@@ -729,24 +729,40 @@ static void positive_cases(void)
 			   -1);
 		CHECK_INT(config_access_ok(&c2), 1);
 		parse_text(&parser, &c2, &cap2, "[service s]\nexec = /bin/true sshd\n", -1);
-		CHECK_INT(config_access_ok(&c2), 1);
+		CHECK_INT(config_access_ok(&c2), 1);    /* sshd, found on PATH */
+		/* a wrapper counts only if the program it names is there */
+		parse_text(&parser, &c2, &cap2,
+			   "[service r]\nexec = /bin/sh -c 'exec /nonexistent/sbin/dropbear -p 2'\n", -1);
+		CHECK_INT(config_access_ok(&c2), 0);
+		parse_text(&parser, &c2, &cap2,
+			   "[service r]\nexec = /bin/sh -c 'k=/etc/dropbear_key; exec x'\n", -1);
+		CHECK_INT(config_access_ok(&c2), 0);    /* a key file is no server */
 	}
-	TEST("config: config_merge adds only the units dst lacks") {
-		static struct config dst, src;
+	TEST("config: config_continue adds sections; a known service name becomes fallback-NAME") {
+		static struct config dst;
 		struct capture c1, c2;
+		struct config_parser p2;
 		parse_text(&parser, &dst, &c1, "[service a]\nexec = /bin/true\n"
 					      "[service b]\nexec = /bin/true -mine\n", -1);
-		parse_text(&parser, &src, &c2, "[service b]\nexec = /bin/true -theirs\n"
-					      "[boot c]\nexec = /bin/true -c\n", -1);
-		CHECK_INT(config_merge(&dst, &src), 1);
-		CHECK_INT(dst.nunits, 3);
+		memset(&c2, 0, sizeof c2);
+		config_continue(&p2, &dst, capture_report, &c2);
+		const char *more = "[service b]\nexec = /bin/true -theirs\n"
+				   "[boot a]\nexec = /bin/true -skipped\n"
+				   "[boot c]\nexec = /bin/true -c\n[service d]\nexec = /nonexistent/d\n";
+		config_parse_buffer(&p2, "more.conf", more, (int)strlen(more));
+		CHECK_INT(config_end(&p2), 1);          /* only d's missing program */
+		CHECK_MSG(c2.n == 1 && strstr(c2.r[0].msg, "/nonexistent/d"),
+			  "reports: %s", capture_str(&c2));
+		CHECK_INT(p2.first, 2);
+		CHECK_INT(dst.nunits, 5);
 		CHECK_STR(dst.unit[1].name, "b");
 		CHECK_STR(unit_arg(&dst, &dst.unit[1], 1), "-mine");
-		CHECK_STR(dst.unit[2].name, "c");
-		CHECK_INT(dst.unit[2].kind, UNIT_BOOT);
-		CHECK_STR(unit_arg(&dst, &dst.unit[2], 1), "-c");
-		CHECK_INT(config_merge(&dst, &src), 0);
-		CHECK_INT(dst.nunits, 3);
+		CHECK_STR(dst.unit[2].name, "fallback-b");
+		CHECK_STR(unit_arg(&dst, &dst.unit[2], 1), "-theirs");
+		CHECK_STR(dst.unit[3].name, "c");     /* the task named a was skipped */
+		CHECK_INT(dst.unit[3].kind, UNIT_BOOT);
+		CHECK_INT(dst.unit[3].timeout_ms, 120000);
+		CHECK_STR(dst.unit[4].name, "d");
 	}
 	TEST("config: the string pool has a limit, reported where it is hit") {
 		static char t[16384];
@@ -785,16 +801,22 @@ static void positive_cases(void)
 		parse_text(&parser, &b, &c2, "[service x]\nexec = /bin/true 1\nenv = A=1\ncwd = /\n", -1);
 		CHECK_INT(unit_conf_equal(&a, &a.unit[0], &b, &b.unit[0]), 0);
 	}
-	TEST("config: config_merge never goes past MAX_UNITS") {
-		static struct config dst, src;
+	TEST("config: config_continue never goes past MAX_UNITS") {
+		static struct config dst;
 		static char t[4096];
 		struct capture c1, c2;
+		struct config_parser p2;
 		char *p = t;
 		for (int i = 0; i < MAX_UNITS; i++)
 			p += sprintf(p, "[service u%d]\nexec = /bin/true\n", i);
 		parse_text(&parser, &dst, &c1, t, -1);
-		parse_text(&parser, &src, &c2, "[service extra]\nexec = /bin/true\n", -1);
-		CHECK_INT(config_merge(&dst, &src), 0);
+		memset(&c2, 0, sizeof c2);
+		config_continue(&p2, &dst, capture_report, &c2);
+		const char *more = "[service extra]\nexec = /bin/true\n";
+		config_parse_buffer(&p2, "more.conf", more, (int)strlen(more));
+		config_end(&p2);
+		CHECK_MSG(c2.n == 1 && strstr(c2.r[0].msg, "too many sections"),
+			  "reports: %s", capture_str(&c2));
 		CHECK_INT(dst.nunits, MAX_UNITS);
 	}
 	TEST("config: no report callback is fine") {
