@@ -120,6 +120,15 @@ EOC
 
 ctl() { "$LIFELINECTL" -s "$T/control" "$@"; }
 
+# boot_standard [LIFELINE-SETTINGS]: keys, the usual services, boot, and
+# wait (bounded) for the three of them to run
+boot_standard() {
+	make_keys
+	standard_config "${1:-}" > "$T/lifeline.conf"
+	start_ns
+	for _s in rescue-ssh sshd cron; do wait_for 15 svc_running "$_s"; done
+}
+
 # in_ns CMD...: run CMD in the namespaces (net, pid, mount)
 in_ns() { nsenter -t "$NSPID" -n -p -m -- "$@"; }
 

@@ -5,10 +5,7 @@
 # san: no
 . "$(dirname "$0")/lib.sh"
 SECS=${IDLE_SECS:-30}
-make_keys
-standard_config "" > "$T/lifeline.conf"
-start_ns
-for s in rescue-ssh sshd cron; do wait_for 15 svc_running "$s"; done
+boot_standard
 sleep 2         # let start-up output drain
 cs() { awk '/^(voluntary|nonvoluntary)_ctxt_switches:/ { n += $2 } END { print n }' /proc/$NSPID/status; }
 c0=$(cs)

@@ -4,12 +4,9 @@
 # san: yes
 . "$(dirname "$0")/lib.sh"
 KILLS=${KILLS:-100}
-make_keys
 # a short backoff cap keeps 300 kills within a few minutes; the backoff
 # itself is covered by the unit tests and t_crashloop
-standard_config "restart_delay_max = 300ms" > "$T/lifeline.conf"
-start_ns
-for s in rescue-ssh sshd cron; do wait_for 15 svc_running "$s"; done
+boot_standard "restart_delay_max = 300ms"
 
 # kill_loop COMM: SIGKILL lifeline's child COMM $KILLS times
 kill_loop() {
