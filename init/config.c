@@ -963,7 +963,7 @@ const char fallback_config[] =
 	"exec = /sbin/ip link set lo up\n"
 	"timeout = 10s\n"
 	"[boot network]\n"
-	"exec = /bin/sh -c 'command -v ifup >/dev/null || exit 0; exec ifup -a'\n"
+	"exec = /bin/sh -c '[ -x /sbin/ifup ] || exit 0; exec /sbin/ifup -a'\n"
 	"timeout = 60s\n"
 	"[boot run-sshd]\n"
 	"exec = /bin/mkdir -p -m 0755 /run/sshd\n"

@@ -16,6 +16,16 @@ static int console = -1;
 static char ring[LOG_RING_SIZE];
 static uint64_t ring_head;      /* total bytes ever written */
 
+void log_console(int console_fd)
+{
+	console = console_fd;
+}
+
+int log_has_kmsg(void)
+{
+	return kmsg_fd >= 0;
+}
+
 void log_init(int use_kmsg, int console_fd)
 {
 	console = console_fd;

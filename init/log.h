@@ -11,6 +11,9 @@ enum { LOG_ERR = 3, LOG_WARN = 4, LOG_NOTICE = 5, LOG_INFO = 6 };
 /* kmsg: open /dev/kmsg (1) or not (0); console_fd: where lifeline's own
  * messages are echoed (-1 for none). */
 void log_init(int use_kmsg, int console_fd);
+/* Change where lifeline's own messages are echoed (-1: nowhere). */
+void log_console(int console_fd);
+int log_has_kmsg(void);
 void log_msg(int level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* One line of a service's output, already without its newline. */

@@ -494,6 +494,12 @@ int main(int argc, char **argv)
 	if (pid1 && !in_container)
 		kmsg_unthrottle();
 	log_init(1, 2);
+	/* The machine's init: the kernel prints what we write to /dev/kmsg on
+	 * the console as its loglevel says (errors even with "quiet"), so
+	 * writing there too would print every line twice.  In a namespace or
+	 * as a subreaper the console is ours alone. */
+	if (pid1 && !in_container && log_has_kmsg())
+		log_console(-1);
 	log_msg(LOG_NOTICE, "lifeline %s starting as %s%s", LIFELINE_VERSION,
 		pid1 ? "PID 1" : "subreaper", in_container ? " of a PID namespace" : "");
 

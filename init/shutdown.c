@@ -5,12 +5,17 @@
 #include "shutdown.h"
 #include "clock.h"
 #include "log.h"
+#include "fmt.h"
 #include "mounts.h"
+#include "scan.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/reboot.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,17 +35,63 @@ static void nap(long ms)
 	nanosleep(&ts, NULL);
 }
 
+#define PF_KTHREAD 0x00200000
+
+/* Is any process left but PID 1, us and kernel threads?  kill(-1, 0)
+ * cannot tell: kernel threads count for it.  Runs in the finisher only. */
+static int others_left(void)
+{
+	char dbuf[2048], path[64], stat[512];
+	pid_t self = getpid();
+	int fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return 1;       /* cannot tell: wait the whole grace period */
+	int left = 0;
+	long n;
+	while (!left && (n = syscall(SYS_getdents64, fd, dbuf, sizeof dbuf)) > 0) {
+		for (long off = 0; off < n && !left;) {
+			struct {
+				uint64_t ino;
+				int64_t off;
+				unsigned short reclen;
+				unsigned char type;
+				char name[];
+			} *de = (void *)(dbuf + off);
+			off += de->reclen;
+			const char *end;
+			long pid = (long)scan_uint(de->name, 10, &end);
+			if (*end || pid <= 1 || pid == self)
+				continue;
+			fmt(path, sizeof path, "/proc/%ld/stat", pid);
+			int sfd = open(path, O_RDONLY | O_CLOEXEC);
+			if (sfd < 0)
+				continue;       /* gone meanwhile */
+			ssize_t r = read(sfd, stat, sizeof stat - 1);
+			close(sfd);
+			if (r <= 0)
+				continue;
+			stat[r] = '\0';
+			/* flags are field 9: the 7th after the ")" of comm */
+			const char *p = strrchr(stat, ')');
+			for (int f = 2; p && *p && f < 9; p++)
+				if (*p == ' ')
+					f++;
+			unsigned long flags = p ? (unsigned long)scan_uint(p, 10, NULL) : 0;
+			if (!(flags & PF_KTHREAD))
+				left = 1;
+		}
+	}
+	close(fd);
+	return left;
+}
+
 static void finisher(int in_container)
 {
 	log_msg(LOG_NOTICE, "sending SIGTERM to all processes");
 	kill(-1, SIGTERM);
 	kill(-1, SIGCONT);
-	for (int t = 0; t < TERM_GRACE_MS / 100; t++) {
-		/* ESRCH: nothing left but PID 1 and us */
-		if (kill(-1, 0) < 0 && errno == ESRCH)
-			break;
+	for (int t = 0; t < TERM_GRACE_MS / 100 && others_left(); t++)
 		nap(100);
-	}
 	log_msg(LOG_NOTICE, "sending SIGKILL to all processes");
 	kill(-1, SIGKILL);
 	log_msg(LOG_NOTICE, "syncing filesystems");
