@@ -72,7 +72,7 @@ check-fast: deps all $(B)/unit-tests $(B)/san/unit-tests $(B)/san/lifeline \
 		$(B)/san/lifelinectl $(B)/fuzz-config
 	sh tests/run.sh fast
 
-check: deps all $(B)/unit-tests $(B)/san/unit-tests $(B)/san/lifeline \
+check: deps all images $(B)/unit-tests $(B)/san/unit-tests $(B)/san/lifeline \
 		$(B)/san/lifelinectl $(B)/fuzz-config
 	sh tests/run.sh all
 
@@ -92,11 +92,40 @@ install: all
 	install -D -m 0644 $(B)/lifelinectl.8 $(DESTDIR)$(MANDIR)/man8/lifelinectl.8
 	install -D -m 0644 $(B)/lifeline.conf.5 $(DESTDIR)$(MANDIR)/man5/lifeline.conf.5
 
-demo:
-	@echo "make demo boots the system image in QEMU; it arrives with issue #4."
-	@echo "Until then: make check-fast runs lifeline as PID 1 of a namespace."
+# ---- images (issue #4) ----
+# KVER: the kernel version to build for; the scripts default to the newest
+# one installed (/boot/vmlinuz-*), found when they run, after `make deps`
+KVER ?=
+RESCUE_KEYDIR ?= /etc/lifeline/rescue
+E2E = $(B)/e2e
+
+# the rescue image for this server: keys from $(RESCUE_KEYDIR)
+rescue-image: all
+	KVER=$(KVER) RESCUE_KEYDIR=$(RESCUE_KEYDIR) sh initramfs/mkrescue.sh $(B)/rescue.img
+
+# test and demo images: they let in the test client's key only
+$(E2E)/client_key:
+	mkdir -p $(E2E)
+	ssh-keygen -q -t ed25519 -N '' -C lifeline-e2e -f $@
+
+$(E2E)/rescue.img: $(E2E)/client_key $(B)/lifeline $(B)/lifelinectl initramfs/*.sh rescue/*
+	mkdir -p $(E2E)/rescue-keys
+	cp $(E2E)/client_key.pub $(E2E)/rescue-keys/authorized_keys
+	KVER=$(KVER) RESCUE_KEYDIR=$(E2E)/rescue-keys sh initramfs/mkrescue.sh $@
+
+$(B)/system.img: $(E2E)/client_key $(E2E)/rescue.img $(B)/lifeline $(B)/lifelinectl \
+		initramfs/*.sh initramfs/system/* configs/lifeline.conf tests/e2e/hog.c
+	KVER=$(KVER) AUTHORIZED_KEYS=$(E2E)/client_key.pub RESCUE_IMG=$(E2E)/rescue.img \
+		sh initramfs/mksystem.sh $@
+
+system-image: $(B)/system.img
+
+images: $(B)/system.img $(E2E)/rescue.img
+
+demo: deps all images
+	sh tests/e2e/demo.sh
 
 clean:
 	rm -rf $(B)
 
-.PHONY: all man deps check check-fast bench install demo clean
+.PHONY: all man deps check check-fast bench install demo clean rescue-image system-image images

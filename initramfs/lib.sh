@@ -20,6 +20,7 @@ img_die() { echo "initramfs: $*" >&2; exit 1; }
 
 img_init() {
 	IMG=$1
+	umask 022   # modes of what we create must not depend on the caller's
 	rm -rf "$IMG"
 	mkdir -p "$IMG" || img_die "cannot create $IMG"
 	for d in bin sbin etc dev proc sys run tmp root usr/bin usr/sbin lib \
@@ -115,6 +116,7 @@ img_modules() {
 $deps
 EOL
 	done
+	mkdir -p "$IMG/lib/modules/$kver"   # even when every one is built in
 	for f in modules.order modules.builtin modules.builtin.modinfo; do
 		[ -e "/lib/modules/$kver/$f" ] && cp "/lib/modules/$kver/$f" "$IMG/lib/modules/$kver/"
 	done
@@ -140,8 +142,13 @@ img_write() {
 	      z="zstd -q -19 -T1" ;;
 	*) img_die "unknown compression $comp (gzip or zstd)" ;;
 	esac
+	# two steps: in one pipeline a failing cpio would go unnoticed (the
+	# status is the compressor's) and leave a truncated image
 	(cd "$IMG" && find . -mindepth 1 | LC_ALL=C sort |
-		cpio --quiet -o -H newc --reproducible --owner=0:0 | $z) > "$tmp" ||
-		img_die "cannot write $out"
-	mv "$tmp" "$out"
+		cpio --quiet -o -H newc --reproducible --owner=0:0) > "$tmp.cpio" ||
+		{ rm -f "$tmp.cpio"; img_die "cpio failed writing $out"; }
+	$z < "$tmp.cpio" > "$tmp" ||
+		{ rm -f "$tmp" "$tmp.cpio"; img_die "$comp failed writing $out"; }
+	rm -f "$tmp.cpio"
+	mv "$tmp" "$out" || img_die "cannot write $out"
 }
