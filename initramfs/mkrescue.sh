@@ -128,6 +128,12 @@ img_exec /usr/sbin/dropbear
 img_exec /usr/bin/dropbearkey
 
 img_file "$SRC/rescue/init" /init 0755
+# PID 1 once the set-up is done (rescue/init execs it)
+for b in lifeline lifelinectl; do
+	[ -x "$SRC/build/$b" ] || die "missing build/$b: run make first"
+	img_exec "$SRC/build/$b" "/sbin/$b"
+done
+img_dir etc/rescue
 img_file "$SRC/rescue/net.sh" /lib/rescue/net.sh 0644
 img_file "$SRC/rescue/dhcp.script" /lib/rescue/dhcp.script 0755
 img_file "$SRC/rescue/respawn" /lib/rescue/respawn 0755

@@ -61,6 +61,14 @@ boot_and_wait() {
 	if ms=$(wait_banner "$_p" "$BANNER_WAIT"); then
 		ok "$1: SSH banner on the rescue port"
 		note "$1: boot to SSH banner: $ms ms"
+		# rescue/init hands PID 1 over to lifeline once the network and
+		# the real root are set up; dropbear restarts under it then (a
+		# moment without a listener), so the checks begin after that
+		if wait_for 60 sh -c "[ \"\$(ssh -q -i $KEY -p $_p -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=5 root@127.0.0.1 cat /proc/1/comm 2>/dev/null)\" = lifeline ]"; then
+			ok "$1: the rescue init handed PID 1 over to lifeline"
+		else
+			fail "$1: the rescue init handed PID 1 over to lifeline within 60 s"
+		fi
 		return 0
 	fi
 	fail "$1: SSH banner on the rescue port within ${BANNER_WAIT}s"
@@ -74,7 +82,11 @@ if boot_and_wait dhcp 2222 "$IMG" ""; then
 	kver=$(gssh "$P2222" uname -r)
 	check "dhcp: key login works, kernel $KVER" [ "$kver" = "$KVER" ]
 	init=$(gssh "$P2222" "tr '\\0' ' ' < /proc/1/cmdline")
-	check "dhcp: PID 1 is the rescue init ($init)" [ "$init" = "/bin/sh /init " ]
+	check "dhcp: PID 1 is lifeline, which the rescue init handed over to ($init)" \
+		[ "$init" = "/sbin/lifeline -c /etc/rescue/lifeline.conf -s /run/lifeline/control " ]
+	nsup=$(gssh "$P2222" lifelinectl status | grep -cE '^(rescue-ssh|console) +service +running')
+	check "dhcp: lifeline supervises the rescue dropbear and the console shell ($nsup of 2)" \
+		[ "$nsup" = 2 ]
 
 	# passwords: the server must offer publickey and nothing else
 	# shellcheck disable=SC2086
@@ -137,8 +149,8 @@ if boot_and_wait dhcp 2222 "$IMG" ""; then
 	gssh "$P2222" 'kill -KILL $(cat /run/dropbear.pid)'
 	sleep 1
 	check "dhcp: dropbear SIGKILLed, logins again within 20 s" wait_for 20 login "$P2222"
-	check "dhcp: its supervisor said so on the console" \
-		grep -q "rescue: dropbear exited (status 137" "$SERIAL"
+	check "dhcp: its supervisor, lifeline, said so on the console" \
+		grep -q "lifeline: rescue-ssh: killed by SIGKILL after" "$SERIAL"
 fi
 stop_qemu dhcp
 
