@@ -21,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -837,6 +836,34 @@ static void sort_names(char (*names)[PATH_MAX_LEN + 32], int n)
 		}
 }
 
+struct confd_scan {
+	struct config_parser *p;
+	const char *dir;
+	int nfiles;
+};
+
+/* One name in conf.d: keep *.conf (not dotfiles), at most MAX_CONF_FILES. */
+static int confd_name(void *ctx, const char *name)
+{
+	struct confd_scan *cs = ctx;
+	size_t nl = strlen(name);
+	if (name[0] == '.' || nl < 6 || strcmp(name + nl - 5, ".conf") != 0)
+		return 0;
+	if (cs->nfiles >= MAX_CONF_FILES) {
+		cs->p->file = cs->dir;
+		report(cs->p, 0, 0, "too many files (at most %d)", MAX_CONF_FILES);
+		return 1;
+	}
+	if (fmt(confd_names[cs->nfiles], sizeof confd_names[0], "%s/%s", cs->dir, name) <
+	    (int)sizeof confd_names[0]) {
+		cs->nfiles++;
+	} else {
+		cs->p->file = cs->dir;
+		report(cs->p, 0, 0, "file name too long, skipped: %s", name);
+	}
+	return 0;
+}
+
 int config_load(struct config *cfg, const char *main_path,
 		config_report_fn fn, void *ctx, int *missing_out)
 {
@@ -849,46 +876,11 @@ int config_load(struct config *cfg, const char *main_path,
 	const char *slash = strrchr(main_path, '/');
 	int dl = slash ? (int)(slash - main_path) : 1;
 	fmt(dir, sizeof dir, "%.*s/conf.d", dl, slash ? main_path : ".");
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int nfiles = 0;
-	if (dfd >= 0) {
-		static char dbuf[1024];
-		int too_many = 0;
-		while (!too_many) {
-			long n = syscall(SYS_getdents64, dfd, dbuf, sizeof dbuf);
-			if (n <= 0)
-				break;
-			for (long off = 0; off < n;) {
-				struct {
-					uint64_t ino;
-					int64_t off;
-					unsigned short reclen;
-					unsigned char type;
-					char name[];
-				} *de = (void *)(dbuf + off);
-				off += de->reclen;
-				size_t nl = strlen(de->name);
-				if (de->name[0] == '.' || nl < 6 ||
-				    strcmp(de->name + nl - 5, ".conf") != 0)
-					continue;
-				if (nfiles >= MAX_CONF_FILES) {
-					p.file = dir;
-					report(&p, 0, 0, "too many files (at most %d)", MAX_CONF_FILES);
-					too_many = 1;
-					break;
-				}
-				if (fmt(confd_names[nfiles], sizeof confd_names[0], "%s/%s",
-					dir, de->name) < (int)sizeof confd_names[0]) {
-					nfiles++;
-				} else {
-					p.file = dir;
-					report(&p, 0, 0, "file name too long, skipped: %s", de->name);
-				}
-			}
-		}
-		close(dfd);
-		sort_names(confd_names, nfiles);
-		for (int i = 0; i < nfiles; i++)
+	static char dbuf[1024];
+	struct confd_scan cs = { &p, dir, 0 };
+	if (scan_dir(dir, dbuf, sizeof dbuf, confd_name, &cs) >= 0) {
+		sort_names(confd_names, cs.nfiles);
+		for (int i = 0; i < cs.nfiles; i++)
 			feed_file(&p, confd_names[i]);
 	}
 	config_end(&p);

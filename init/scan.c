@@ -3,7 +3,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 const char *scan_find(const char *hay, const char *needle)
@@ -73,6 +75,30 @@ int scan_lines(const char *path, char *buf, int cap, scan_line_fn fn, void *ctx)
 			skipping = 1;
 		}
 		memmove(buf, line, (size_t)carry);
+	}
+	close(fd);
+	return r;
+}
+
+int scan_dir(const char *path, char *buf, int cap, scan_name_fn fn, void *ctx)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int r = 0;
+	long n;
+	while (!r && (n = syscall(SYS_getdents64, fd, buf, (size_t)cap)) > 0) {
+		for (long off = 0; off < n && !r;) {
+			struct {
+				uint64_t ino;
+				int64_t off;
+				unsigned short reclen;
+				unsigned char type;
+				char name[];
+			} *de = (void *)(buf + off);
+			off += de->reclen;
+			r = fn(ctx, de->name);
+		}
 	}
 	close(fd);
 	return r;

@@ -18,4 +18,11 @@ uint64_t scan_uint(const char *s, int base, const char **end);
 typedef int (*scan_line_fn)(void *ctx, char *line);
 int scan_lines(const char *path, char *buf, int cap, scan_line_fn fn, void *ctx);
 
+/* Calls fn for each name in the directory at path ("." and ".." too),
+ * reading entries through buf (getdents64: musl's opendir allocates).
+ * Stops when fn returns non-zero and returns that; -1 if path cannot be
+ * opened. */
+typedef int (*scan_name_fn)(void *ctx, const char *name);
+int scan_dir(const char *path, char *buf, int cap, scan_name_fn fn, void *ctx);
+
 #endif

@@ -11,11 +11,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdint.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/reboot.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -37,52 +35,40 @@ static void nap(long ms)
 
 #define PF_KTHREAD 0x00200000
 
+/* A process other than PID 1, us and kernel threads?  (scan_dir callback) */
+static int user_process(void *ctx, const char *name)
+{
+	char path[64], stat[512];
+	const char *end;
+	long pid = (long)scan_uint(name, 10, &end);
+	if (*end || pid <= 1 || pid == *(pid_t *)ctx)
+		return 0;
+	fmt(path, sizeof path, "/proc/%ld/stat", pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;       /* gone meanwhile */
+	ssize_t r = read(fd, stat, sizeof stat - 1);
+	close(fd);
+	if (r <= 0)
+		return 0;
+	stat[r] = '\0';
+	/* flags are field 9: the 7th after the ")" of comm */
+	const char *p = strrchr(stat, ')');
+	for (int f = 2; p && *p && f < 9; p++)
+		if (*p == ' ')
+			f++;
+	unsigned long flags = p ? (unsigned long)scan_uint(p, 10, NULL) : 0;
+	return !(flags & PF_KTHREAD);
+}
+
 /* Is any process left but PID 1, us and kernel threads?  kill(-1, 0)
  * cannot tell: kernel threads count for it.  Runs in the finisher only. */
 static int others_left(void)
 {
-	char dbuf[2048], path[64], stat[512];
+	char dbuf[2048];
 	pid_t self = getpid();
-	int fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return 1;       /* cannot tell: wait the whole grace period */
-	int left = 0;
-	long n;
-	while (!left && (n = syscall(SYS_getdents64, fd, dbuf, sizeof dbuf)) > 0) {
-		for (long off = 0; off < n && !left;) {
-			struct {
-				uint64_t ino;
-				int64_t off;
-				unsigned short reclen;
-				unsigned char type;
-				char name[];
-			} *de = (void *)(dbuf + off);
-			off += de->reclen;
-			const char *end;
-			long pid = (long)scan_uint(de->name, 10, &end);
-			if (*end || pid <= 1 || pid == self)
-				continue;
-			fmt(path, sizeof path, "/proc/%ld/stat", pid);
-			int sfd = open(path, O_RDONLY | O_CLOEXEC);
-			if (sfd < 0)
-				continue;       /* gone meanwhile */
-			ssize_t r = read(sfd, stat, sizeof stat - 1);
-			close(sfd);
-			if (r <= 0)
-				continue;
-			stat[r] = '\0';
-			/* flags are field 9: the 7th after the ")" of comm */
-			const char *p = strrchr(stat, ')');
-			for (int f = 2; p && *p && f < 9; p++)
-				if (*p == ' ')
-					f++;
-			unsigned long flags = p ? (unsigned long)scan_uint(p, 10, NULL) : 0;
-			if (!(flags & PF_KTHREAD))
-				left = 1;
-		}
-	}
-	close(fd);
-	return left;
+	/* cannot read /proc: wait the whole grace period */
+	return scan_dir("/proc", dbuf, sizeof dbuf, user_process, &self) != 0;
 }
 
 static void finisher(int in_container)

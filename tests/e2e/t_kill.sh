@@ -20,11 +20,7 @@ respawned() {
 has() { printf '%s\n' "$st" | grep -Eq "$1"; }
 restarts() { printf '%s\n' "$st" | awk -v n="$1" '$1 == n && $2 == "service" { print $6 }'; }
 
-qemu_boot build/system.img "rdinit=/sbin/lifeline"
-wait_banner "$P22" 120 >/dev/null || { fail "SSH banner on port 22 within 120 s"; finish; }
-wait_banner "$P2222" 30 >/dev/null || { fail "SSH banner on port 2222 within 30 s"; finish; }
-check "login on port 22 before the kills" login "$P22"
-check "login on port 2222 before the kills" login "$P2222"
+boot_system "the kills"
 
 sshd_pid=$(gpid "$P2222" sshd)
 cron_pid=$(gpid "$P2222" cron)

@@ -34,11 +34,7 @@ running_all() {
 	done
 }
 
-qemu_boot build/system.img "rdinit=/sbin/lifeline"
-wait_banner "$P22" 120 >/dev/null || { fail "SSH banner on port 22 within 120 s"; finish; }
-wait_banner "$P2222" 30 >/dev/null || { fail "SSH banner on port 2222 within 30 s"; finish; }
-check "login on port 22 before the hog" login "$P22"
-check "login on port 2222 before the hog" login "$P2222"
+boot_system "the hog"
 sshd_pid=$(gpid "$P22" sshd)
 cron_pid=$(gpid "$P22" cron)
 drop_pid=$(gpid "$P22" dropbear)
