@@ -64,7 +64,10 @@ boot_and_wait() {
 		# rescue/init hands PID 1 over to lifeline once the network and
 		# the real root are set up; dropbear restarts under it then (a
 		# moment without a listener), so the checks begin after that
-		if wait_for 60 sh -c "[ \"\$(ssh -q -i $KEY -p $_p -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=5 root@127.0.0.1 cat /proc/1/comm 2>/dev/null)\" = lifeline ]"; then
+		# (a session of the old dropbear may see lifeline already: then a
+		# fresh login must work too)
+		if wait_for 60 sh -c "[ \"\$(ssh -q -i $KEY -p $_p -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=5 root@127.0.0.1 cat /proc/1/comm 2>/dev/null)\" = lifeline ]" &&
+		   wait_for 20 login "$_p"; then
 			ok "$1: the rescue init handed PID 1 over to lifeline"
 		else
 			fail "$1: the rescue init handed PID 1 over to lifeline within 60 s"
