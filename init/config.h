@@ -56,7 +56,7 @@ const char *conf_cwd(const struct config *c, const struct unit_conf *u);
 int unit_conf_equal(const struct config *a, const struct unit_conf *ua,
 		    const struct config *b, const struct unit_conf *ub);
 
-/* Called for every problem found; severity: 'E' error, 'W' warning. */
+/* Called for every problem found; warnings' messages start "warning:". */
 typedef void (*config_report_fn)(void *ctx, const char *file, int line,
 				 int col, const char *msg);
 

@@ -310,7 +310,6 @@ void units_child_exited(pid_t pid, int wstatus)
 	exit_classify(wstatus, 0, 0, &u->last_exit);
 	u->pid = 0;
 	flush_partial(u);
-	u->exited_ms = now;
 	const struct unit_conf *c = conf_of(u);
 
 	if (u->state == ST_STOPPING) {

@@ -41,7 +41,6 @@ struct unit {
 	pid_t pid;
 	uint64_t started_ms;
 	uint64_t next_ms;       /* restart, retry, kill or timeout deadline */
-	uint64_t exited_ms;
 	uint32_t restarts;      /* times restarted after dying */
 	uint32_t crashes;       /* consecutive, drives the backoff */
 	uint32_t spawn_failures;
