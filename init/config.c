@@ -78,6 +78,16 @@ const char *conf_env(const struct config *c, const struct unit_conf *u)
 	return c->pool + u->env;
 }
 
+const char *conf_never_kill(const struct config *c)
+{
+	return c->pool + c->mem.never_kill;
+}
+
+const char *conf_prefer(const struct config *c)
+{
+	return c->pool + c->mem.prefer;
+}
+
 const char *conf_cwd(const struct config *c, const struct unit_conf *u)
 {
 	return c->pool + u->cwd;

@@ -12,15 +12,23 @@ enum unit_kind { UNIT_SERVICE, UNIT_BOOT, UNIT_SHUTDOWN };
 enum restart_policy { RESTART_ALWAYS, RESTART_ON_FAILURE, RESTART_NEVER };
 
 #define OOM_ADJ_UNSET (-2000)
+#define SIZE_UNSET UINT64_MAX   /* memory_min/memory_max not given */
+#define PIDS_UNSET 0            /* pids_max not given: no limit */
 
 struct unit_conf {
 	char name[NAME_MAX_LEN];
 	uint8_t kind;           /* enum unit_kind */
 	uint8_t restart;        /* enum restart_policy */
 	uint8_t early;          /* start before boot tasks */
-	uint8_t protect;        /* oom_score_adj -1000 unless set */
+	uint8_t protect;        /* oom_score_adj -1000 unless set; memory.min */
 	uint8_t argc, envc;
 	int16_t oom_score_adj;  /* OOM_ADJ_UNSET: leave as inherited */
+	/* what the processes a protected service forks (SSH sessions, cron
+	 * jobs) run at: never the listener's protection; default 0 */
+	int16_t session_oom_score_adj;
+	uint32_t pids_max;      /* cgroup pids.max, PIDS_UNSET: none */
+	uint64_t memory_min;    /* bytes; SIZE_UNSET: [memory] default if protected */
+	uint64_t memory_max;    /* bytes; SIZE_UNSET: only the shared limit */
 	int8_t nice;
 	uint32_t timeout_ms;    /* boot/shutdown tasks: kill after this */
 	uint32_t restart_max_ms;/* backoff cap */
@@ -33,7 +41,28 @@ struct unit_conf {
 	char group[USER_MAX_LEN];
 };
 
+/* The [memory] section: the memory guard (see lifeline.conf(5)).  With no
+ * [memory] section every memory layer is off and costs nothing. */
+struct memory_conf {
+	uint8_t present;           /* a [memory] section was given */
+	uint8_t guard;             /* built-in early OOM killer (default yes) */
+	uint8_t cgroups;           /* cgroup v2 layer (default yes) */
+	uint8_t mem_min_percent;   /* kill when MemAvailable is below this % of MemTotal ... */
+	uint8_t swap_min_percent;  /* ... and SwapFree below this % of SwapTotal (or no swap) */
+	uint8_t psi_full;          /* PSI trigger on "full" (1) or "some" (0) stalls */
+	uint8_t never_killc, preferc;
+	uint16_t never_kill;       /* pool offsets: NUL-separated process names */
+	uint16_t prefer;
+	uint32_t psi_stall_us;     /* PSI trigger: stall per window; 0 = no trigger */
+	uint32_t psi_window_us;
+	uint32_t session_pids_max; /* pids.max of each session's group; 0 = none */
+	uint64_t mem_min_size;     /* bytes; the lower of this and mem_min_percent applies */
+	uint64_t headroom;         /* bytes kept for the kernel, on top of the minimums */
+	uint64_t memory_min;       /* bytes: default memory.min of protected services */
+};
+
 struct config {
+	struct memory_conf mem;
 	uint32_t stop_timeout_ms;  /* SIGTERM -> SIGKILL grace at shutdown */
 	uint32_t restart_max_ms;   /* default backoff cap */
 	uint32_t stable_ms;        /* default stable period */
@@ -100,6 +129,10 @@ int config_load(struct config *cfg, const char *main_path,
 /* Find an executable on the default PATH unless argv0 has a '/'.
  * out gets the path; 0 if executable, -1 if not. */
 int config_resolve_exec(const char *argv0, char *out, int cap);
+
+/* [memory] never_kill / prefer names (NUL-separated lists of mem.*c). */
+const char *conf_never_kill(const struct config *c);
+const char *conf_prefer(const struct config *c);
 
 /* Iterate over a unit's argv/env (NUL-separated lists). */
 const char *conf_next_str(const char *s);

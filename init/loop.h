@@ -4,7 +4,13 @@
 #define LIFELINE_LOOP_H
 #include <stdint.h>
 
-enum loop_tag { TAG_SIGNAL = 1, TAG_TIMER, TAG_LISTEN, TAG_CONN, TAG_OUTPUT };
+enum loop_tag {
+	TAG_SIGNAL = 1, TAG_TIMER, TAG_LISTEN, TAG_CONN, TAG_OUTPUT,
+	TAG_PSI,        /* guard: PSI trigger (EPOLLPRI) */
+	TAG_VICTIM,     /* guard: the victim's pidfd */
+	TAG_CGROUP,     /* cgroup: memory.events changed (inotify) */
+	TAG_PROCEV,     /* procev: fork events */
+};
 
 #define LOOP_TAG(kind, idx) (((uint64_t)(kind) << 32) | (uint32_t)(idx))
 

@@ -219,6 +219,12 @@ int main(void)
 	suite_userdb();
 	suite_config();
 	suite_config_load();
+	suite_meminfo();
+	suite_victim();
+	suite_guard();
+	suite_cgroup();
+	suite_procev();
+	suite_memconf();
 
 	t_end();
 	printf("# %d tests, %d failed\n", total, failed);

@@ -1,0 +1,3 @@
+/* See cgroup.h. */
+#define _GNU_SOURCE
+#include "cgroup.h"

@@ -1,0 +1,73 @@
+/* The cgroup v2 layer of the memory guard.
+ *
+ *   /sys/fs/cgroup/lifeline/protected/<service>   protected services:
+ *                                                 memory.min
+ *   /sys/fs/cgroup/lifeline/limited/              everything else:
+ *                                                 memory.max and memory.high
+ *                                                 from MemTotal - reserve
+ *   /sys/fs/cgroup/lifeline/limited/<service>     other services (their own
+ *                                                 memory_max, pids_max)
+ *   /sys/fs/cgroup/lifeline/limited/sessions/<pid> each session a protected
+ *                                                 service forked (pids.max)
+ *
+ * reserve = headroom + the protected services' memory.min.  PID 1 stays in
+ * the root group.  Every step is best effort: what is missing is said once
+ * (log and status) and the rest keeps working. */
+#ifndef LIFELINE_CGROUP_H
+#define LIFELINE_CGROUP_H
+#include "config.h"
+#include "outbuf.h"
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Mount cgroup2 on /sys/fs/cgroup if nothing is mounted there, enable the
+ * memory and pids controllers, create the layout, watch the limited
+ * group's memory.events (TAG_CGROUP).  Only as the machine's PID 1 with
+ * [memory] cgroups = yes; otherwise the layer stays off. */
+void cg_init(const struct config *cfg);
+/* 1 if services are being put into groups. */
+int cg_active(void);
+/* "on", or what is missing ("cgroup2 not mounted", "no memory controller",
+ * "off in the config", ...), for status and the log. */
+const char *cg_state(void);
+
+/* Create or update u's group and its limits.  Returns an fd open for
+ * writing on the group's cgroup.procs (the spawn child writes "0" to it
+ * before exec; the caller closes it), or -1 (the service then runs in
+ * lifeline's group: logged once). */
+int cg_unit_prepare(const struct config *cfg, const struct unit_conf *u);
+/* Apply cfg's units and the shared limit after a reload. */
+void cg_reconfigure(const struct config *cfg, uint64_t memtotal_bytes);
+/* MemTotal changed (or first known): recompute and write memory.max and
+ * memory.high of the limited group; logs each change. */
+void cg_memtotal(const struct config *cfg, uint64_t memtotal_bytes);
+/* 1 if the limited group's memory.current has reached its memory.high. */
+int cg_limited_pressure(void);
+
+/* Counters from memory.events of u's group: -1 where unknown. */
+struct cg_stats {
+	int64_t current, min, max, high;   /* bytes; max/high -1 = "max" */
+	int64_t oom_kill, oom_group_kill, oom;
+	int64_t pids_current, pids_max;    /* pids_max -1 = "max" */
+};
+int cg_unit_stats(const struct unit_conf *u, struct cg_stats *s);
+/* The shared (limited) group's. */
+int cg_limited_stats(struct cg_stats *s);
+
+/* A protected service's main process forked child: put child in a group of
+ * its own under limited/sessions with session_pids_max, set its
+ * oom_score_adj to adj; then move every other process left in the service's
+ * group (forked before the move) along with it.  0 on success. */
+int cg_move_session(const struct config *cfg, const struct unit_conf *u, pid_t main_pid,
+		    pid_t child, int adj);
+/* TAG_CGROUP fired: returns 1 if the limited group's events changed (the
+ * guard should look now). */
+int cg_event(void);
+
+/* Pure helper for tests: the limit for the limited group in bytes. */
+uint64_t cg_limit_for(const struct config *cfg, uint64_t memtotal_bytes);
+
+void cg_status_text(struct outbuf *o);
+void cg_status_json(struct outbuf *o);
+
+#endif

@@ -1,0 +1,3 @@
+/* See guard.h. */
+#define _GNU_SOURCE
+#include "guard.h"

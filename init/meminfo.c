@@ -1,0 +1,3 @@
+/* See meminfo.h. */
+#define _GNU_SOURCE
+#include "meminfo.h"

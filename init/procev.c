@@ -1,0 +1,3 @@
+/* See procev.h. */
+#define _GNU_SOURCE
+#include "procev.h"

@@ -1,0 +1,3 @@
+/* See victim.h. */
+#define _GNU_SOURCE
+#include "victim.h"
