@@ -66,6 +66,17 @@ void config_begin(struct config_parser *p, struct config *cfg,
 	cfg->stable_ms = 60000;
 	cfg->spawn_retry_ms = 1000;
 	cfg->pool_used = 2;     /* pool[0..1]: the empty string and list */
+	/* [memory]: these apply once the section is given */
+	cfg->mem.guard = 1;
+	cfg->mem.cgroups = 1;
+	cfg->mem.mem_min_percent = 5;
+	cfg->mem.swap_min_percent = 10;
+	cfg->mem.psi_full = 1;
+	cfg->mem.psi_stall_us = 300000;
+	cfg->mem.psi_window_us = 1000000;
+	cfg->mem.session_pids_max = 1024;
+	cfg->mem.headroom = 64ULL << 20;
+	cfg->mem.memory_min = 32ULL << 20;
 }
 
 const char *conf_exec(const struct config *c, const struct unit_conf *u)
@@ -166,6 +177,42 @@ int64_t parse_duration_ms(const char *s, int len)
 	return v > 0x7fffffff ? -1 : v;
 }
 
+int64_t parse_size(const char *s, int len)
+{
+	int64_t v = 0;
+	int i = 0;
+	while (i < len && s[i] >= '0' && s[i] <= '9') {
+		v = v * 10 + (s[i++] - '0');
+		if (v > (1LL << 50))
+			return -1;
+	}
+	if (i == 0)
+		return -1;
+	const char *u = s + i;
+	int ul = len - i;
+	int shift = 0;
+	if (ul > 0) {
+		switch (u[0] | 0x20) {
+		case 'k': shift = 10; break;
+		case 'm': shift = 20; break;
+		case 'g': shift = 30; break;
+		case 't': shift = 40; break;
+		case 'b': shift = 0; break;
+		default: return -1;
+		}
+		if ((u[0] | 0x20) == 'b') {
+			if (ul != 1)
+				return -1;
+		} else if (!(ul == 1 || (ul == 2 && (u[1] == 'B')) ||
+			     (ul == 3 && u[1] == 'i' && u[2] == 'B'))) {
+			return -1;
+		}
+	}
+	if (v > (INT64_MAX >> shift))
+		return -1;
+	return v << shift;
+}
+
 static int parse_int(const char *s, int len, long lo, long hi, long *out)
 {
 	long v = 0;
@@ -227,6 +274,7 @@ static void section(struct config_parser *p, int lineno, const char *l, int len,
 	int end = 1;
 	p->in_section = 1;
 	p->skip_section = 1;
+	p->in_memory = 0;
 	p->cur = NULL;
 	while (end < len && l[end] != ']')
 		end++;
@@ -265,6 +313,18 @@ static void section(struct config_parser *p, int lineno, const char *l, int len,
 		p->skip_section = 0;
 		return;
 	}
+	if (tl == 6 && !strncmp(l + ts, "memory", 6)) {
+		if (nl) {
+			report(p, lineno, col0 + ns, "[memory] takes no name");
+			return;
+		}
+		if (p->skip_duplicates)
+			return;         /* config_continue: the config's own [memory] rules */
+		p->skip_section = 0;
+		p->in_memory = 1;
+		cfg->mem.present = 1;
+		return;
+	}
 	int kind;
 	if (tl == 7 && !strncmp(l + ts, "service", 7))
 		kind = UNIT_SERVICE;
@@ -274,7 +334,7 @@ static void section(struct config_parser *p, int lineno, const char *l, int len,
 		kind = UNIT_SHUTDOWN;
 	else {
 		report(p, lineno, col0 + ts,
-		       "unknown section '%.*s' (expected lifeline, service, boot or shutdown)",
+		       "unknown section '%.*s' (expected lifeline, memory, service, boot or shutdown)",
 		       tl, l + ts);
 		return;
 	}
@@ -324,6 +384,8 @@ static void section(struct config_parser *p, int lineno, const char *l, int len,
 	memcpy(u->name, l + ns, (size_t)nl);
 	u->kind = (uint8_t)kind;
 	u->oom_score_adj = OOM_ADJ_UNSET;
+	u->memory_min = SIZE_UNSET;
+	u->memory_max = SIZE_UNSET;
 	u->restart = RESTART_ALWAYS;
 	def_line[idx] = lineno;
 	def_file[idx] = p->file;
@@ -427,6 +489,164 @@ static void global_key(struct config_parser *p, int lineno, int kcol, const char
 		set_duration(p, lineno, vcol, v, vl, &c->spawn_retry_ms, 10);
 	else
 		report(p, lineno, kcol, "unknown key '%.*s' in [lifeline]", kl, k);
+}
+
+static int set_size(struct config_parser *p, int lineno, int vcol, const char *v,
+		    int vl, uint64_t *dst, const char *key)
+{
+	int64_t n = parse_size(v, vl);
+	if (n < 0) {
+		report(p, lineno, vcol, "bad size '%.*s' for %s (use e.g. 64M, 1G, 512K)",
+		       vl, v, key);
+		return -1;
+	}
+	*dst = (uint64_t)n;
+	return 0;
+}
+
+static void set_percent(struct config_parser *p, int lineno, int vcol, const char *v,
+			int vl, uint8_t *dst, const char *key)
+{
+	long n;
+	if (vl > 1 && v[vl - 1] == '%')
+		vl--;
+	if (parse_int(v, vl, 0, 100, &n) < 0)
+		report(p, lineno, vcol, "%s must be a percentage from 0 to 100", key);
+	else
+		*dst = (uint8_t)n;
+}
+
+static void set_pids(struct config_parser *p, int lineno, int vcol, const char *v,
+		     int vl, uint32_t *dst, const char *key)
+{
+	long n;
+	if (vl == 3 && !strncmp(v, "max", 3))
+		*dst = 0;
+	else if (parse_int(v, vl, 1, 99999, &n) < 0)
+		report(p, lineno, vcol, "%s must be a number from 1 to 99999, or max", key);
+	else
+		*dst = (uint32_t)n;
+}
+
+/* "full 300ms 1s", "some 150ms 2s" or "no": the PSI trigger */
+static void set_psi(struct config_parser *p, int lineno, int vcol, const char *v, int vl)
+{
+	struct memory_conf *m = &p->cfg->mem;
+	if (parse_bool(v, vl) == 0) {
+		m->psi_stall_us = 0;
+		return;
+	}
+	int w[3][2], n = 0, i = 0;
+	while (i < vl && n < 3) {
+		while (i < vl && (v[i] == ' ' || v[i] == '\t'))
+			i++;
+		if (i >= vl)
+			break;
+		w[n][0] = i;
+		while (i < vl && v[i] != ' ' && v[i] != '\t')
+			i++;
+		w[n][1] = i - w[n][0];
+		n++;
+	}
+	while (i < vl && (v[i] == ' ' || v[i] == '\t'))
+		i++;
+	int full = n > 0 && w[0][1] == 4 && !strncmp(v + w[0][0], "full", 4);
+	int some = n > 0 && w[0][1] == 4 && !strncmp(v + w[0][0], "some", 4);
+	if (n != 3 || i < vl || !(full || some)) {
+		report(p, lineno, vcol, "psi must be 'full STALL WINDOW', 'some STALL WINDOW' "
+		       "(e.g. full 300ms 1s) or no");
+		return;
+	}
+	int64_t st = parse_duration_ms(v + w[1][0], w[1][1]);
+	int64_t win = parse_duration_ms(v + w[2][0], w[2][1]);
+	if (st < 0 || win < 0) {
+		report(p, lineno, vcol + w[st < 0 ? 1 : 2][0], "bad duration in psi");
+		return;
+	}
+	/* the kernel takes windows from 500ms to 10s */
+	if (win < 500 || win > 10000 || st < 1 || st > win) {
+		report(p, lineno, vcol, "psi window must be 500ms to 10s, and the stall "
+		       "at least 1ms and no longer than the window");
+		return;
+	}
+	m->psi_full = (uint8_t)full;
+	m->psi_stall_us = (uint32_t)st * 1000;
+	m->psi_window_us = (uint32_t)win * 1000;
+}
+
+/* never_kill / prefer: process names (as in /proc/PID/comm), by spaces */
+static void set_names(struct config_parser *p, int lineno, int vcol, const char *v,
+		      int vl, uint16_t *off, uint8_t *count, const char *key)
+{
+	char buf[LINE_MAX_LEN];
+	int o = 0, n = 0, i = 0;
+	while (i < vl) {
+		while (i < vl && (v[i] == ' ' || v[i] == '\t'))
+			i++;
+		if (i >= vl)
+			break;
+		int st = i;
+		while (i < vl && v[i] != ' ' && v[i] != '\t')
+			i++;
+		if (i - st > 15) {
+			report(p, lineno, vcol + st, "%s: '%.*s' is longer than a process "
+			       "name can be (15 bytes)", key, i - st, v + st);
+			return;
+		}
+		if (n >= 32) {
+			report(p, lineno, vcol + st, "%s: too many names (at most 32)", key);
+			return;
+		}
+		memcpy(buf + o, v + st, (size_t)(i - st));
+		o += i - st;
+		buf[o++] = '\0';
+		n++;
+	}
+	buf[o++] = '\0';
+	int at = pool_take(p->cfg, o);
+	if (at < 0) {
+		report(p, lineno, vcol, "configuration too large: its commands, "
+		       "environments and directories exceed %d bytes", CONFIG_POOL);
+		return;
+	}
+	memcpy(p->cfg->pool + at, buf, (size_t)o);
+	*off = (uint16_t)at;
+	*count = (uint8_t)n;
+}
+
+static void memory_key(struct config_parser *p, int lineno, int kcol, const char *k,
+		       int kl, int vcol, const char *v, int vl)
+{
+	struct memory_conf *m = &p->cfg->mem;
+	int b;
+	if (KEY("guard") || KEY("cgroups")) {
+		if ((b = parse_bool(v, vl)) < 0)
+			report(p, lineno, vcol, "%.*s must be yes or no", kl, k);
+		else if (KEY("guard"))
+			m->guard = (uint8_t)b;
+		else
+			m->cgroups = (uint8_t)b;
+	} else if (KEY("mem_min_percent")) {
+		set_percent(p, lineno, vcol, v, vl, &m->mem_min_percent, "mem_min_percent");
+	} else if (KEY("swap_min_percent")) {
+		set_percent(p, lineno, vcol, v, vl, &m->swap_min_percent, "swap_min_percent");
+	} else if (KEY("mem_min_size")) {
+		set_size(p, lineno, vcol, v, vl, &m->mem_min_size, "mem_min_size");
+	} else if (KEY("headroom")) {
+		set_size(p, lineno, vcol, v, vl, &m->headroom, "headroom");
+	} else if (KEY("memory_min")) {
+		set_size(p, lineno, vcol, v, vl, &m->memory_min, "memory_min");
+	} else if (KEY("session_pids_max")) {
+		set_pids(p, lineno, vcol, v, vl, &m->session_pids_max, "session_pids_max");
+	} else if (KEY("psi")) {
+		set_psi(p, lineno, vcol, v, vl);
+	} else if (KEY("never_kill")) {
+		set_names(p, lineno, vcol, v, vl, &m->never_kill, &m->never_killc, "never_kill");
+	} else if (KEY("prefer")) {
+		set_names(p, lineno, vcol, v, vl, &m->prefer, &m->preferc, "prefer");
+	} else {
+		report(p, lineno, kcol, "unknown key '%.*s' in [memory]", kl, k);
+	}
 }
 
 static int copy_name(struct config_parser *p, int lineno, int vcol, const char *v,
@@ -554,6 +774,21 @@ static void unit_key(struct config_parser *p, int lineno, int kcol, const char *
 			report(p, lineno, vcol, "protect must be yes or no");
 		else
 			u->protect = (uint8_t)b;
+	} else if (KEY("session_oom_score_adj")) {
+		if (parse_int(v, vl, -1000, 1000, &n) < 0)
+			report(p, lineno, vcol,
+			       "session_oom_score_adj must be a number from -1000 to 1000");
+		else
+			u->session_oom_score_adj = (int16_t)n;
+	} else if (KEY("memory_min") && svc) {
+		set_size(p, lineno, vcol, v, vl, &u->memory_min, "memory_min");
+	} else if (KEY("memory_max")) {
+		if (vl == 3 && !strncmp(v, "max", 3))
+			u->memory_max = SIZE_UNSET;
+		else
+			set_size(p, lineno, vcol, v, vl, &u->memory_max, "memory_max");
+	} else if (KEY("pids_max")) {
+		set_pids(p, lineno, vcol, v, vl, &u->pids_max, "pids_max");
 	} else if (KEY("nice")) {
 		if (parse_int(v, vl, -20, 19, &n) < 0)
 			report(p, lineno, vcol, "nice must be a number from -20 to 19");
@@ -583,7 +818,7 @@ static void unit_key(struct config_parser *p, int lineno, int kcol, const char *
 		if (!set_duration(p, lineno, vcol, v, vl, &u->timeout_ms, 1))
 			bit_set(p->timeout_set, idx);
 	} else if (KEY("restart") || KEY("early") || KEY("restart_delay_max") ||
-		   KEY("stable_after")) {
+		   KEY("stable_after") || KEY("memory_min")) {
 		report(p, lineno, kcol, "'%.*s' is only valid in [service] sections", kl, k);
 	} else if (KEY("timeout")) {
 		report(p, lineno, kcol, "'timeout' is only valid in [boot] and [shutdown] sections");
@@ -663,6 +898,8 @@ void config_feed_line(struct config_parser *p, const char *file, int lineno,
 	}
 	if (p->cur)
 		unit_key(p, lineno, ks + 1, line + ks, kl, vs + 1, line + vs, ve - vs);
+	else if (p->in_memory)
+		memory_key(p, lineno, ks + 1, line + ks, kl, vs + 1, line + vs, ve - vs);
 	else
 		global_key(p, lineno, ks + 1, line + ks, kl, vs + 1, line + vs, ve - vs);
 }
@@ -747,6 +984,12 @@ int config_end(struct config_parser *p)
 		}
 		if (u->protect && u->oom_score_adj == OOM_ADJ_UNSET)
 			u->oom_score_adj = -1000;
+		if (u->memory_min != SIZE_UNSET && !u->protect) {
+			fmt(msg, sizeof msg, "'%s': memory_min needs protect = yes (an "
+			    "unprotected service shares the limit of all the others)", u->name);
+			p->errors++;
+			report_at(p, def_file[i], def_line[i], msg);
+		}
 		if (!bit_get(p->restart_max_set, i))
 			u->restart_max_ms = cfg->restart_max_ms;
 		if (!bit_get(p->stable_set, i))
@@ -954,6 +1197,9 @@ void config_continue(struct config_parser *p, struct config *cfg,
 /* Run when the configuration is broken: remote access first.  The network
  * boot tasks are best effort; one whose program is missing is skipped. */
 const char fallback_config[] =
+	/* the memory guard with its defaults: a broken config must not also
+	 * cost the protection (skipped when added to a good config) */
+	"[memory]\n"
 	"[service rescue-ssh]\n"
 	/* the rescue host key if there is one, so its fingerprint is the known one */
 	"exec = /bin/sh -c 'k=/etc/lifeline/rescue/dropbear_ed25519_host_key; "

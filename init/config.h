@@ -98,6 +98,7 @@ struct config_parser {
 	int missing;            /* executables not found (see config_end) */
 	struct unit_conf *cur;  /* section being filled, NULL for [lifeline] */
 	int in_section;         /* 0 before any section header */
+	int in_memory;          /* in [memory] */
 	int skip_section;       /* after a bad header: ignore its keys */
 	int skip_duplicates;    /* config_continue: a known name is skipped */
 	int first;              /* first unit this parser added */
@@ -136,6 +137,10 @@ const char *conf_prefer(const struct config *c);
 
 /* Iterate over a unit's argv/env (NUL-separated lists). */
 const char *conf_next_str(const char *s);
+
+/* Parse a size: bytes, or a number with K, M, G or T (powers of 1024, an
+ * optional "B" or "iB" after).  -1 on error or overflow. */
+int64_t parse_size(const char *s, int len);
 
 /* Parse "30s", "100ms", "5m", "2h" or a number of seconds. -1 on error. */
 int64_t parse_duration_ms(const char *s, int len);
