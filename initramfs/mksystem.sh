@@ -17,6 +17,13 @@
 #   /root/.ssh/authorized_keys            $AUTHORIZED_KEYS
 #   /boot/vmlinuz-$KVER, /boot/rescue.img the kernel and $RESCUE_IMG
 #   /usr/bin/hog                          tests/e2e/hog.c (musl, static)
+#   virtio_balloon                        for the balloon test
+#   /usr/lib/lifeline-test/               rdinit= scripts of the memory
+#                                          guard's tests and benchmark:
+#                                          cgroup-v1-init, bench-init and
+#                                          init (BusyBox init)
+#   /usr/bin/earlyoom                     Debian's, for `make bench`, when
+#                                          installed (tests/deps.sh)
 #
 # Environment: KVER (default: the newest /boot/vmlinuz-*), AUTHORIZED_KEYS
 # and RESCUE_IMG (required), SYSTEM_KEYDIR (default build/e2e/system-keys),
@@ -131,6 +138,8 @@ img_file "$KEYDIR/dropbear_ed25519_host_key" /etc/lifeline/rescue/dropbear_ed255
 
 # --- the NIC driver for QEMU's virtio-net, with its dependencies
 img_modules "$KVER" virtio_pci virtio_net
+# and QEMU's balloon device (qemu-net.sh loads it when the device is there)
+img_modules "$KVER" virtio_balloon
 
 # --- the kernel and the rescue image, for kexec
 img_file "/boot/vmlinuz-$KVER" "/boot/vmlinuz-$KVER" 0644
@@ -140,6 +149,19 @@ img_file "$RESCUE_IMG" /boot/rescue.img 0600    # it holds the rescue host key
 musl-gcc -static -Os -s -Wall -Wextra -o "$STAGE/hog" tests/e2e/hog.c ||
 	img_die "cannot compile tests/e2e/hog.c with musl-gcc"
 img_exec "$STAGE/hog" /usr/bin/hog
+
+# --- the memory guard's tests and benchmark: other inits for the same
+# image (a legacy cgroup v1 layout before lifeline; BusyBox init with or
+# without earlyoom), and Debian's earlyoom where it is installed
+img_dir usr/lib/lifeline-test 0755
+img_file "$SYS/cgroup-v1-init.sh" /usr/lib/lifeline-test/cgroup-v1-init 0755
+img_file "$SYS/bench-init.sh" /usr/lib/lifeline-test/bench-init 0755
+img_link /bin/busybox usr/lib/lifeline-test/init
+if [ -x /usr/bin/earlyoom ]; then
+	img_exec /usr/bin/earlyoom
+else
+	echo "initramfs: no /usr/bin/earlyoom (apt-get install earlyoom): make bench will skip it" >&2
+fi
 
 # lifeline.conf and conf.d as the image has them must parse.  Programs and
 # users are looked up on this machine, not in the image, so only those

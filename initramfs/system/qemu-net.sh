@@ -14,6 +14,15 @@ done
 for m in virtio_pci virtio_net; do
 	modprobe "$m" || echo "qemu-net: cannot load $m"
 done
+# QEMU's balloon device, where the guest has one (the memory guard's test
+# tests/e2e/t_guard_balloon.sh); a real server's udev would load it
+for d in /sys/bus/pci/devices/*; do
+	case $(cat "$d/vendor" "$d/device" 2>/dev/null | tr '\n' ' ') in
+	"0x1af4 0x1002 "|"0x1af4 0x1045 ")
+		modprobe virtio_balloon || echo "qemu-net: cannot load virtio_balloon"
+		break ;;
+	esac
+done
 # the first interface other than lo, once the driver has registered it
 dev=
 i=0

@@ -2,12 +2,19 @@
  * image as /usr/bin/hog for the OOM test and the demo.
  *
  *   hog [-a ADJ] [-s MIB]
+ *   hog -f [-a ADJ]
  *
  * -a ADJ  first write ADJ to /proc/self/oom_score_adj (a session of a
  *         protected SSH server inherits -1000, which makes it unkillable;
  *         -999 makes the hog the OOM killer's last choice, 1000 its first)
  * -s MIB  stop growing after MIB MiB and just sleep (default: no limit)
+ * -f      fork bomb instead: every process forks without end; a failed
+ *         fork is retried after 50 ms (as a shell's fork bomb retries, if
+ *         less patiently), so the number of processes stays at whatever
+ *         limit stops it (pids.max, threads-max)
  *
+ * First, it says "hog: start" on standard error (the e2e tests and the
+ * benchmark time the allocation from that line).
  * It maps anonymous memory 1 MiB at a time and writes to every page, so
  * the memory is really used, and never frees it.  When mmap fails it
  * waits a little and tries again, so the pressure stays.  Progress goes
@@ -48,11 +55,20 @@ static void nap_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+static void fork_bomb(void)
+{
+	say("hog: fork bomb\n");
+	for (;;) {
+		if (fork() < 0)
+			nap_ms(50);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long limit = 0, mib = 0;
-	int opt;
-	while ((opt = getopt(argc, argv, "a:s:")) != -1) {
+	int opt, bomb = 0;
+	while ((opt = getopt(argc, argv, "a:s:f")) != -1) {
 		if (opt == 'a') {
 			int fd = open("/proc/self/oom_score_adj", O_WRONLY);
 			if (fd < 0 || write(fd, optarg, strlen(optarg)) < 0) {
@@ -62,11 +78,16 @@ int main(int argc, char **argv)
 			close(fd);
 		} else if (opt == 's') {
 			limit = strtoul(optarg, NULL, 10);
+		} else if (opt == 'f') {
+			bomb = 1;
 		} else {
-			say("usage: hog [-a OOM_SCORE_ADJ] [-s MIB]\n");
+			say("usage: hog [-a OOM_SCORE_ADJ] [-s MIB] [-f]\n");
 			return 2;
 		}
 	}
+	say("hog: start\n");
+	if (bomb)
+		fork_bomb();
 	long page = sysconf(_SC_PAGESIZE);
 	for (;;) {
 		if (limit && mib >= limit) {

@@ -7,6 +7,36 @@
 #   wait_banner PORT SECONDS   until the port answers "SSH-"
 #   gssh PORT CMD...           run CMD in the guest as root over ssh
 #   qemu_wait_exit SECONDS     until QEMU has exited (0) or not (1)
+#   boot_system WHAT           boot the system image, both banners, logins
+# Environment of qemu_boot: QEMU_MEM (MiB, default 512), QEMU_EXTRA (more
+# QEMU arguments), QEMU_QMP=1 (a QMP socket $QMP, for `qmp`), BOOT_APPEND
+# (more kernel parameters for boot_system), BOOT_INIT (boot_system's
+# rdinit=, default /sbin/lifeline).
+#
+# Memory guard helpers (issue #5):
+#   qmp JSON                   one QMP command; prints its reply line
+#   gpid PORT COMM             PID of the process COMM whose parent is PID 1
+#   gjson PORT FILTER          jq FILTER over `lifelinectl status --json`
+#   hog_fg PORT OUT ARGS...    run `hog ARGS` in the foreground of an SSH
+#                              session in the background; each line of its
+#                              output into OUT after the host's time in ms
+#   hog_t0 OUT SECONDS         the host's time of "hog: start" in OUT
+#   within MS LIMIT            MS is a number no greater than LIMIT
+#   listeners_init             sshd_pid, drop_pid: the two listeners' PIDs
+#   hog_run WHAT [ARGS]        `hog ARGS` in the foreground of a port-22
+#                              session; checks that it is killed, that the
+#                              listeners live on and that a new login on
+#                              each port, started after the hog's session
+#                              ended, succeeds within 10 s of the start of
+#                              the allocation (the host's receipt of "hog:
+#                              start"); sets GUARD_KILLS (kills of the hog
+#                              by lifeline's guard during the run)
+#   check_sessions CGREGEX     on both ports: a login shell and a command
+#                              in it have oom_score_adj 0, and the shell's
+#                              /proc/self/cgroup matches CGREGEX
+#   login_by PORT T0 SECONDS   logins until one succeeds, at most until
+#                              T0 + SECONDS (ms); prints the time from T0
+#                              to that success
 # Results: ok / fail / check / note / finish, as in tests/ns/lib.sh.
 
 cd "$(dirname "$0")/../.." || exit 1
@@ -66,7 +96,15 @@ qemu_boot() {
 	[ "$P2222" = "$P22" ] && P2222=$((P22 + 1))
 	SERIAL=$T/serial.log
 	BOOT_MS=$(now_ms)
-	qemu-system-x86_64 -accel tcg -smp 2 -m "${QEMU_MEM:-512}" \
+	QMP=
+	if [ "${QEMU_QMP:-0}" = 1 ]; then
+		QMP=$T/qmp.sock
+		set -- -qmp "unix:$QMP,server=on,wait=off"
+	else
+		set --
+	fi
+	# shellcheck disable=SC2086 # QEMU_EXTRA is a list of arguments
+	qemu-system-x86_64 -accel tcg -smp 2 -m "${QEMU_MEM:-512}" "$@" ${QEMU_EXTRA:-} \
 		-nographic -no-reboot -monitor none \
 		-kernel "$KERNEL" -initrd "$_img" \
 		-append "console=ttyS0 panic=-1 $_append" \
@@ -105,9 +143,143 @@ qemu_wait_exit() {
 # boot_system WHAT: boot build/system.img with lifeline as PID 1, wait for
 # both banners (the test ends if none comes) and log in on both ports
 boot_system() {
-	qemu_boot build/system.img "rdinit=/sbin/lifeline"
+	qemu_boot build/system.img "rdinit=${BOOT_INIT:-/sbin/lifeline}${BOOT_APPEND:+ $BOOT_APPEND}"
 	wait_banner "$P22" 120 >/dev/null || { fail "SSH banner on port 22 within 120 s"; finish; }
 	wait_banner "$P2222" 30 >/dev/null || { fail "SSH banner on port 2222 within 30 s"; finish; }
 	check "login on port 22 before $1" login "$P22"
 	check "login on port 2222 before $1" login "$P2222"
+}
+
+# ---- memory guard (issue #5) ----
+
+# qmp JSON: QEMU's machine protocol over $QMP (QEMU_QMP=1): the capability
+# handshake, then JSON; prints JSON's reply ({"return": ...} or
+# {"error": ...}), not the events around it.  Needs socat.
+qmp() {
+	[ -n "$QMP" ] || { echo "qmp: boot with QEMU_QMP=1" >&2; return 1; }
+	command -v socat >/dev/null || { echo "qmp: socat is missing (apt-get install socat)" >&2; return 1; }
+	printf '{"execute":"qmp_capabilities"}\n%s\n' "$1" |
+		socat -t 3 - "UNIX-CONNECT:$QMP" 2>/dev/null |
+		grep -E '"(return|error)"' | sed -n '2p'
+}
+
+gpid() {
+	gssh "$1" "ps -o pid,ppid,comm | awk '\$2 == 1 && \$3 == \"$2\" { print \$1 }'" 2>/dev/null
+}
+
+gjson() {
+	gssh "$1" lifelinectl status --json 2>/dev/null | jq -r "$2" 2>/dev/null
+}
+
+# the listener PIDs of both SSH servers and whether they are unchanged
+listeners() { echo "$(gpid "$P22" sshd) $(gpid "$P22" dropbear)"; }
+
+listeners_init() {
+	set -- $(listeners)
+	sshd_pid=${1:-} drop_pid=${2:-}
+}
+
+stamp_lines() { while IFS= read -r sl_line; do echo "$(now_ms) $sl_line"; done; }
+
+hog_fg() {
+	hf_port=$1 hf_out=$2; shift 2
+	: > "$hf_out"
+	( gssh "$hf_port" hog "$@" 2>&1; echo "ssh-exit $?" ) | stamp_lines >> "$hf_out" &
+	HOG_SSH=$!
+}
+
+hog_t0() {
+	wait_for "$2" grep -q ' hog: start$' "$1" || return 1
+	awk '$2 == "hog:" && $3 == "start" { print $1; exit }' "$1"
+}
+
+# the session (ssh) of hog_fg has ended
+hog_fg_done() { grep -q ' ssh-exit ' "$1"; }
+
+within() { [ -n "$1" ] && [ "$1" -le "$2" ]; }
+
+login_by() {
+	lb_end=$(( $2 + $3 * 1000 ))
+	while :; do
+		lb_left=$(( (lb_end - $(now_ms) + 999) / 1000 ))
+		[ "$lb_left" -gt 0 ] || return 1
+		# gssh is a function, which timeout cannot run
+		if timeout "$lb_left" ssh -q -i "$KEY" -p "$1" -o BatchMode=yes \
+			-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+			-o ConnectTimeout=10 -o LogLevel=ERROR root@127.0.0.1 \
+			echo logged-in 2>/dev/null | grep -q logged-in; then
+			echo $(( $(now_ms) - $2 ))
+			return 0
+		fi
+		sleep 0.2
+	done
+}
+
+check_sessions() {
+	cs_re=$1
+	for cs_port in "$P22" "$P2222"; do
+		[ "$cs_port" = "$P22" ] && cs_name="port 22 (sshd)" || cs_name="port 2222 (dropbear)"
+		# the shell's own value, then a command's (cat), the shell's
+		# group, and the per-connection server process (its parent)
+		cs_out=$(gssh "$cs_port" 'cat /proc/$$/oom_score_adj; cat /proc/self/oom_score_adj
+			echo "cg $(cat /proc/$$/cgroup)"
+			echo "parent $(cat /proc/$PPID/comm) $(cat /proc/$PPID/oom_score_adj) $(cat /proc/$PPID/cgroup)"' 2>/dev/null)
+		set -- $cs_out
+		check "$cs_name: the login shell's oom_score_adj is 0 (got: ${1:-none})" [ "${1:-}" = 0 ]
+		check "$cs_name: a command's in that shell is 0 (got: ${2:-none})" [ "${2:-}" = 0 ]
+		cs_cg=$(printf '%s\n' "$cs_out" | sed -n 's/^cg //p')
+		check "$cs_name: the session's cgroup matches $cs_re (got: $cs_cg)" sh -c \
+			'printf "%s\n" "$2" | grep -Eq "$1"' _ "$cs_re" "$cs_cg"
+		note "$cs_name: the shell's parent: $(printf '%s\n' "$cs_out" | sed -n 's/^parent //p')"
+	done
+}
+
+no_hog() { gssh "$P22" 'pidof hog >/dev/null || echo none' 2>/dev/null | grep -q none; }
+
+hog_run() {
+	what=$1; shift
+	kmsg=$(gssh "$P22" dmesg 2>/dev/null)
+	before=$(printf '%s\n' "$kmsg" | grep -Ec 'memory guard: killed hog |Killed process [0-9]+ \(hog\)')
+	gbefore=$(printf '%s\n' "$kmsg" | grep -c 'memory guard: killed hog ')
+	hog_fg "$P22" "$T/hog.out" "$@"
+	if ! t0=$(hog_t0 "$T/hog.out" 60); then
+		fail "$what: the hog started (no \"hog: start\" within 60 s)"
+		return
+	fi
+	check "$what: the hog's session ends (the hog was killed) within 120 s" \
+		wait_for 120 hog_fg_done "$T/hog.out"
+	t_end=$(awk '$2 == "ssh-exit" { print $1 }' "$T/hog.out")
+	note "$what: the hog's session ended $(( ${t_end:-0} - t0 )) ms after the start of the allocation ($(grep -c 'MiB$' "$T/hog.out") progress lines; $(grep ssh-exit "$T/hog.out" | cut -d' ' -f2-))"
+	# new logins, both ports at once, each started after the session ended
+	login_by "$P22" "$t0" 60 > "$T/l22" &
+	l22=$!
+	login_by "$P2222" "$t0" 60 > "$T/l2222" &
+	l2222=$!
+	wait "$l22"; wait "$l2222"
+	ms22=$(cat "$T/l22") ms2222=$(cat "$T/l2222")
+	check "$what: a new login on port 22 within 10 s of the allocation's start (${ms22:-no login in 60 s} ms)" \
+		within "$ms22" 10000
+	check "$what: a new login on port 2222 within 10 s of the allocation's start (${ms2222:-no login in 60 s} ms)" \
+		within "$ms2222" 10000
+
+	kmsg=$(gssh "$P22" dmesg 2>/dev/null)
+	after=$(printf '%s\n' "$kmsg" | grep -Ec 'memory guard: killed hog |Killed process [0-9]+ \(hog\)')
+	check "$what: the kernel log records the hog's kill (by the guard or the kernel)" \
+		[ "${after:-0}" -gt "${before:-0}" ]
+	GUARD_KILLS=$(( $(printf '%s\n' "$kmsg" | grep -c 'memory guard: killed hog ') - gbefore ))
+	check "$what: no hog left" wait_for 30 no_hog
+	printf '%s\n' "$kmsg" | grep -E 'memory guard: killed|Killed process|memory: MemTotal' |
+		tail -n 8 | sed "s/^/# $what: kernel log: /"
+	check "$what: the sshd listener and the rescue dropbear kept their PIDs" \
+		[ "$(listeners)" = "$sshd_pid $drop_pid" ]
+	for p in $sshd_pid $drop_pid; do
+		check "$what: PID $p (a listener) was never killed (kernel log)" sh -c \
+			"! printf '%s\n' \"\$1\" | grep -Eq 'Killed process $p |memory guard: killed [^ ]+ \\(pid $p,'" _ "$kmsg"
+	done
+	json=$(gssh "$P22" lifelinectl status --json 2>/dev/null)
+	for s in sshd rescue-ssh; do
+		r=$(printf '%s' "$json" | jq -r ".units[] | select(.name == \"$s\") | .restarts")
+		check "$what: $s restarts 0 (got: $r)" [ "$r" = 0 ]
+	done
+	note "$what: status memory: $(printf '%s' "$json" | jq -c '.memory | {kills, threshold_kb, last_kill}' 2>/dev/null)"
 }
