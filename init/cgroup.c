@@ -1,3 +1,831 @@
 /* See cgroup.h. */
 #define _GNU_SOURCE
 #include "cgroup.h"
+#include "clock.h"
+#include "fmt.h"
+#include "log.h"
+#include "loop.h"
+#include "scan.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#define CGROUP2_MAGIC 0x63677270
+#define TMPFS_MAGIC_ 0x01021994
+#define MIB (1024ull * 1024)
+#define PAGE_MASK_ (~4095ull)
+#define PATH_BUF 192
+#define NO_LIMIT UINT64_MAX
+
+#define TOP "lifeline"
+#define PROT "lifeline/protected"
+#define LIM "lifeline/limited"
+#define SESS "lifeline/limited/sessions"
+
+static struct {
+	char root[64];          /* where cgroup2 is (or should be) mounted */
+	int fake;               /* tests: a plain directory tree stands in */
+	int pid1;               /* cg_init ran: the layer may be (re)configured */
+	int on, mem, pids;      /* layout made; controllers enabled down the tree */
+	int ev_fd;              /* inotify on limited/memory.events */
+	uint64_t memtotal, reserve, limit, high; /* bytes; limit/high as written */
+	int limit_written;
+	uint32_t session_pids_max;
+	uint64_t err_next_ms;   /* error lines: at most one per 5 s */
+	unsigned err_suppressed;
+	char why[96];           /* cg_state() */
+	char logged[96];        /* the state last said in the log */
+} cg = { "/sys/fs/cgroup", 0, 0, 0, 0, 0, -1, 0, 0, 0, 0, 0, 0, 0, 0,
+	 "off (not the machine's init)", "" };
+
+/* Errors of the steady state (spawns, session moves) may repeat with every
+ * login: one line per 5 s, with the count of those left out. */
+__attribute__((format(printf, 1, 2)))
+static void cg_error(const char *f, ...)
+{
+	char msg[LOG_LINE_MAX];
+	va_list ap;
+	uint64_t now = now_ms();
+	if (now < cg.err_next_ms) {
+		cg.err_suppressed++;
+		return;
+	}
+	va_start(ap, f);
+	vfmt(msg, sizeof msg, f, ap);
+	va_end(ap);
+	if (cg.err_suppressed)
+		log_msg(LOG_WARN, "cgroups: %s (%u similar errors not shown)", msg,
+			cg.err_suppressed);
+	else
+		log_msg(LOG_WARN, "cgroups: %s", msg);
+	cg.err_suppressed = 0;
+	cg.err_next_ms = now + 5000;
+}
+
+static void set_state(const char *s)
+{
+	fmt(cg.why, sizeof cg.why, "%s", s);
+}
+
+static void gpath(char *buf, const char *group, const char *file)
+{
+	fmt(buf, PATH_BUF, "%s%s%s%s%s", cg.root, *group ? "/" : "", group,
+	    *file ? "/" : "", file);
+}
+
+/* 0, or -errno: cgroup files report a refused value from write(). */
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	size_t len = strlen(s);
+	ssize_t n = write(fd, s, len);
+	int err = n < 0 ? -errno : (size_t)n == len ? 0 : -EIO;
+	close(fd);
+	return err;
+}
+
+static int gwrite(const char *group, const char *file, const char *s)
+{
+	char p[PATH_BUF];
+	gpath(p, group, file);
+	return write_str(p, s);
+}
+
+static int gwrite_u64(const char *group, const char *file, uint64_t v)
+{
+	char s[24];
+	if (v == NO_LIMIT)
+		return gwrite(group, file, "max");
+	fmt(s, sizeof s, "%llu", (unsigned long long)v);
+	return gwrite(group, file, s);
+}
+
+/* Length read, or -1. */
+static int read_small(const char *path, char *buf, int cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, (size_t)cap - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return (int)n;
+}
+
+static int gmkdir(const char *group)
+{
+	char p[PATH_BUF];
+	gpath(p, group, "");
+	return mkdir(p, 0755) == 0 || errno == EEXIST ? 0 : -errno;
+}
+
+/* ---- pure parts ---- */
+
+int64_t cg_parse_value(const char *text)
+{
+	const char *end;
+	while (*text == ' ')
+		text++;
+	if (!strncmp(text, "max", 3))
+		return -1;
+	if (*text < '0' || *text > '9')
+		return -1;
+	uint64_t v = scan_uint(text, 10, &end);
+	return v > INT64_MAX ? INT64_MAX : (int64_t)v;
+}
+
+/* "key value" lines; keys compared whole ("oom" is not "oom_kill"). */
+void cg_parse_events(const char *text, struct cg_stats *s)
+{
+	static const char *const keys[] = { "oom", "oom_kill", "oom_group_kill" };
+	int64_t *dst[] = { &s->oom, &s->oom_kill, &s->oom_group_kill };
+	for (const char *l = text; *l;) {
+		const char *sp = l;
+		while (*sp && *sp != ' ' && *sp != '\n')
+			sp++;
+		for (unsigned i = 0; i < sizeof keys / sizeof keys[0] && *sp == ' '; i++) {
+			size_t kl = strlen(keys[i]);
+			if ((size_t)(sp - l) == kl && !strncmp(l, keys[i], kl)) {
+				uint64_t v = scan_uint(sp, 10, NULL);
+				*dst[i] = v > INT64_MAX ? INT64_MAX : (int64_t)v;
+			}
+		}
+		const char *nl = strchr(l, '\n');
+		if (!nl)
+			break;
+		l = nl + 1;
+	}
+}
+
+static int counts_protected(const struct unit_conf *u)
+{
+	return u->kind == UNIT_SERVICE && u->protect;
+}
+
+static uint64_t unit_min(const struct config *cfg, const struct unit_conf *u)
+{
+	return u->memory_min != SIZE_UNSET ? u->memory_min : cfg->mem.memory_min;
+}
+
+static uint64_t protected_sum(const struct config *cfg)
+{
+	uint64_t sum = 0;
+	for (int i = 0; i < cfg->nunits; i++)
+		if (counts_protected(&cfg->unit[i]))
+			sum += unit_min(cfg, &cfg->unit[i]);
+	return sum;
+}
+
+uint64_t cg_reserve_for(const struct config *cfg)
+{
+	return cfg->mem.headroom + protected_sum(cfg);
+}
+
+/* Floor: a reserve larger than memory would leave the unprotected
+ * processes nothing, and the kernel would OOM-kill in their group without
+ * end.  They always keep a quarter of MemTotal, and at least 32 MiB (or all
+ * of MemTotal if it is smaller). */
+static uint64_t limit_floor(uint64_t memtotal)
+{
+	uint64_t f = memtotal / 4, small = 32 * MIB;
+	if (f < small)
+		f = memtotal < small ? memtotal : small;
+	return f;
+}
+
+uint64_t cg_limit_for(const struct config *cfg, uint64_t memtotal_bytes)
+{
+	uint64_t reserve = cg_reserve_for(cfg), floor = limit_floor(memtotal_bytes);
+	uint64_t lim = memtotal_bytes > reserve ? memtotal_bytes - reserve : 0;
+	if (lim < floor)
+		lim = floor;
+	return lim & PAGE_MASK_;
+}
+
+static uint64_t high_for(uint64_t limit)
+{
+	return (limit - limit / 16) & PAGE_MASK_;
+}
+
+/* The group of u relative to the root.  A name with a '.' could be taken
+ * for an interface file (memory.max), and "sessions" is taken: those get a
+ * ':' in front, a character unit names cannot have. */
+static void unit_group(const struct unit_conf *u, int prot, char *buf, size_t cap)
+{
+	int esc = strchr(u->name, '.') || !strcmp(u->name, "sessions");
+	fmt(buf, cap, "%s/%s%s", prot ? PROT : LIM, esc ? ":" : "", u->name);
+}
+
+/* ---- setting up ---- */
+
+static int is_mount_point(const char *path)
+{
+	char parent[64];
+	struct stat a, b;
+	const char *slash = strrchr(path, '/');
+	if (!slash || (size_t)(slash - path) >= sizeof parent)
+		return 1;
+	size_t l = slash == path ? 1 : (size_t)(slash - path);
+	memcpy(parent, path, l);
+	parent[l] = '\0';
+	if (stat(path, &a) < 0 || stat(parent, &b) < 0)
+		return 1;
+	return a.st_dev != b.st_dev;
+}
+
+static int count_name(void *ctx, const char *name)
+{
+	if (strcmp(name, ".") != 0 && strcmp(name, "..") != 0)
+		++*(int *)ctx;
+	return 0;
+}
+
+static int dir_empty(const char *path)
+{
+	char buf[512];
+	int n = 0;
+	return scan_dir(path, buf, sizeof buf, count_name, &n) == 0 && n == 0;
+}
+
+/* 0 if cgroup2 is at the root (mounting it where nothing is), else -1 with
+ * the reason in cg.why. */
+static int check_mount(void)
+{
+	struct statfs sf;
+	if (cg.fake)
+		return 0;
+	if (statfs(cg.root, &sf) < 0) {
+		fmt(cg.why, sizeof cg.why, "cgroup2 not mounted (%s: %s)", cg.root,
+		    strerror(errno));
+		return -1;
+	}
+	if (sf.f_type == CGROUP2_MAGIC)
+		return 0;
+	if (!is_mount_point(cg.root) && dir_empty(cg.root)) {
+		const unsigned long fl = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+		/* nsdelegate: containers started later get their own subtree */
+		if (mount("cgroup2", cg.root, "cgroup2", fl, "nsdelegate") < 0 &&
+		    mount("cgroup2", cg.root, "cgroup2", fl, NULL) < 0) {
+			fmt(cg.why, sizeof cg.why, "cgroup2 not mounted (mount: %s)",
+			    strerror(errno));
+			return -1;
+		}
+		log_msg(LOG_INFO, "cgroups: mounted cgroup2 on %s", cg.root);
+		return 0;
+	}
+	if (sf.f_type == TMPFS_MAGIC_)
+		fmt(cg.why, sizeof cg.why, "cgroup2 not mounted (cgroup v1 at %s)", cg.root);
+	else
+		fmt(cg.why, sizeof cg.why, "cgroup2 not mounted (%s is something else)",
+		    cg.root);
+	return -1;
+}
+
+static int has_word(const char *s, const char *w)
+{
+	size_t wl = strlen(w);
+	for (const char *p = s; (p = scan_find(p, w)); p += wl)
+		if ((p == s || p[-1] == ' ') &&
+		    (p[wl] == '\0' || p[wl] == ' ' || p[wl] == '\n'))
+			return 1;
+	return 0;
+}
+
+/* Enable the controllers that are still wanted in group's subtree_control;
+ * one that is refused is dropped (each separately: a missing pids
+ * controller must not cost the memory one). */
+static void enable_controllers(const char *group)
+{
+	if (cg.mem && gwrite(group, "cgroup.subtree_control", "+memory") < 0)
+		cg.mem = 0;
+	if (cg.pids && gwrite(group, "cgroup.subtree_control", "+pids") < 0)
+		cg.pids = 0;
+}
+
+static int make_layout(void)
+{
+	char ctl[256];
+	static const char *const groups[] = { TOP, PROT, LIM, SESS };
+	char p[PATH_BUF];
+	gpath(p, "", "cgroup.controllers");
+	if (read_small(p, ctl, sizeof ctl) < 0)
+		ctl[0] = '\0';
+	cg.mem = has_word(ctl, "memory");
+	cg.pids = has_word(ctl, "pids");
+	enable_controllers("");
+	for (unsigned i = 0; i < sizeof groups / sizeof groups[0]; i++) {
+		int e = gmkdir(groups[i]);
+		if (e < 0) {
+			fmt(cg.why, sizeof cg.why, "cannot create %s/%s: %s", cg.root,
+			    groups[i], strerror(-e));
+			return -1;
+		}
+		enable_controllers(groups[i]);
+	}
+	return 0;
+}
+
+/* memory.min of a leaf only protects as far as every ancestor's does. */
+static void set_protection(const struct config *cfg)
+{
+	uint64_t sum = protected_sum(cfg);
+	int e;
+	if (!cg.mem)
+		return;
+	if ((e = gwrite_u64(TOP, "memory.min", sum)) < 0 ||
+	    (e = gwrite_u64(PROT, "memory.min", sum)) < 0)
+		cg_error("cannot set memory.min of %s: %s", PROT, strerror(-e));
+}
+
+static void watch_events(void)
+{
+	char p[PATH_BUF];
+	if (cg.ev_fd >= 0 || !cg.mem)
+		return;
+	cg.ev_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (cg.ev_fd < 0) {
+		cg_error("inotify: %s", strerror(errno));
+		return;
+	}
+	gpath(p, LIM, "memory.events");
+	if (inotify_add_watch(cg.ev_fd, p, IN_MODIFY) < 0 ||
+	    loop_add(cg.ev_fd, LOOP_TAG(TAG_CGROUP, 0)) < 0) {
+		cg_error("cannot watch %s: %s", p, strerror(errno));
+		close(cg.ev_fd);
+		cg.ev_fd = -1;
+	}
+}
+
+/* Say the state when it is new. */
+static void say_state(const struct config *cfg)
+{
+	if (!strcmp(cg.logged, cg.why))
+		return;
+	fmt(cg.logged, sizeof cg.logged, "%s", cg.why);
+	if (cg.on && cg.mem && cg.pids)
+		log_msg(LOG_INFO, "cgroups: on: services in %s/" TOP
+			" (reserve for protected services and the kernel %llu MiB)",
+			cg.root, (unsigned long long)(cg_reserve_for(cfg) / MIB));
+	else if (cg.on)
+		log_msg(LOG_WARN, "cgroups: %s: services are grouped, but %s", cg.why,
+			!cg.mem ? "memory is not limited or protected by cgroups"
+				: "fork bombs are not contained (no pids.max)");
+	else if (strcmp(cg.why, "off in the config") != 0)
+		log_msg(LOG_WARN, "cgroups: unavailable: %s", cg.why);
+}
+
+static void setup(const struct config *cfg)
+{
+	cg.on = cg.mem = cg.pids = 0;
+	cg.limit_written = 0;
+	cg.session_pids_max = cfg->mem.session_pids_max;
+	if (!cfg->mem.present || !cfg->mem.cgroups) {
+		set_state("off in the config");
+	} else if (check_mount() == 0 && make_layout() == 0) {
+		cg.on = 1;
+		set_state(cg.mem && cg.pids ? "on" : cg.pids ? "no memory controller"
+			  : cg.mem ? "no pids controller" : "no memory or pids controller");
+		set_protection(cfg);
+		watch_events();
+	}
+	say_state(cfg);
+}
+
+void cg_init(const struct config *cfg)
+{
+	cg.pid1 = 1;
+	setup(cfg);
+}
+
+int cg_active(void)
+{
+	return cg.on;
+}
+
+const char *cg_state(void)
+{
+	return cg.why;
+}
+
+void cg_test_root(const char *path, int fake)
+{
+	if (cg.ev_fd >= 0) {
+		loop_del(cg.ev_fd);
+		close(cg.ev_fd);
+	}
+	memset(&cg, 0, sizeof cg);
+	cg.ev_fd = -1;
+	fmt(cg.root, sizeof cg.root, "%s", path);
+	cg.fake = fake;
+	set_state("off (not the machine's init)");
+}
+
+/* ---- limits ---- */
+
+/* Shrinking: memory.high first (the kernel reclaims gently), then
+ * memory.max.  Both writes may reclaim in PID 1's context for a moment,
+ * memory.max may OOM-kill inside the group: that is the point. */
+static void write_limits(uint64_t old_limit)
+{
+	int e1, e2;
+	if (cg.limit < old_limit) {
+		e1 = gwrite_u64(LIM, "memory.high", cg.high);
+		e2 = gwrite_u64(LIM, "memory.max", cg.limit);
+	} else {
+		e2 = gwrite_u64(LIM, "memory.max", cg.limit);
+		e1 = gwrite_u64(LIM, "memory.high", cg.high);
+	}
+	if (e1 < 0 || e2 < 0)
+		cg_error("cannot set the limit of %s: %s", LIM, strerror(e1 < 0 ? -e1 : -e2));
+	cg.limit_written = e1 == 0 && e2 == 0;
+}
+
+void cg_memtotal(const struct config *cfg, uint64_t memtotal_bytes)
+{
+	uint64_t old_total = cg.memtotal, old_limit = cg.limit, old_reserve = cg.reserve;
+	const unsigned long long m = MIB;
+	if (!memtotal_bytes)
+		return;
+	cg.memtotal = memtotal_bytes;
+	cg.reserve = cg_reserve_for(cfg);
+	cg.limit = cg_limit_for(cfg, memtotal_bytes);
+	cg.high = high_for(cg.limit);
+	if (!cg.on || !cg.mem || (cg.limit == old_limit && cg.limit_written))
+		return;
+	write_limits(old_limit ? old_limit : NO_LIMIT);
+	if (!old_limit)
+		log_msg(LOG_INFO, "memory: MemTotal %llu MiB: limit for unprotected "
+			"processes %llu MiB (memory.high %llu MiB)", cg.memtotal / m,
+			cg.limit / m, cg.high / m);
+	else if (cg.limit != old_limit && old_total != cg.memtotal)
+		log_msg(LOG_NOTICE, "memory: MemTotal %llu MiB -> %llu MiB: limit for "
+			"unprotected processes %llu MiB -> %llu MiB", old_total / m,
+			cg.memtotal / m, old_limit / m, cg.limit / m);
+	else if (cg.limit != old_limit)
+		log_msg(LOG_NOTICE, "memory: reserve %llu MiB -> %llu MiB: limit for "
+			"unprotected processes %llu MiB -> %llu MiB", old_reserve / m,
+			cg.reserve / m, old_limit / m, cg.limit / m);
+	if (cg.limit != old_limit && cg.memtotal - cg.limit < cg.reserve)
+		log_msg(LOG_WARN, "memory: the reserve (%llu MiB) leaves too little of "
+			"MemTotal: unprotected processes keep %llu MiB", cg.reserve / m,
+			cg.limit / m);
+}
+
+int cg_limited_pressure(void)
+{
+	char p[PATH_BUF], buf[32];
+	int64_t cur, high = (int64_t)cg.high;
+	if (!cg.on || !cg.mem)
+		return 0;
+	gpath(p, LIM, "memory.current");
+	if (read_small(p, buf, sizeof buf) < 0)
+		return 0;
+	cur = cg_parse_value(buf);
+	if (!cg.limit_written) {
+		gpath(p, LIM, "memory.high");
+		high = read_small(p, buf, sizeof buf) < 0 ? -1 : cg_parse_value(buf);
+	}
+	return cur >= 0 && high > 0 && cur >= high;
+}
+
+/* ---- units ---- */
+
+static void apply_unit_limits(const struct config *cfg, const struct unit_conf *u,
+			      const char *g, int prot)
+{
+	int e = 0;
+	if (cg.mem) {
+		if (prot)
+			e = gwrite_u64(g, "memory.min", unit_min(cfg, u));
+		if (e == 0)
+			e = gwrite_u64(g, "memory.max",
+				       u->memory_max != SIZE_UNSET ? u->memory_max : NO_LIMIT);
+	}
+	if (e == 0 && cg.pids)
+		e = gwrite_u64(g, "pids.max", u->pids_max ? u->pids_max : NO_LIMIT);
+	if (e < 0)
+		cg_error("cannot set the limits of %s: %s", g, strerror(-e));
+}
+
+int cg_unit_prepare(const struct config *cfg, const struct unit_conf *u)
+{
+	char g[80], other[80], p[PATH_BUF];
+	int prot = counts_protected(u), e, fd;
+	if (!cg.on)
+		return -1;
+	unit_group(u, prot, g, sizeof g);
+	if ((e = gmkdir(g)) < 0) {
+		cg_error("cannot create %s/%s: %s (%s runs in lifeline's group)", cg.root, g,
+			 strerror(-e), u->name);
+		return -1;
+	}
+	apply_unit_limits(cfg, u, g, prot);
+	/* protect changed by a reload: the old group goes once it is empty */
+	unit_group(u, !prot, other, sizeof other);
+	gpath(p, other, "");
+	rmdir(p);
+	gpath(p, g, "cgroup.procs");
+	fd = open(p, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		cg_error("cannot open %s: %s (%s runs in lifeline's group)", p, strerror(errno),
+			 u->name);
+	return fd;
+}
+
+struct prune_ctx {
+	const struct config *cfg;
+	const char *parent;
+	int prot, budget;
+};
+
+/* A group in parent that no unit of cfg uses goes if it is empty (rmdir
+ * fails with EBUSY on a populated group, ENOTDIR on interface files). */
+static int prune_one(void *ctx, const char *name)
+{
+	struct prune_ctx *pc = ctx;
+	char g[80], p[PATH_BUF];
+	if (pc->budget <= 0)
+		return 1;
+	if (!strcmp(name, ".") || !strcmp(name, "..") || !strcmp(name, "sessions"))
+		return 0;
+	for (int i = 0; i < pc->cfg->nunits; i++) {
+		const struct unit_conf *u = &pc->cfg->unit[i];
+		if (counts_protected(u) != pc->prot)
+			continue;
+		unit_group(u, pc->prot, g, sizeof g);
+		if (!strcmp(g + strlen(pc->parent) + 1, name))
+			return 0;
+	}
+	fmt(g, sizeof g, "%s/%s", pc->parent, name);
+	gpath(p, g, "");
+	if (rmdir(p) == 0 || errno == EBUSY)
+		pc->budget--;
+	return 0;
+}
+
+void cg_reconfigure(const struct config *cfg, uint64_t memtotal_bytes)
+{
+	char buf[1024], g[80], p[PATH_BUF];
+	struct stat st;
+	if (!cg.pid1)
+		return;
+	if (!cfg->mem.present || !cfg->mem.cgroups) {
+		if (cg.on && cg.mem) {
+			gwrite(LIM, "memory.high", "max");
+			gwrite(LIM, "memory.max", "max");
+		}
+		cg.on = 0;
+		cg.limit = cg.high = 0;
+		set_state("off in the config");
+		say_state(cfg);
+		return;
+	}
+	if (!cg.on) {
+		setup(cfg);
+	} else {
+		cg.session_pids_max = cfg->mem.session_pids_max;
+		set_protection(cfg);
+		for (int i = 0; i < cfg->nunits; i++) {
+			const struct unit_conf *u = &cfg->unit[i];
+			int prot = counts_protected(u);
+			unit_group(u, prot, g, sizeof g);
+			gpath(p, g, "");
+			if (stat(p, &st) == 0)
+				apply_unit_limits(cfg, u, g, prot);
+		}
+		struct prune_ctx pc = { cfg, PROT, 1, 64 };
+		gpath(p, PROT, "");
+		scan_dir(p, buf, sizeof buf, prune_one, &pc);
+		pc.parent = LIM;
+		pc.prot = 0;
+		gpath(p, LIM, "");
+		scan_dir(p, buf, sizeof buf, prune_one, &pc);
+	}
+	cg.limit_written = 0;
+	cg_memtotal(cfg, memtotal_bytes ? memtotal_bytes : cg.memtotal);
+}
+
+/* ---- sessions ---- */
+
+static void set_adj(pid_t pid, int adj)
+{
+	char p[48], v[16];
+	int e;
+	fmt(p, sizeof p, "/proc/%d/oom_score_adj", (int)pid);
+	fmt(v, sizeof v, "%d", adj);
+	e = write_str(p, v);
+	if (e < 0 && e != -ENOENT && e != -ESRCH)
+		cg_error("cannot set oom_score_adj of %d: %s", (int)pid, strerror(-e));
+}
+
+/* 0, 1 if pid is gone (silent), -1 on other errors (logged). */
+static int move_pid(const char *g, pid_t pid)
+{
+	char v[16];
+	fmt(v, sizeof v, "%d", (int)pid);
+	int e = gwrite(g, "cgroup.procs", v);
+	if (e == -ESRCH)
+		return 1;
+	if (e < 0) {
+		cg_error("cannot move %d to %s: %s", (int)pid, g, strerror(-e));
+		return -1;
+	}
+	return 0;
+}
+
+struct sweep_ctx {
+	const char *to;
+	pid_t main_pid;
+	int adj, moved;
+};
+
+static int sweep_one(void *ctx, char *line)
+{
+	struct sweep_ctx *sc = ctx;
+	pid_t pid = (pid_t)scan_uint(line, 10, NULL);
+	if (pid <= 0 || pid == sc->main_pid)
+		return 0;
+	if (move_pid(sc->to, pid) == 0) {
+		set_adj(pid, sc->adj);
+		sc->moved++;
+	}
+	return 0;
+}
+
+static int prune_session(void *ctx, const char *name)
+{
+	char g[80], p[PATH_BUF];
+	int *budget = ctx;
+	if (*name < '1' || *name > '9')
+		return 0;
+	fmt(g, sizeof g, SESS "/%s", name);
+	gpath(p, g, "");
+	rmdir(p);
+	return --*budget <= 0;
+}
+
+int cg_move_session(const struct config *cfg, const struct unit_conf *u, pid_t main_pid,
+		    pid_t child, int adj)
+{
+	char g[64], ug[80], p[PATH_BUF], buf[1024];
+	int e, r;
+	cg.session_pids_max = cfg->mem.session_pids_max;
+	if (!cg.on) {
+		set_adj(child, adj);
+		return 0;
+	}
+	fmt(g, sizeof g, SESS "/%d", (int)child);
+	if ((e = gmkdir(g)) < 0) {
+		cg_error("cannot create %s: %s", g, strerror(-e));
+		set_adj(child, adj);
+		return -1;
+	}
+	if (cg.pids && (e = gwrite_u64(g, "pids.max", cg.session_pids_max ?
+					 cg.session_pids_max : NO_LIMIT)) < 0)
+		cg_error("cannot set pids.max of %s: %s", g, strerror(-e));
+	r = move_pid(g, child);
+	if (r == 0)
+		set_adj(child, adj);
+	/* what the service forked before the move is still in its group (the
+	 * child's own children among them): follow until none is left */
+	unit_group(u, counts_protected(u), ug, sizeof ug);
+	gpath(p, ug, "cgroup.procs");
+	struct sweep_ctx sc = { g, main_pid, adj, 1 };
+	for (int pass = 0; pass < 8 && sc.moved; pass++) {
+		sc.moved = 0;
+		scan_lines(p, buf, sizeof buf, sweep_one, &sc);
+	}
+	/* earlier sessions that have ended leave empty groups */
+	int budget = 64;
+	gpath(p, SESS, "");
+	scan_dir(p, buf, sizeof buf, prune_session, &budget);
+	return r < 0 ? -1 : 0;
+}
+
+/* ---- events and figures ---- */
+
+int cg_event(void)
+{
+	char buf[512] __attribute__((aligned(8)));
+	int got = 0;
+	if (cg.ev_fd < 0)
+		return 0;
+	for (int i = 0; i < 16 && read(cg.ev_fd, buf, sizeof buf) > 0; i++)
+		got = 1;
+	return got;
+}
+
+static int64_t read_value(const char *g, const char *file)
+{
+	char p[PATH_BUF], buf[32];
+	gpath(p, g, file);
+	return read_small(p, buf, sizeof buf) < 0 ? -1 : cg_parse_value(buf);
+}
+
+static int group_stats(const char *g, struct cg_stats *s)
+{
+	char p[PATH_BUF], buf[256];
+	s->current = s->min = s->max = s->high = -1;
+	s->oom_kill = s->oom_group_kill = s->oom = -1;
+	s->pids_current = s->pids_max = -1;
+	if (!cg.on)
+		return -1;
+	gpath(p, g, "memory.events");
+	if (read_small(p, buf, sizeof buf) >= 0)
+		cg_parse_events(buf, s);
+	s->current = read_value(g, "memory.current");
+	s->min = read_value(g, "memory.min");
+	s->max = read_value(g, "memory.max");
+	s->high = read_value(g, "memory.high");
+	s->pids_current = read_value(g, "pids.current");
+	s->pids_max = read_value(g, "pids.max");
+	return 0;
+}
+
+int cg_unit_stats(const struct unit_conf *u, struct cg_stats *s)
+{
+	char g[80];
+	unit_group(u, counts_protected(u), g, sizeof g);
+	return group_stats(g, s);
+}
+
+int cg_limited_stats(struct cg_stats *s)
+{
+	return group_stats(LIM, s);
+}
+
+int cg_unit_oom_killed(const struct unit_conf *u, int64_t *last_oom_kill)
+{
+	struct cg_stats s;
+	if (cg_unit_stats(u, &s) < 0 || s.oom_kill < 0)
+		return 0;
+	int rose = *last_oom_kill >= 0 && s.oom_kill > *last_oom_kill;
+	*last_oom_kill = s.oom_kill;
+	return rose;
+}
+
+void cg_status_text(struct outbuf *o)
+{
+	const unsigned long long m = MIB;
+	struct cg_stats s;
+	if (!cg.on) {
+		ob_printf(o, "cgroups: %s%s\n", !strncmp(cg.why, "off", 3) ? "" : "unavailable: ",
+			  cg.why);
+		return;
+	}
+	ob_printf(o, "cgroups: on%s%s", strcmp(cg.why, "on") ? ", " : "",
+		  strcmp(cg.why, "on") ? cg.why : "");
+	if (cg.mem && cg.limit) {
+		cg_limited_stats(&s);
+		ob_printf(o, "; limit for unprotected processes %llu MiB (MemTotal %llu MiB"
+			  " - reserve %llu MiB)", cg.limit / m, cg.memtotal / m, cg.reserve / m);
+		if (s.current >= 0)
+			ob_printf(o, ", in use %llu MiB", (unsigned long long)s.current / m);
+	} else if (cg.mem) {
+		ob_puts(o, "; limit for unprotected processes not set yet");
+	}
+	if (cg.pids)
+		ob_printf(o, cg.session_pids_max ? ", pids.max per session %u"
+			  : ", pids.max per session: none", cg.session_pids_max);
+	ob_puts(o, "\n");
+}
+
+/* A figure, or null where unknown. */
+static void json_num(struct outbuf *o, const char *key, int64_t v)
+{
+	if (v >= 0)
+		ob_printf(o, ",\"%s\":%lld", key, (long long)v);
+	else
+		ob_printf(o, ",\"%s\":null", key);
+}
+
+void cg_status_json(struct outbuf *o)
+{
+	struct cg_stats s;
+	ob_puts(o, "\"cgroups\":{\"state\":");
+	ob_json_str(o, cg.why);
+	ob_printf(o, ",\"active\":%s", cg.on ? "true" : "false");
+	if (cg.on && cg.mem && cg.limit) {
+		cg_limited_stats(&s);
+		json_num(o, "memtotal", (int64_t)cg.memtotal);
+		json_num(o, "reserve", (int64_t)cg.reserve);
+		json_num(o, "limit", (int64_t)cg.limit);
+		json_num(o, "high", (int64_t)cg.high);
+		json_num(o, "current", s.current);
+		json_num(o, "oom_kills", s.oom_kill);
+	}
+	if (cg.on && cg.pids)
+		json_num(o, "session_pids_max", cg.session_pids_max ? (int64_t)cg.session_pids_max : -1);
+	ob_puts(o, "},");
+}

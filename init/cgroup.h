@@ -31,7 +31,10 @@ int cg_active(void);
  * "off in the config", ...), for status and the log. */
 const char *cg_state(void);
 
-/* Create or update u's group and its limits.  Returns an fd open for
+/* Create or update u's group and its limits.  Services with protect go
+ * under protected/, the rest (boot and shutdown tasks too) under limited/;
+ * a name with a '.' (it could be mistaken for an interface file such as
+ * memory.max) or named "sessions" gets a ':' in front of its group name.  Returns an fd open for
  * writing on the group's cgroup.procs (the spawn child writes "0" to it
  * before exec; the caller closes it), or -1 (the service then runs in
  * lifeline's group: logged once). */
@@ -53,6 +56,10 @@ struct cg_stats {
 int cg_unit_stats(const struct unit_conf *u, struct cg_stats *s);
 /* The shared (limited) group's. */
 int cg_limited_stats(struct cg_stats *s);
+/* Attribution: 1 if oom_kill in u's memory.events rose above *last_oom_kill
+ * (which is updated).  Start with *last_oom_kill = -1 and call it once at
+ * spawn: that call only records.  0 where cgroups are unavailable. */
+int cg_unit_oom_killed(const struct unit_conf *u, int64_t *last_oom_kill);
 
 /* A protected service's main process forked child: put child in a group of
  * its own under limited/sessions with session_pids_max, set its
@@ -64,8 +71,22 @@ int cg_move_session(const struct config *cfg, const struct unit_conf *u, pid_t m
  * guard should look now). */
 int cg_event(void);
 
-/* Pure helper for tests: the limit for the limited group in bytes. */
+/* Pure helper for tests: the limit for the limited group in bytes:
+ * MemTotal - reserve, page-aligned, but never below a quarter of MemTotal
+ * nor below 32 MiB (or MemTotal if smaller): a reserve too large for the
+ * machine must not leave every unprotected process to the OOM killer. */
 uint64_t cg_limit_for(const struct config *cfg, uint64_t memtotal_bytes);
+/* headroom + the memory_min of every protected service (or the [memory]
+ * default where a service sets none); boot/shutdown tasks never count. */
+uint64_t cg_reserve_for(const struct config *cfg);
+/* Pure parsers: a cgroup value file ("max" and unreadable text: -1), and
+ * memory.events (oom, oom_kill, oom_group_kill; other keys ignored, keys
+ * not found leave the field as it was). */
+int64_t cg_parse_value(const char *text);
+void cg_parse_events(const char *text, struct cg_stats *s);
+/* For tests: use path as the cgroup2 mount (fake: a plain directory tree,
+ * no file system checks, no mount) and forget all state. */
+void cg_test_root(const char *path, int fake);
 
 void cg_status_text(struct outbuf *o);
 void cg_status_json(struct outbuf *o);

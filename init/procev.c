@@ -302,6 +302,9 @@ void procev_read(procev_fork_fn fn, void *ctx)
 	 * (epoll reports the socket again) */
 	for (int i = 0; i < 64; i++) {
 		socklen_t fl = sizeof from;
+		/* not the kernel's port unless recvfrom says so */
+		memset(&from, 0, sizeof from);
+		from.pid = 1;
 		ssize_t n = recvfrom(pe.fd, buf, sizeof buf, MSG_DONTWAIT,
 				     (struct sockaddr *)&from, &fl);
 		if (n < 0 && errno == EINTR)
