@@ -6,6 +6,8 @@
 #   binary size; VmRSS and VmLck with 16 services; respawn latency over
 #   500 kills (the service stamps CLOCK_MONOTONIC first thing, the killer
 #   right before kill()); idle wake-ups in 30 s.
+# Then tests/bench/guard.sh: the memory guard against Debian's earlyoom
+# and against no guard, in QEMU (needs build/system.img: make images).
 cd "$(dirname "$0")/../.." || exit 1
 KILLS=${KILLS:-500}
 IDLE=${IDLE_SECS:-30}
@@ -58,3 +60,11 @@ c0=$(cs)
 sleep "$IDLE"
 c1=$(cs)
 echo "idle wake-ups of PID 1 in ${IDLE} s with 16 services: $((c1 - c0)) (target 0)"
+
+# the memory guard against earlyoom and no guard, in QEMU (issue #5)
+echo
+if [ -r build/system.img ] || make -s images; then
+	sh tests/bench/guard.sh
+else
+	echo "memory guard bench: skipped (no build/system.img; make images)"
+fi

@@ -21,6 +21,8 @@
 #                              session in the background; each line of its
 #                              output into OUT after the host's time in ms
 #   hog_t0 OUT SECONDS         the host's time of "hog: start" in OUT
+#   has_line TEXT ERE          a line of TEXT matches ERE
+#   num TEXT                   TEXT if it is a whole number, else 0
 #   within MS LIMIT            MS is a number no greater than LIMIT
 #   listeners_init             sshd_pid, drop_pid: the two listeners' PIDs
 #   hog_run WHAT [ARGS]        `hog ARGS` in the foreground of a port-22
@@ -195,6 +197,10 @@ hog_t0() {
 
 # the session (ssh) of hog_fg has ended
 hog_fg_done() { grep -q ' ssh-exit ' "$1"; }
+
+has_line() { printf '%s\n' "$1" | grep -Eq "$2"; }
+
+num() { case $1 in ''|-|*[!0-9-]*|?*-*) echo 0 ;; *) echo "$1" ;; esac; }
 
 within() { [ -n "$1" ] && [ "$1" -le "$2" ]; }
 
