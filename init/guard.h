@@ -17,7 +17,10 @@
 #include <stdint.h>
 
 /* (Re)start from cfg->mem (boot and reload).  Opens the PSI trigger and
- * registers it with the loop as TAG_PSI.  Without [memory]: does nothing. */
+ * registers it with the loop as TAG_PSI (EPOLLPRI).  Without [memory]:
+ * closes what was open and does nothing more.  cfg is kept, not copied:
+ * it must stay valid until the next call (main passes &active).  With
+ * [memory], reads MemTotal at once and gives it to cg_memtotal(). */
 void guard_configure(const struct config *cfg, uint64_t now);
 /* Earliest time the guard wants to run, 0 if never. */
 uint64_t guard_next_deadline(void);
@@ -25,18 +28,43 @@ uint64_t guard_next_deadline(void);
 void guard_tick(uint64_t now);
 /* The PSI trigger fired (TAG_PSI). */
 void guard_psi_event(uint64_t now);
-/* The victim's pidfd became readable: it is gone (TAG_VICTIM). */
+/* The victim's pidfd became readable: it is gone (TAG_VICTIM).  Until
+ * then, or for at most 3 s (a victim still there then is never chosen
+ * again), no other victim is chosen. */
 void guard_victim_event(uint64_t now);
 /* Something says check now (the shared cgroup group's events changed). */
 void guard_kick(uint64_t now);
+/* The last MemTotal read, in bytes (0 before the first read). */
+uint64_t guard_memtotal_bytes(void);
+/* Tests: read meminfo, pressure/memory and the processes under root
+ * instead of /proc (NULL: back to /proc). */
+void guard_set_proc_root(const char *root);
 
 /* Pure policy, for unit tests: the threshold in kB below which
  * MemAvailable triggers, and whether m crosses the thresholds (returns
  * the reason, a static string, or NULL). */
+/* Threshold: mem_min_percent of MemTotal, or mem_min_size (bytes), the
+ * lower of the two; a 0 means that one is not set (both 0: never). */
 uint64_t guard_avail_threshold_kb(const struct memory_conf *mc, const struct meminfo *m);
+/* MemAvailable below the threshold, and (where there is swap) SwapFree
+ * below swap_min_percent of SwapTotal: both must hold. */
 const char *guard_should_kill(const struct memory_conf *mc, const struct meminfo *m);
-/* Milliseconds until the next poll: short near the threshold, 1000 when
- * memory is plentiful (memory can fill at several GB/s). */
+/* The rule for the secondary triggers, a PSI event and the shared cgroup
+ * group at its high mark: they kill only while MemAvailable is below 4x
+ * the threshold.  Both also fire when the page cache thrashes or fills
+ * the group while memory is plentiful (MemAvailable counts the cache the
+ * kernel can drop): killing would not help then, so the guard only logs
+ * "... but MemAvailable N MiB: no kill" (at most once per 10 s).  Swap is
+ * not looked at: a stall that long is what swap thrashing looks like. */
+int guard_secondary_may_kill(const struct memory_conf *mc, const struct meminfo *m);
+/* Milliseconds until the next poll, 100..1000: the longer of the time
+ * memory would take to reach the threshold at ~6 GB/s (plus swap at ~800
+ * MB/s, where there is some; earlyoom's figures) and a ramp from 100 ms at
+ * the threshold to 1000 ms at 4x the threshold.  Above 4x (where the PSI
+ * and cgroup triggers do not kill either) memory counts as plentiful: one
+ * wake-up per second, also on a small machine that the fill rate alone
+ * would poll 5-10 times a second.  With guard = no, MemTotal is still
+ * read every 1000 ms for the cgroup limits. */
 uint32_t guard_poll_interval_ms(const struct memory_conf *mc, const struct meminfo *m);
 
 /* For lifelinectl status: MemTotal, MemAvailable, PSI averages, the

@@ -1,3 +1,217 @@
-/* See victim.h. */
+/* See victim.h.  This runs only when memory is short, so it reads as
+ * little as it can: <pid>/stat of each process (RSS is field 24), and
+ * <pid>/status (VmSwap) only where swap could change the choice. */
 #define _GNU_SOURCE
 #include "victim.h"
+#include "fmt.h"
+#include "scan.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PF_KTHREAD 0x00200000u
+
+/* Read path whole into buf (at most cap - 1 bytes, NUL-terminated); the
+ * length or -1. */
+static int slurp(const char *path, char *buf, int cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int len = 0;
+	while (len < cap - 1) {
+		ssize_t n = read(fd, buf + len, (size_t)(cap - 1 - len));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n < 0)
+				len = -1;
+			break;
+		}
+		len += (int)n;
+	}
+	close(fd);
+	if (len >= 0)
+		buf[len] = '\0';
+	return len;
+}
+
+/* The unsigned number at buf[i], bounded by len; sets *end past it. */
+static uint64_t num(const char *buf, int len, int i, int *end)
+{
+	uint64_t v = 0;
+	for (; i < len && buf[i] >= '0' && buf[i] <= '9'; i++) {
+		uint64_t c = (uint64_t)(buf[i] - '0');
+		v = v > (UINT64_MAX - c) / 10 ? UINT64_MAX : v * 10 + c;
+	}
+	*end = i;
+	return v;
+}
+
+int victim_parse_stat(const char *buf, int len, struct proc_stat *s)
+{
+	const char *open_p = memchr(buf, '(', (size_t)len);
+	const char *close_p = memrchr(buf, ')', (size_t)len);
+	int e;
+	memset(s, 0, sizeof *s);
+	if (!open_p || !close_p || close_p < open_p)
+		return -1;
+	s->pid = (pid_t)num(buf, len, 0, &e);
+	size_t n = (size_t)(close_p - open_p - 1);
+	if (n > sizeof s->comm - 1)
+		n = sizeof s->comm - 1;
+	memcpy(s->comm, open_p + 1, n);
+	s->comm[n] = '\0';
+	/* fields after the comm: 3 state, 4 ppid, 9 flags, 22 starttime,
+	 * 24 rss; some (priority, nice) may be negative: only skipped */
+	int i = (int)(close_p - buf) + 1, field = 2;
+	while (i < len && field < 24) {
+		while (i < len && buf[i] == ' ')
+			i++;
+		if (i >= len || buf[i] == '\n')
+			break;
+		field++;
+		if (field == 3)
+			s->state = buf[i];
+		else if (field == 4)
+			s->ppid = (pid_t)num(buf, len, i, &e);
+		else if (field == 9)
+			s->flags = (uint32_t)num(buf, len, i, &e);
+		else if (field == 22)
+			s->starttime = num(buf, len, i, &e);
+		else if (field == 24)
+			s->rss_pages = num(buf, len, i, &e);
+		while (i < len && buf[i] != ' ' && buf[i] != '\n')
+			i++;
+	}
+	return field == 24 ? 0 : -1;
+}
+
+static int read_stat(const char *root, pid_t pid, struct proc_stat *s)
+{
+	char path[256], buf[1024];
+	fmt(path, sizeof path, "%s/%d/stat", root, (int)pid);
+	int len = slurp(path, buf, sizeof buf);
+	return len > 0 ? victim_parse_stat(buf, len, s) : -1;
+}
+
+/* VmSwap of <pid>/status in kB; 0 if absent (kernel threads, no swap). */
+static uint64_t read_swap_kb(const char *root, pid_t pid)
+{
+	char path[256], buf[2048];
+	fmt(path, sizeof path, "%s/%d/status", root, (int)pid);
+	if (slurp(path, buf, sizeof buf) <= 0)
+		return 0;
+	const char *p = scan_find(buf, "\nVmSwap:");
+	return p ? scan_uint(p + 8, 10, NULL) : 0;
+}
+
+/* comm on a NUL-separated list of n names. */
+static int on_list(const char *list, int n, const char *comm)
+{
+	size_t cl = strlen(comm);
+	for (int k = 0; list && k < n; k++, list += strlen(list) + 1) {
+		size_t l = strlen(list);
+		if (l == cl ? !memcmp(list, comm, l)
+			    : l > cl && cl == 15 && !memcmp(list, comm, cl))
+			return 1;
+	}
+	return 0;
+}
+
+struct choose_ctx {
+	const char *root;
+	const struct victim_rules *r;
+	uint64_t page_kb;
+	int found;
+	struct victim best;
+};
+
+static int excluded(const struct victim_rules *r, pid_t pid)
+{
+	if (pid <= 1 || pid == r->self)
+		return 1;
+	for (int i = 0; i < r->nskip; i++)
+		if (r->skip && r->skip[i] == pid)
+			return 1;
+	return 0;
+}
+
+/* a beats b: preferred first, then size, then the newer (higher) pid */
+static int beats(const struct victim *a, const struct victim *b)
+{
+	uint64_t sa = a->rss_kb + a->swap_kb, sb = b->rss_kb + b->swap_kb;
+	if (a->preferred != b->preferred)
+		return a->preferred > b->preferred;
+	if (sa != sb)
+		return sa > sb;
+	return a->pid > b->pid;
+}
+
+static int consider(void *vctx, const char *name)
+{
+	struct choose_ctx *c = vctx;
+	const struct victim_rules *r = c->r;
+	struct proc_stat s;
+	int e;
+	if (name[0] < '1' || name[0] > '9')
+		return 0;
+	int len = (int)strlen(name);
+	uint64_t pid = num(name, len, 0, &e);
+	if (e != len || pid > 0x7fffffff || excluded(r, (pid_t)pid))
+		return 0;
+	if (read_stat(c->root, (pid_t)pid, &s) < 0)
+		return 0;       /* gone meanwhile */
+	if (s.state == 'Z' || s.state == 'X' || s.state == 'x' || (s.flags & PF_KTHREAD))
+		return 0;
+	if (on_list(r->never_kill, r->nnever, s.comm))
+		return 0;
+	struct victim v;
+	memset(&v, 0, sizeof v);
+	v.pid = (pid_t)pid;
+	v.rss_kb = s.rss_pages * c->page_kb;
+	v.preferred = on_list(r->prefer, r->nprefer, s.comm);
+	v.starttime = s.starttime;
+	memcpy(v.comm, s.comm, sizeof v.comm);
+	if (r->swap_used_kb) {
+		/* read VmSwap only if that much swap could make v the winner */
+		struct victim bound = v;
+		bound.swap_kb = r->swap_used_kb;
+		if (!c->found || beats(&bound, &c->best))
+			v.swap_kb = read_swap_kb(c->root, v.pid);
+	}
+	if (v.rss_kb + v.swap_kb == 0)
+		return 0;
+	if (!c->found || beats(&v, &c->best)) {
+		c->best = v;
+		c->found = 1;
+	}
+	return 0;
+}
+
+int victim_choose(const char *proc_root, const struct victim_rules *r,
+		  struct victim *out)
+{
+	struct choose_ctx c;
+	char buf[2048];
+	long page = sysconf(_SC_PAGESIZE);
+	memset(&c, 0, sizeof c);
+	c.root = proc_root;
+	c.r = r;
+	c.page_kb = page >= 1024 ? (uint64_t)page / 1024 : 4;
+	if (scan_dir(proc_root, buf, sizeof buf, consider, &c) < 0 || !c.found)
+		return 0;
+	*out = c.best;
+	return 1;
+}
+
+int victim_still_there(const char *proc_root, const struct victim *v)
+{
+	struct proc_stat s;
+	if (read_stat(proc_root, v->pid, &s) < 0)
+		return 0;
+	return s.starttime == v->starttime && s.state != 'Z' && s.state != 'X' &&
+	       s.state != 'x';
+}

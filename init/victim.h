@@ -15,6 +15,7 @@ struct victim {
 	uint64_t rss_kb;        /* resident memory (anon + file + shmem) */
 	uint64_t swap_kb;       /* swapped out (VmSwap) */
 	int preferred;          /* named on the prefer list */
+	uint64_t starttime;     /* stat field 22: tells a reused pid apart */
 	char comm[16];
 };
 
@@ -26,10 +27,35 @@ struct victim_rules {
 	int nnever;
 	const char *prefer;     /* NUL-separated names, nprefer of them */
 	int nprefer;
+	/* SwapTotal - SwapFree: VmSwap (<pid>/status) is read only for a
+	 * process that this much swap could make the winner; 0 (no swap in
+	 * use): never read, sizes are RSS alone */
+	uint64_t swap_used_kb;
 };
 
-/* 1 and *out filled if a victim was found, 0 if none. */
+/* 1 and *out filled if a victim was found, 0 if none.  Names match the
+ * comm exactly; a listed name of 15 characters or more also matches the
+ * comm the kernel cut it to (TASK_COMM_LEN).  Kernel threads are known
+ * by PF_KTHREAD alone (a parent pid of 2 means nothing in a PID
+ * namespace); a process without memory (size 0) is never chosen. */
 int victim_choose(const char *proc_root, const struct victim_rules *r,
 		  struct victim *out);
+
+/* What victim_choose takes from <pid>/stat. */
+struct proc_stat {
+	pid_t pid, ppid;
+	char state;             /* R S D Z X ... */
+	uint32_t flags;         /* PF_*: PF_KTHREAD is 0x00200000 */
+	uint64_t starttime;     /* clock ticks after boot */
+	uint64_t rss_pages;
+	char comm[16];          /* cut to 15 characters */
+};
+/* Parse the text of <pid>/stat: the comm is what lies between the first
+ * "(" and the LAST ")" (it may hold spaces and parentheses).  0 if every
+ * field up to rss (24) was there, else -1. */
+int victim_parse_stat(const char *buf, int len, struct proc_stat *s);
+/* 1 if v->pid is still the process that was chosen (same starttime, not a
+ * zombie): checked after pidfd_open, so the pidfd is the victim's. */
+int victim_still_there(const char *proc_root, const struct victim *v);
 
 #endif

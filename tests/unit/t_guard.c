@@ -1,5 +1,664 @@
+/* guard.c: the thresholds and the poll interval (pure), then the guard
+ * itself against a made-up /proc whose processes are real children of
+ * this test: the kills (pidfd_open, pidfd_send_signal, process_mrelease)
+ * really happen, to our own children only. */
+#define _GNU_SOURCE
 #include "test.h"
+#include "guard.h"
+#include "log.h"
+#include "service.h"
+#include "clock.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define KB_1G 1048576ull
+
+static struct memory_conf conf(void)
+{
+	struct memory_conf mc;
+	memset(&mc, 0, sizeof mc);
+	mc.present = 1;
+	mc.guard = 1;
+	mc.mem_min_percent = 5;
+	mc.swap_min_percent = 10;
+	mc.psi_full = 1;
+	mc.psi_window_us = 1000000;
+	return mc;
+}
+
+static struct meminfo mem(uint64_t total, uint64_t avail, uint64_t swap_total,
+			  uint64_t swap_free)
+{
+	struct meminfo m = { total, avail, swap_total, swap_free };
+	return m;
+}
+
+static void policy_cases(void)
+{
+	struct memory_conf mc = conf();
+	struct meminfo m = mem(KB_1G, 0, 0, 0);
+
+	TEST("guard: threshold is the percentage when no size is set") {
+		CHECK_INT(guard_avail_threshold_kb(&mc, &m), 52428);   /* 5% of 1 GiB */
+		mc.mem_min_percent = 10;
+		CHECK_INT(guard_avail_threshold_kb(&mc, &m), 104857);
+		mc.mem_min_percent = 5;
+	}
+	TEST("guard: threshold: the lower of percentage and size applies") {
+		mc.mem_min_size = 32ull << 20;                          /* below 5% */
+		CHECK_INT(guard_avail_threshold_kb(&mc, &m), 32768);
+		mc.mem_min_size = 200ull << 20;                         /* above 5% */
+		CHECK_INT(guard_avail_threshold_kb(&mc, &m), 52428);
+		mc.mem_min_percent = 0;                                 /* size only */
+		CHECK_INT(guard_avail_threshold_kb(&mc, &m), 204800);
+		mc.mem_min_size = 0;                                    /* neither */
+		CHECK_INT(guard_avail_threshold_kb(&mc, &m), 0);
+		mc = conf();
+	}
+	TEST("guard: threshold does not overflow on huge MemTotal") {
+		struct meminfo big = mem(UINT64_MAX, 0, 0, 0);
+		mc.mem_min_percent = 100;
+		CHECK(guard_avail_threshold_kb(&mc, &big) > UINT64_MAX / 2);
+		mc = conf();
+	}
+	TEST("guard: without swap MemAvailable alone decides") {
+		m = mem(KB_1G, 52427, 0, 0);
+		CHECK(guard_should_kill(&mc, &m) != NULL);
+		m.avail_kb = 52428;                     /* at the threshold: not below */
+		CHECK(guard_should_kill(&mc, &m) == NULL);
+		m.avail_kb = 500000;
+		CHECK(guard_should_kill(&mc, &m) == NULL);
+	}
+	TEST("guard: with swap both MemAvailable and SwapFree must be low") {
+		m = mem(KB_1G, 1000, KB_1G, KB_1G / 2);  /* swap half free */
+		CHECK(guard_should_kill(&mc, &m) == NULL);
+		m.swap_free_kb = 100000;                /* below 10% */
+		CHECK_STR(guard_should_kill(&mc, &m), "MemAvailable and SwapFree low");
+		m.avail_kb = 600000;                    /* swap low, memory fine */
+		CHECK(guard_should_kill(&mc, &m) == NULL);
+		mc.swap_min_percent = 0;                /* never "low": no kill */
+		m.avail_kb = 1000;
+		m.swap_free_kb = 0;
+		CHECK(guard_should_kill(&mc, &m) == NULL);
+		mc = conf();
+	}
+	TEST("guard: no threshold at all never kills") {
+		mc.mem_min_percent = 0;
+		m = mem(KB_1G, 0, 0, 0);
+		CHECK(guard_should_kill(&mc, &m) == NULL);
+		CHECK_INT(guard_secondary_may_kill(&mc, &m), 0);
+		mc = conf();
+	}
+	TEST("guard: PSI and cgroup triggers kill only below 4x the threshold") {
+		m = mem(KB_1G, 4 * 52428 - 1, 0, 0);
+		CHECK_INT(guard_secondary_may_kill(&mc, &m), 1);
+		m.avail_kb = 4 * 52428;
+		CHECK_INT(guard_secondary_may_kill(&mc, &m), 0);
+		m = mem(KB_1G, 1000, KB_1G, KB_1G);     /* swap does not matter */
+		CHECK_INT(guard_secondary_may_kill(&mc, &m), 1);
+	}
+	TEST("guard: poll interval: 1000 ms when memory is plentiful (4x the threshold)") {
+		m = mem(KB_1G, 900000, 0, 0);           /* 6 GB/s alone would say 141 */
+		CHECK_INT(guard_poll_interval_ms(&mc, &m), 1000);
+		m.avail_kb = 4 * 52428;
+		CHECK_INT(guard_poll_interval_ms(&mc, &m), 1000);
+		m = mem(64 * KB_1G, 60 * KB_1G, 0, 0);
+		CHECK_INT(guard_poll_interval_ms(&mc, &m), 1000);
+		m = mem(UINT64_MAX, UINT64_MAX, 0, 0);
+		CHECK_INT(guard_poll_interval_ms(&mc, &m), 1000);
+	}
+	TEST("guard: poll interval ramps down to 100 ms at the threshold, never below") {
+		m = mem(KB_1G, 52428 + 3 * 52428 / 2, 0, 0);   /* halfway to 4x */
+		CHECK_INT(guard_poll_interval_ms(&mc, &m), 550);
+		m.avail_kb = 4 * 52428 - 1;
+		CHECK(guard_poll_interval_ms(&mc, &m) >= 990);
+		CHECK(guard_poll_interval_ms(&mc, &m) < 1000);
+		m.avail_kb = 52428 + 1;
+		CHECK_INT(guard_poll_interval_ms(&mc, &m), 100);
+		m.avail_kb = 52428;
+		CHECK_INT(guard_poll_interval_ms(&mc, &m), 100);
+		m.avail_kb = 0;
+		CHECK_INT(guard_poll_interval_ms(&mc, &m), 100);
+		mc.mem_min_percent = 0;                 /* no threshold: plentiful */
+		m.avail_kb = 1000;
+		CHECK_INT(guard_poll_interval_ms(&mc, &m), 1000);
+		mc = conf();
+	}
+	TEST("guard: poll interval: the fill rate (6 GB/s) rules where it is longer") {
+		m = mem(64 * KB_1G, 0, 0, 0);
+		uint64_t t = guard_avail_threshold_kb(&mc, &m);        /* 3.2 GiB */
+		m.avail_kb = t + 3000000;               /* 3 GB away: 500 ms (ramp 368) */
+		CHECK_INT(guard_poll_interval_ms(&mc, &m), 500);
+		m.avail_kb = t + 300000;                /* ramp 126 beats 50 */
+		CHECK_INT(guard_poll_interval_ms(&mc, &m), 126);
+	}
+	TEST("guard: poll interval adds the time swap takes to fill (800 MB/s)") {
+		m = mem(64 * KB_1G, 0, 8 * KB_1G, 0);
+		uint64_t t = guard_avail_threshold_kb(&mc, &m);
+		uint64_t st = 8 * KB_1G / 10;
+		m.avail_kb = t + 1200000;               /* 200 ms (ramp 207) */
+		m.swap_free_kb = st + 240000;           /* + 300 ms */
+		CHECK_INT(guard_poll_interval_ms(&mc, &m), 500);
+		m.swap_free_kb = 8 * KB_1G;             /* lots: capped */
+		CHECK_INT(guard_poll_interval_ms(&mc, &m), 1000);
+		m.swap_free_kb = 0;                     /* swap already low: the ramp */
+		CHECK_INT(guard_poll_interval_ms(&mc, &m), 207);
+	}
+}
+
+/* ---- a small strict JSON checker (the guard's member, wrapped) ---- */
+
+static const char *js_value(const char *s);
+
+static const char *js_ws(const char *s)
+{
+	while (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r')
+		s++;
+	return s;
+}
+
+static const char *js_string(const char *s)
+{
+	if (*s++ != '"')
+		return NULL;
+	for (; *s && *s != '"'; s++) {
+		if ((unsigned char)*s < 0x20)
+			return NULL;
+		if (*s == '\\' && !*++s)
+			return NULL;
+	}
+	return *s == '"' ? s + 1 : NULL;
+}
+
+static const char *js_number(const char *s)
+{
+	const char *b = s;
+	if (*s == '-')
+		s++;
+	if (*s == '0' && s[1] >= '0' && s[1] <= '9')
+		return NULL;
+	while (*s >= '0' && *s <= '9')
+		s++;
+	if (s == b || (*b == '-' && s == b + 1))
+		return NULL;
+	if (*s == '.') {
+		const char *f = ++s;
+		while (*s >= '0' && *s <= '9')
+			s++;
+		if (s == f)
+			return NULL;
+	}
+	return s;
+}
+
+static const char *js_list(const char *s, char close, int keyed)
+{
+	s = js_ws(s + 1);
+	if (*s == close)
+		return s + 1;
+	for (;;) {
+		if (keyed) {
+			s = js_string(js_ws(s));
+			if (!s || *(s = js_ws(s)) != ':')
+				return NULL;
+			s++;
+		}
+		s = js_value(s);
+		if (!s)
+			return NULL;
+		s = js_ws(s);
+		if (*s == close)
+			return s + 1;
+		if (*s++ != ',')
+			return NULL;
+	}
+}
+
+static const char *js_value(const char *s)
+{
+	s = js_ws(s);
+	if (*s == '{')
+		return js_list(s, '}', 1);
+	if (*s == '[')
+		return js_list(s, ']', 0);
+	if (*s == '"')
+		return js_string(s);
+	if (!strncmp(s, "true", 4) || !strncmp(s, "null", 4))
+		return s + 4;
+	if (!strncmp(s, "false", 5))
+		return s + 5;
+	return js_number(s);
+}
+
+/* The member as the status code uses it: inside an object, before others. */
+static int member_valid(const char *member)
+{
+	static char doc[8192];
+	snprintf(doc, sizeof doc, "{%s\"units\":[]}", member);
+	const char *e = js_value(doc);
+	return e && !*js_ws(e);
+}
+
+/* ---- the guard against a made-up /proc of real children ---- */
+
+static struct config cfg;
+static const char *root;
+static uint64_t T;
+
+static void put(const char *name, const char *text)
+{
+	if (write_file(root, name, text, strlen(text)))
+		FAIL("cannot write %s/%s", root, name);
+}
+
+static void set_meminfo(uint64_t total, uint64_t avail)
+{
+	char text[256];
+	snprintf(text, sizeof text, "MemTotal:       %llu kB\nMemFree:        %llu kB\n"
+		 "MemAvailable:   %llu kB\nSwapTotal:             0 kB\n"
+		 "SwapFree:              0 kB\n", (unsigned long long)total,
+		 (unsigned long long)avail, (unsigned long long)avail);
+	put("meminfo", text);
+}
+
+/* Every child made, so that a failed case leaves none behind (one would
+ * hold the test's stdout open). */
+static pid_t kids[64];
+static int nkids;
+
+static void kill_kids(void)
+{
+	int st;
+	/* only a child not yet reaped: its pid cannot have been reused */
+	for (int i = 0; i < nkids; i++)
+		if (waitpid(kids[i], &st, WNOHANG) == 0) {
+			kill(kids[i], SIGKILL);
+			waitpid(kids[i], &st, 0);
+		}
+	nkids = 0;
+}
+
+/* A child that touches mb MiB, named name; its stat copied into root. */
+static pid_t hog(int mb, const char *name)
+{
+	int p[2];
+	char c = 0;
+	if (pipe(p) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		prctl(PR_SET_NAME, name);
+		size_t n = (size_t)mb << 20;
+		char *m = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (m != MAP_FAILED)
+			memset(m, 1, n);
+		if (write(p[1], "x", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	if (pid > 0 && nkids < 64)
+		kids[nkids++] = pid;
+	if (pid < 0 || read(p[0], &c, 1) != 1) {
+		close(p[0]);
+		return -1;
+	}
+	close(p[0]);
+	char path[64], buf[1024], name_in[32];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	size_t len = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+	if (f)
+		fclose(f);
+	buf[len] = '\0';
+	snprintf(name_in, sizeof name_in, "%d/stat", (int)pid);
+	put(name_in, buf);
+	return pid;
+}
+
+/* The process left the made-up /proc (as a dead one leaves the real). */
+static void gone(pid_t pid)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/%d/stat", root, (int)pid);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/%d", root, (int)pid);
+	rmdir(path);
+}
+
+/* Still running: a kill just sent gets a moment to land first. */
+static int alive(pid_t pid)
+{
+	int st;
+	usleep(20000);
+	return waitpid(pid, &st, WNOHANG) == 0;
+}
+
+/* End a child the guard was to leave alone: -2 if it was still running
+ * (as expected), else what happened to it. */
+static int reap(pid_t pid)
+{
+	int st;
+	if (pid <= 0)
+		return -1;
+	if (alive(pid)) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		return -2;
+	}
+	return 0;
+}
+
+/* Whether pid was killed by the guard: it must already be dead (SIGKILL). */
+static int killed(pid_t pid)
+{
+	int st;
+	for (int i = 0; i < 100; i++) {
+		pid_t r = waitpid(pid, &st, WNOHANG);
+		if (r == pid)
+			return WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL;
+		if (r < 0)
+			return 0;
+		usleep(10000);
+	}
+	return 0;
+}
+
+static char logbuf[LOG_RING_SIZE + 1];
+static uint64_t log_cursor;
+
+static void log_mark(void)
+{
+	log_cursor = log_ring_head();
+}
+
+static const char *log_since(void)
+{
+	size_t n = log_ring_read(&log_cursor, logbuf, sizeof logbuf - 1);
+	logbuf[n] = '\0';
+	return logbuf;
+}
+
+static const char *status_text(void)
+{
+	static char buf[2048];
+	struct outbuf o;
+	ob_init(&o, buf, sizeof buf);
+	guard_status_text(&o);
+	return buf;
+}
+
+static const char *status_json(void)
+{
+	static char buf[2048];
+	struct outbuf o;
+	ob_init(&o, buf, sizeof buf);
+	guard_status_json(&o);
+	return buf;
+}
+
+/* A fresh made-up /proc, config and time for each case. */
+static void fresh(uint64_t avail)
+{
+	kill_kids();
+	root = temp_dir();
+	guard_set_proc_root(root);
+	set_meminfo(KB_1G, avail);
+	memset(&cfg, 0, sizeof cfg);
+	cfg.mem = conf();
+	T += 60000;     /* past any rate limit of the case before */
+	log_mark();
+}
+
+static void guard_off_cases(void)
+{
+	TEST("guard: without [memory] nothing runs and status says off") {
+		fresh(1000);
+		cfg.mem.present = 0;
+		pid_t a = hog(4, "guardhog");
+		guard_configure(&cfg, T);
+		CHECK_INT(guard_next_deadline(), 0);
+		guard_tick(T + 5000);
+		guard_kick(T + 5000);
+		guard_psi_event(T + 5000);
+		CHECK(alive(a));
+		CHECK_STR(status_text(), "memory: guard off (no [memory] section)\n");
+		CHECK_CONTAINS(status_json(), "\"present\":false,\"guard\":false");
+		CHECK_MSG(member_valid(status_json()), "invalid JSON: %s", status_json());
+		CHECK_INT(reap(a), -2);
+	}
+	TEST("guard: guard = no reads MemTotal once a second, never kills") {
+		fresh(1000);
+		cfg.mem.guard = 0;
+		pid_t a = hog(4, "guardhog");
+		guard_configure(&cfg, T);
+		CHECK_INT(guard_next_deadline(), T + 1000);
+		CHECK_INT(guard_memtotal_bytes(), KB_1G * 1024);
+		guard_tick(T + 999);                    /* not due: nothing */
+		CHECK_INT(guard_next_deadline(), T + 1000);
+		set_meminfo(2 * KB_1G, 1000);           /* a balloon gave memory back */
+		guard_tick(T + 1000);
+		CHECK_INT(guard_next_deadline(), T + 2000);
+		CHECK_INT(guard_memtotal_bytes(), 2 * KB_1G * 1024);
+		CHECK(alive(a));
+		CHECK_CONTAINS(status_text(), "memory: guard off (guard = no)\n");
+		CHECK_CONTAINS(status_text(), "memory: MemTotal 2048 MiB, MemAvailable 0 MiB, swap none\n");
+		CHECK_INT(reap(a), -2);
+	}
+	TEST("guard: plenty of memory: one poll a second, no kill") {
+		fresh(900000);
+		pid_t a = hog(4, "guardhog");
+		guard_configure(&cfg, T);
+		CHECK_INT(guard_next_deadline(), T + 1000);
+		guard_tick(T + 1000);
+		CHECK_INT(guard_next_deadline(), T + 2000);
+		set_meminfo(KB_1G, 60000);              /* just above the threshold */
+		guard_tick(T + 2000);
+		CHECK_INT(guard_next_deadline(), T + 2143);
+		CHECK(alive(a));
+		CHECK_NOT_CONTAINS(log_since(), "memory guard");
+		CHECK_INT(reap(a), -2);
+	}
+}
+
+static void kill_cases(void)
+{
+	TEST("guard: MemAvailable below the threshold kills the largest process") {
+		fresh(40000);
+		pid_t small = hog(2, "guardsmall");
+		pid_t a = hog(16, "guardhog");
+		guard_configure(&cfg, T);
+		CHECK_MSG(killed(a), "the largest child was not killed");
+		CHECK(alive(small));
+		char want[128];
+		snprintf(want, sizeof want, "memory guard: killed guardhog (pid %d, RSS ", (int)a);
+		const char *log = log_since();
+		CHECK_CONTAINS(log, want);
+		CHECK_CONTAINS(log, "MiB, swap 0 MiB): MemAvailable 39 MiB < 51 MiB (5% of 1024 MiB)");
+		/* near the threshold: the next poll in 100 ms */
+		CHECK_INT(guard_next_deadline(), T + 100);
+		snprintf(want, sizeof want, "; kills 1, last: guardhog (pid %d, ", (int)a);
+		CHECK_CONTAINS(status_text(), want);
+		CHECK_CONTAINS(status_text(), "memory: guard on, kill below 51 MiB available (5%), "
+			       "swap below 10%; kills 1");
+		CHECK_CONTAINS(status_json(), "\"last_kill\":{\"name\":\"guardhog\"");
+		CHECK_CONTAINS(status_json(), "\"threshold_kb\":52428");
+		CHECK_MSG(member_valid(status_json()), "invalid JSON: %s", status_json());
+		gone(a);
+		guard_victim_event(T + 50);
+		CHECK_CONTAINS(log_since(), "memory guard: guardhog");
+		/* still short of memory: the next one goes at once */
+		CHECK_MSG(killed(small), "the second child was not killed after the first was gone");
+		gone(small);
+		guard_victim_event(T + 60);
+	}
+	TEST("guard: no second victim until the first is gone; a stuck one is given up") {
+		fresh(40000);
+		pid_t b = hog(2, "guardb");
+		pid_t a = hog(8, "guarda");
+		guard_configure(&cfg, T);
+		CHECK(killed(a));
+		/* a is gone but its pidfd event not yet seen: nothing else dies */
+		gone(a);
+		guard_tick(T + 100);
+		guard_tick(T + 2000);
+		CHECK(alive(b));
+		/* no pidfd event after 3 s: give up waiting, never choose it again */
+		guard_tick(T + 3000);
+		CHECK_CONTAINS(log_since(), "memory guard: guarda");
+		CHECK_MSG(killed(b), "b was not killed after the wait for a ended");
+		gone(b);
+		guard_victim_event(T + 3100);
+	}
+	TEST("guard: a victim still listed after 3 s is not chosen again") {
+		fresh(40000);
+		pid_t b = hog(2, "guardb");
+		pid_t a = hog(8, "guarda");
+		guard_configure(&cfg, T);
+		CHECK(killed(a));
+		/* a stays in the made-up /proc, as a process stuck in D would */
+		guard_tick(T + 3000);
+		CHECK_MSG(killed(b), "the stuck victim was chosen again instead of b");
+		gone(a);
+		gone(b);
+		guard_victim_event(T + 3100);
+	}
+	TEST("guard: a protected service's main process is never the victim") {
+		static struct unit saved_units[MAX_UNITS];
+		static struct config saved_active;
+		fresh(40000);
+		memcpy(saved_units, units, sizeof units);
+		memcpy(&saved_active, &active, sizeof active);
+		pid_t a = hog(8, "guardsshd");
+		memset(units, 0, sizeof units);
+		memset(&active, 0, sizeof active);
+		active.nunits = 1;
+		active.unit[0].protect = 1;
+		units[0].used = 1;
+		units[0].conf = 0;
+		units[0].pid = a;
+		guard_configure(&cfg, T);
+		CHECK(alive(a));
+		CHECK_CONTAINS(log_since(), "but no process may be killed");
+		active.unit[0].protect = 0;             /* the same, unprotected */
+		guard_kick(T + 10);
+		CHECK(killed(a));
+		memcpy(units, saved_units, sizeof units);
+		memcpy(&active, &saved_active, sizeof active);
+		gone(a);
+		guard_victim_event(T + 20);
+	}
+	TEST("guard: never_kill and prefer come from the config") {
+		fresh(40000);
+		pid_t a = hog(8, "guardbig");
+		pid_t b = hog(2, "guardpref");
+		pid_t c = hog(4, "guardmid");
+		/* pool: [0],[1] empty; "guardbig\0" at 2; "guardpref\0" after */
+		memcpy(cfg.pool + 2, "guardbig\0guardpref\0", 19);
+		cfg.pool_used = 21;
+		cfg.mem.never_kill = 2;
+		cfg.mem.never_killc = 1;
+		cfg.mem.prefer = 11;
+		cfg.mem.preferc = 1;
+		guard_configure(&cfg, T);
+		CHECK_MSG(killed(b), "the preferred process was not killed first");
+		CHECK(alive(c));
+		gone(b);
+		guard_victim_event(T + 10);
+		CHECK_MSG(killed(c), "c should go next");
+		CHECK(alive(a));
+		gone(c);
+		guard_victim_event(T + 20);
+		CHECK(alive(a));
+		CHECK_INT(reap(a), -2);
+	}
+}
+
+static void psi_cases(void)
+{
+	TEST("guard: the PSI trigger is written with its NUL and shown") {
+		fresh(900000);
+		cfg.mem.psi_stall_us = 300000;
+		put("pressure/memory", "");
+		guard_configure(&cfg, T);
+		char path[512], buf[64];
+		snprintf(path, sizeof path, "%s/pressure/memory", root);
+		FILE *f = fopen(path, "rb");
+		size_t n = f ? fread(buf, 1, sizeof buf, f) : 0;
+		if (f)
+			fclose(f);
+		CHECK_INT(n, sizeof "full 300000 1000000");
+		CHECK(n == sizeof "full 300000 1000000" && !memcmp(buf, "full 300000 1000000", n));
+		CHECK_CONTAINS(status_text(), ", trigger full 300ms/1s\n");
+		CHECK_CONTAINS(status_json(), "\"psi_trigger\":\"full 300000 1000000\"");
+		cfg.mem.psi_full = 0;
+		cfg.mem.psi_window_us = 2500000;
+		guard_configure(&cfg, T + 1);
+		CHECK_CONTAINS(status_text(), ", trigger some 300ms/2500ms\n");
+	}
+	TEST("guard: PSI missing is said once, in the log and in status") {
+		fresh(900000);
+		cfg.mem.psi_stall_us = 300000;
+		guard_configure(&cfg, T);
+		CHECK_CONTAINS(log_since(), "memory guard: PSI trigger unavailable (open: ");
+		CHECK_CONTAINS(status_text(), "memory: psi unavailable, trigger unavailable (open: ");
+		CHECK_CONTAINS(status_json(), "\"psi\":null,\"psi_trigger\":null,\"psi_state\":"
+			       "\"unavailable (open: ");
+		CHECK_MSG(member_valid(status_json()), "invalid JSON: %s", status_json());
+		/* no trigger wanted: nothing said */
+		log_mark();
+		cfg.mem.psi_stall_us = 0;
+		guard_configure(&cfg, T + 1);
+		CHECK_NOT_CONTAINS(log_since(), "PSI");
+	}
+	TEST("guard: a PSI event with plenty of MemAvailable is only logged") {
+		fresh(300000);                          /* above 4 x 51 MiB */
+		cfg.mem.psi_stall_us = 300000;
+		put("pressure/memory", "");
+		pid_t a = hog(4, "guardhog");
+		guard_configure(&cfg, T);
+		/* what the kernel's file would show (the trigger was written) */
+		put("pressure/memory", "some avg10=42.00 avg60=10.00 avg300=1.00 total=99\n"
+		    "full avg10=30.50 avg60=5.00 avg300=0.50 total=77\n");
+		guard_psi_event(T + 10);
+		CHECK(alive(a));
+		CHECK_CONTAINS(log_since(), "memory guard: PSI memory pressure but MemAvailable "
+			       "292 MiB: no kill");
+		CHECK_CONTAINS(status_text(), "memory: psi some 42.00/10.00/1.00 full 30.50/5.00/0.50 "
+			       "(avg10/60/300 %)");
+		CHECK_CONTAINS(status_json(), "\"psi\":{\"some_avg10\":42.00,");
+		CHECK_MSG(member_valid(status_json()), "invalid JSON: %s", status_json());
+		/* the same again within 10 s: not logged again */
+		guard_psi_event(T + 20);
+		CHECK_NOT_CONTAINS(log_since(), "PSI");
+		set_meminfo(KB_1G, 150000);             /* below 4 x 51 MiB: kill */
+		guard_psi_event(T + 30);
+		CHECK_MSG(killed(a), "PSI event below 4x the threshold did not kill");
+		CHECK_CONTAINS(log_since(), "): PSI full 300ms/1s stall, MemAvailable 146 MiB");
+		CHECK_INT(guard_next_deadline(), T + 110);    /* from the first event */
+		gone(a);
+		guard_victim_event(T + 40);
+	}
+}
 
 void suite_guard(void)
 {
+	T = now_ms();
+	policy_cases();
+	guard_off_cases();
+	kill_cases();
+	psi_cases();
+	kill_kids();
+	/* leave the guard off and reading /proc for whatever runs next */
+	memset(&cfg, 0, sizeof cfg);
+	guard_configure(&cfg, T);
+	guard_set_proc_root(NULL);
 }
