@@ -42,8 +42,7 @@ static struct {
 	unsigned err_suppressed;
 	char why[96];           /* cg_state() */
 	char logged[96];        /* the state last said in the log */
-} cg = { "/sys/fs/cgroup", 0, 0, 0, 0, 0, -1, 0, 0, 0, 0, 0, 0, 0, 0,
-	 "off (not the machine's init)", "" };
+} cg = { .root = "/sys/fs/cgroup", .ev_fd = -1, .why = "off (not the machine's init)" };
 
 /* Errors of the steady state (spawns, session moves) may repeat with every
  * login: one line per 5 s, with the count of those left out. */
@@ -706,8 +705,9 @@ int cg_move_session(const struct config *cfg, const struct unit_conf *u, pid_t m
 		sc.moved = 0;
 		scan_lines(p, buf, sizeof buf, sweep_one, &sc);
 	}
-	/* earlier sessions that have ended leave empty groups */
-	int budget = 64;
+	/* earlier sessions that have ended leave empty groups (a live one
+	 * refuses with EBUSY); a bounded number of tries per session */
+	int budget = 128;
 	gpath(p, SESS, "");
 	scan_dir(p, buf, sizeof buf, prune_session, &budget);
 	return r < 0 ? -1 : 0;

@@ -20,10 +20,15 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* Mount cgroup2 on /sys/fs/cgroup if nothing is mounted there, enable the
- * memory and pids controllers, create the layout, watch the limited
- * group's memory.events (TAG_CGROUP).  Only as the machine's PID 1 with
- * [memory] cgroups = yes; otherwise the layer stays off. */
+/* Mount cgroup2 on /sys/fs/cgroup if nothing is mounted there (an empty
+ * directory, not a mount point; cgroup v1 there is left alone and said),
+ * enable the memory and pids controllers (each on its own: one missing does
+ * not cost the other), create the layout, set memory.min of lifeline/ and
+ * protected/ to the sum of the protected minimums (a leaf is protected only
+ * as far as its ancestors are), watch the limited group's memory.events
+ * (TAG_CGROUP).  Only as the machine's PID 1 with [memory] cgroups = yes;
+ * otherwise the layer stays off.  Never fails: what is missing is logged
+ * once and kept for cg_state(). */
 void cg_init(const struct config *cfg);
 /* 1 if services are being put into groups. */
 int cg_active(void);
@@ -39,7 +44,10 @@ const char *cg_state(void);
  * before exec; the caller closes it), or -1 (the service then runs in
  * lifeline's group: logged once). */
 int cg_unit_prepare(const struct config *cfg, const struct unit_conf *u);
-/* Apply cfg's units and the shared limit after a reload. */
+/* Apply cfg's units and the shared limit after a reload (memtotal_bytes 0:
+ * the last known).  Turns the layer off (limits lifted) or on again as
+ * cfg says; removes empty groups of units no longer configured.  Does
+ * nothing unless cg_init ran, so it may be called after every reload. */
 void cg_reconfigure(const struct config *cfg, uint64_t memtotal_bytes);
 /* MemTotal changed (or first known): recompute and write memory.max and
  * memory.high of the limited group; logs each change. */
