@@ -20,7 +20,8 @@ SAN_CFLAGS = $(BASE) -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
 
 B = build
 CORE = fmt scan log config userdb backoff exitinfo outbuf spawn oomwatch service status \
-	control mounts memlock shutdown meminfo victim guard cgroup procev
+	control mounts memlock shutdown meminfo victim guard cgroup procev \
+	protect
 CORE_SRC = $(CORE:%=init/%.c)
 HDRS = $(wildcard init/*.h)
 MAN = $(B)/lifeline.8 $(B)/lifeline.conf.5 $(B)/lifelinectl.8

@@ -7,12 +7,16 @@
 #include "clock.h"
 #include "fmt.h"
 #include "config.h"
+#include "cgroup.h"
 #include "control.h"
+#include "guard.h"
 #include "log.h"
 #include "loop.h"
 #include "memlock.h"
 #include "mounts.h"
 #include "oomwatch.h"
+#include "procev.h"
+#include "protect.h"
 #include "service.h"
 #include "shutdown.h"
 #include "status.h"
@@ -35,6 +39,7 @@
 #define SOCKET_RETRY_MS 5000
 
 static int epfd = -1, sigfd = -1, timerfd = -1;
+static void memory_layers_configure(int boot);
 static const char *config_path = DEFAULT_CONFIG;
 static const char *socket_path = DEFAULT_SOCKET;
 static int pid1, in_container, config_ok = CONFIG_GOOD;
@@ -227,12 +232,33 @@ static void reload(struct outbuf *o)
 	}
 	config_ok = added ? CONFIG_ACCESS_ADDED : CONFIG_GOOD;
 	units_reload(&staging);
+	memory_layers_configure(0);
 	if (o) {
 		if (added)
 			ob_printf(o, "no sshd or dropbear can start: added %d service(s) of the "
 				  "built-in fallback set\n", added);
 		ob_prepend(o, "ok\n");
 	}
+}
+
+/* The memory guard's layers (cgroup.h, guard.h, procev.h), from the
+ * active config; at boot they are set up, after a reload updated. */
+static void memory_layers_configure(int boot)
+{
+	uint64_t now = now_ms();
+	if (boot) {
+		/* a container's cgroups and processes are its host's business */
+		if (pid1 && !in_container) {
+			cg_init(&active);
+			procev_open();
+		}
+	} else {
+		/* also when the layer is off: the reload may turn it on */
+		struct meminfo m;
+		if (meminfo_read("/proc", &m) == 0)
+			cg_reconfigure(&active, m.total_kb * 1024);
+	}
+	guard_configure(&active, now);
 }
 
 static void begin_shutdown(int cmd)
@@ -387,6 +413,9 @@ static void arm_timer(void)
 	uint64_t c = control_next_deadline();
 	if (c && (!d || c < d))
 		d = c;
+	c = guard_next_deadline();
+	if (c && (!d || c < d))
+		d = c;
 	if (socket_retry_at && (!d || socket_retry_at < d))
 		d = socket_retry_at;
 	if (d == armed_at)
@@ -523,6 +552,7 @@ int main(int argc, char **argv)
 	loop_add(timerfd, LOOP_TAG(TAG_TIMER, 0));
 
 	load_boot_config();
+	memory_layers_configure(1);
 	oomwatch_init();
 	control_init();
 	open_socket();
@@ -555,10 +585,19 @@ int main(int argc, char **argv)
 			case TAG_LISTEN: control_accept(); break;
 			case TAG_CONN: control_event(idx, ev[i].events); break;
 			case TAG_OUTPUT: units_output(idx); break;
+			case TAG_PSI: guard_psi_event(now_ms()); break;
+			case TAG_VICTIM: guard_victim_event(now_ms()); break;
+			case TAG_CGROUP:
+				if (cg_event())
+					guard_kick(now_ms());
+				break;
+			case TAG_PROCEV: procev_read(protect_forked, NULL); break;
 			}
 		}
 		uint64_t now = now_ms();
 		units_tick(now);
+		guard_tick(now);
+		protect_refresh_watch();
 		control_tick(now);
 		if (socket_retry_at && socket_retry_at <= now)
 			open_socket();

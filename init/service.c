@@ -4,9 +4,11 @@
 #include "service.h"
 #include "fmt.h"
 #include "backoff.h"
+#include "cgroup.h"
 #include "clock.h"
 #include "loop.h"
 #include "oomwatch.h"
+#include "protect.h"
 #include "spawn.h"
 
 #include <errno.h>
@@ -122,6 +124,15 @@ static void say_started(void)
 	said.u = NULL;
 }
 
+/* The oom_kill count of c's cgroup (memory.events), -1 if unknown. */
+static int64_t oom_kills_of(const struct unit_conf *c)
+{
+	struct cg_stats st;
+	if (!cg_active() || cg_unit_stats(c, &st) < 0)
+		return -1;
+	return st.oom_kill;
+}
+
 /* Try to start u now, quietly (see say_started).  A failed fork or exec is
  * not a crash: it is retried on a timer, and logged only when the reason
  * changes. */
@@ -134,7 +145,10 @@ static void spawn_now(struct unit *u, uint64_t now)
 	said.warn_step = NULL;
 	if (!c)
 		return;
-	pid_t pid = spawn_unit(&active, c, u->out_w, &e);
+	int cg_fd = cg_active() ? cg_unit_prepare(&active, c) : -1;
+	pid_t pid = spawn_unit(&active, c, u->out_w, cg_fd, &e);
+	if (cg_fd >= 0)
+		close(cg_fd);
 	if (pid < 0) {
 		if (!u->spawn_failing || u->spawn_step != e.step || u->spawn_err != e.err)
 			said.what = SAY_FAILED;
@@ -166,6 +180,9 @@ static void spawn_now(struct unit *u, uint64_t now)
 	u->pid = pid;
 	u->state = ST_RUNNING;
 	u->started_ms = now;
+	u->protect_at = c->protect && c->oom_score_adj != OOM_ADJ_UNSET
+		? now + PROTECT_DELAY_MS : 0;
+	u->oom_kills_seen = oom_kills_of(c);
 	u->next_ms = u->kind == UNIT_SERVICE ? 0 : now + c->timeout_ms;
 }
 
@@ -284,12 +301,19 @@ static void log_exit(const struct unit *u, uint64_t up, const char *then)
 }
 
 /* Was it the OOM killer?  Reading the kernel's counters costs a few
- * hundred microseconds, so it is done after any immediate restart. */
-static void attribute_oom(struct unit *u, pid_t pid, int wstatus)
+ * hundred microseconds, so it is done after any immediate restart.  With
+ * cgroups, the group's memory.events counts every OOM kill in it (the
+ * kernel's, global or of the group's limit); base is the count when the
+ * process started.  Without, the kernel log names the victims. */
+static void attribute_oom(struct unit *u, pid_t pid, int wstatus, int64_t base)
 {
 	int named = 0, seen = 0;
 	if (WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL) {
 		oomwatch_check(pid, &named, &seen);
+		const struct unit_conf *c = conf_of(u);
+		int64_t n = c && base >= 0 ? oom_kills_of(c) : -1;
+		if (n > base && base >= 0)
+			named = 1;
 		exit_classify(wstatus, named, seen, &u->last_exit);
 	}
 }
@@ -307,13 +331,15 @@ void units_child_exited(pid_t pid, int wstatus)
 		return;         /* an orphan we reaped, or an abandoned task */
 
 	uint64_t up = now - u->started_ms;
+	int64_t base = u->oom_kills_seen;
 	exit_classify(wstatus, 0, 0, &u->last_exit);
 	u->pid = 0;
+	u->protect_at = 0;
 	flush_partial(u);
 	const struct unit_conf *c = conf_of(u);
 
 	if (u->state == ST_STOPPING) {
-		attribute_oom(u, pid, wstatus);
+		attribute_oom(u, pid, wstatus, base);
 		log_exit(u, up, "; stopped");
 		u->state = ST_DOWN;
 		u->next_ms = 0;
@@ -331,7 +357,7 @@ void units_child_exited(pid_t pid, int wstatus)
 		return;
 	}
 	if (u->kind != UNIT_SERVICE) {
-		attribute_oom(u, pid, wstatus);
+		attribute_oom(u, pid, wstatus, base);
 		log_exit(u, up, "");
 		u->state = ST_DONE;
 		u->next_ms = 0;
@@ -344,7 +370,7 @@ void units_child_exited(pid_t pid, int wstatus)
 		    (c->restart == RESTART_ALWAYS ||
 		     (c->restart == RESTART_ON_FAILURE && exit_is_failure(&u->last_exit)));
 	if (!again) {
-		attribute_oom(u, pid, wstatus);
+		attribute_oom(u, pid, wstatus, base);
 		log_exit(u, up, "; not restarting");
 		u->state = ST_DOWN;
 		u->next_ms = 0;
@@ -359,7 +385,7 @@ void units_child_exited(pid_t pid, int wstatus)
 		u->state = ST_BACKOFF;
 		u->next_ms = now + delay;
 	}
-	attribute_oom(u, pid, wstatus);
+	attribute_oom(u, pid, wstatus, base);
 	char then[48];
 	fmt(then, sizeof then, "; restarting in %lums", (unsigned long)delay);
 	log_exit(u, up, then);
@@ -376,6 +402,11 @@ void units_tick(uint64_t now)
 				emit_suppressed(u);
 			else
 				u->rl.suppressed--;     /* take() counted a line that isn't one */
+		}
+		if (u->used && u->protect_at && u->protect_at <= now) {
+			u->protect_at = 0;
+			if (u->state == ST_RUNNING && conf_of(u))
+				protect_apply(u, conf_of(u));
 		}
 		if (!u->used || !u->next_ms || u->next_ms > now)
 			continue;
@@ -422,6 +453,8 @@ uint64_t units_next_deadline(void)
 			continue;
 		if (units[i].next_ms && (!best || units[i].next_ms < best))
 			best = units[i].next_ms;
+		if (units[i].protect_at && (!best || units[i].protect_at < best))
+			best = units[i].protect_at;
 		/* a flood went quiet: say how much of it was dropped */
 		if (units[i].rl.suppressed) {
 			uint64_t t = ratelimit_next_ms(&units[i].rl);

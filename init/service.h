@@ -41,6 +41,9 @@ struct unit {
 	pid_t pid;
 	uint64_t started_ms;
 	uint64_t next_ms;       /* restart, retry, kill or timeout deadline */
+	uint64_t protect_at;    /* protect.h: when to protect the main process */
+	int64_t oom_kills_seen; /* its cgroup's oom_kill count at start, -1 unknown */
+	uint8_t protect_warned;
 	uint32_t restarts;      /* times restarted after dying */
 	uint32_t crashes;       /* consecutive, drives the backoff */
 	uint32_t spawn_failures;

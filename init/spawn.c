@@ -25,6 +25,7 @@ static struct {
 	char *envp[MAX_ENV + 8];
 	char envbuf[3 * 160];
 	int out_fd;
+	int cg_fd;
 	int set_ids;
 	uid_t uid;
 	gid_t gid;
@@ -82,9 +83,15 @@ static int child(void *arg)
 		FAIL("dup2");
 	if (null > 2)
 		close(null);
-	/* Protection is best effort: a service that runs unprotected (say in a
-	 * container without CAP_SYS_RESOURCE) beats one that never runs. */
-	if (u->oom_score_adj != OOM_ADJ_UNSET && write_oom_adj(u->oom_score_adj) < 0) {
+	/* Groups and protection are best effort: a service that runs
+	 * unprotected (say in a container without CAP_SYS_RESOURCE) beats one
+	 * that never runs.  "0" moves the writer itself. */
+	if (job.cg_fd >= 0 && write(job.cg_fd, "0", 1) != 1) {
+		job.warn_step = "its cgroup";
+		job.warn_err = errno;
+	}
+	int adj = u->protect ? u->session_oom_score_adj : u->oom_score_adj;
+	if (adj != OOM_ADJ_UNSET && write_oom_adj(adj) < 0) {
 		job.warn_step = "oom_score_adj";
 		job.warn_err = errno;
 	}
@@ -141,7 +148,7 @@ static int build_env(const struct unit_conf *u, const char *home)
 }
 
 pid_t spawn_unit(const struct config *c, const struct unit_conf *u, int out_fd,
-		 struct spawn_error *err)
+		 int cg_fd, struct spawn_error *err)
 {
 	static char path[PATH_MAX_LEN];
 	char home[PATH_MAX_LEN] = "/";
@@ -149,6 +156,7 @@ pid_t spawn_unit(const struct config *c, const struct unit_conf *u, int out_fd,
 	job.c = c;
 	job.u = u;
 	job.out_fd = out_fd;
+	job.cg_fd = cg_fd;
 	job.set_ids = 0;
 	job.fail_step = NULL;
 	job.fail_err = 0;

@@ -1,5 +1,8 @@
 #define _GNU_SOURCE
 #include "status.h"
+#include "cgroup.h"
+#include "guard.h"
+#include "procev.h"
 #include "fmt.h"
 #include "config.h"
 #include "scan.h"
@@ -41,6 +44,39 @@ void format_duration(uint64_t ms, char *buf, int cap)
 			 (unsigned long)(s % 86400 / 3600));
 }
 
+void format_size(int64_t bytes, char *buf, int cap)
+{
+	static const char unit[] = "KMGT";
+	if (bytes < 0) {
+		fmt(buf, (size_t)cap, "-");
+		return;
+	}
+	if (bytes < 1024) {
+		fmt(buf, (size_t)cap, "%ldB", (long)bytes);
+		return;
+	}
+	int u = 0;
+	uint64_t div = 1024;
+	while (u < 3 && (uint64_t)bytes >= div * 1024) {
+		div *= 1024;
+		u++;
+	}
+	uint64_t tenths = ((uint64_t)bytes * 10 + div / 2) / div;
+	if (tenths < 100 && tenths % 10)
+		fmt(buf, (size_t)cap, "%lu.%lu%c", (unsigned long)(tenths / 10),
+		    (unsigned long)(tenths % 10), unit[u]);
+	else
+		fmt(buf, (size_t)cap, "%lu%c", (unsigned long)((tenths + 5) / 10), unit[u]);
+}
+
+/* A unit's memory figures from its cgroup; 0 if it has none. */
+static int unit_mem(const struct unit *u, struct cg_stats *st)
+{
+	if (!cg_active() || u->conf < 0)
+		return 0;
+	return cg_unit_stats(&active.unit[u->conf], st) == 0;
+}
+
 static const char *kind_name(int k)
 {
 	return k == UNIT_BOOT ? "boot" : k == UNIT_SHUTDOWN ? "shutdown" : "service";
@@ -58,8 +94,12 @@ void status_text_head(struct outbuf *o, const struct self_stats *s)
 		  : s->config_ok == CONFIG_ACCESS_ADDED
 			  ? " (no sshd/dropbear could start: fallback access added)" : "",
 		  s->oom_kills);
-	ob_printf(o, "\n%-16s %-8s %-11s %7s %8s %8s  %-24s %s\n", "NAME", "KIND", "STATE",
-		  "PID", "UPTIME", "RESTARTS", "LAST EXIT", "NEXT");
+	guard_status_text(o);
+	cg_status_text(o);
+	ob_printf(o, "sessions: %s\n", procev_state());
+	ob_printf(o, "\n%-16s %-8s %-11s %7s %8s %8s %7s %-9s %4s  %-24s %s\n", "NAME",
+		  "KIND", "STATE", "PID", "UPTIME", "RESTARTS", "MEMORY", "LIMIT", "OOM",
+		  "LAST EXIT", "NEXT");
 }
 
 void status_text_unit(struct outbuf *o, const struct unit *u, uint64_t now)
@@ -79,8 +119,24 @@ void status_text_unit(struct outbuf *o, const struct unit *u, uint64_t now)
 		format_duration(u->next_ms > now ? u->next_ms - now : 0, d, sizeof d);
 		fmt(next, sizeof next, "restart in %s", d);
 	}
-	ob_printf(o, "%-16s %-8s %-11s %7s %8s %8u  %-24s %s\n", u->name, kind_name(u->kind),
-		  state_name(u), pid, upt, u->restarts, why, next);
+	char mem[16] = "-", lim[24] = "-", ooms[16] = "-";
+	struct cg_stats st;
+	if (unit_mem(u, &st)) {
+		char b[16];
+		format_size(st.current, mem, sizeof mem);
+		if (st.min > 0) {
+			format_size(st.min, b, sizeof b);
+			fmt(lim, sizeof lim, "min %s", b);
+		} else if (st.max >= 0) {
+			format_size(st.max, b, sizeof b);
+			fmt(lim, sizeof lim, "max %s", b);
+		}
+		if (st.oom_kill >= 0)
+			fmt(ooms, sizeof ooms, "%ld", (long)st.oom_kill);
+	}
+	ob_printf(o, "%-16s %-8s %-11s %7s %8s %8u %7s %-9s %4s  %-24s %s\n", u->name,
+		  kind_name(u->kind), state_name(u), pid, upt, u->restarts, mem, lim, ooms, why,
+		  next);
 }
 
 void status_text(struct outbuf *o, const struct unit *tab, int n,
@@ -99,6 +155,11 @@ void status_json_head(struct outbuf *o, const struct self_stats *s)
 		  LIFELINE_VERSION, s->pid1 ? 1 : (int)getpid(), (unsigned long)s->uptime_ms,
 		  s->vm_lck_kb, s->vm_rss_kb, s->minflt, s->majflt, s->oom_kills);
 	ob_json_str(o, s->config_path);
+	ob_puts(o, ",");
+	guard_status_json(o);
+	cg_status_json(o);
+	ob_puts(o, "\"sessions\":");
+	ob_json_str(o, procev_state());
 	ob_printf(o, ",\"config_ok\":%s,\"fallback\":\"%s\",\"units\":[",
 		  s->config_ok != CONFIG_BROKEN ? "true" : "false",
 		  s->config_ok == CONFIG_BROKEN ? "all"
@@ -126,6 +187,17 @@ void status_json_unit(struct outbuf *o, const struct unit *u, int first, uint64_
 		ob_json_str(o, e);
 	} else {
 		ob_puts(o, "null");
+	}
+	/* memory figures: null when unknown, and a max of "max" */
+	struct cg_stats st;
+	int have = unit_mem(u, &st);
+	const char *key[] = { "mem_current", "mem_min", "mem_max", "oom_kills" };
+	int64_t val[] = { st.current, st.min, st.max, st.oom_kill };
+	for (int i = 0; i < 4; i++) {
+		if (have && val[i] >= 0)
+			ob_printf(o, ",\"%s\":%ld", key[i], (long)val[i]);
+		else
+			ob_printf(o, ",\"%s\":null", key[i]);
 	}
 	ob_printf(o, ",\"next_restart_ms\":%lu}",
 		  (u->next_ms > now && (u->state == ST_BACKOFF || u->state == ST_SPAWN_WAIT))

@@ -385,6 +385,23 @@ static void build_stats(struct self_stats *s, int config_ok, const char *path)
 
 void suite_status(void)
 {
+	TEST("status: format_size") {
+		char b[16];
+		format_size(-1, b, sizeof b);
+		CHECK_STR(b, "-");
+		format_size(512, b, sizeof b);
+		CHECK_STR(b, "512B");
+		format_size(4608, b, sizeof b);
+		CHECK_STR(b, "4.5K");
+		format_size(32LL << 20, b, sizeof b);
+		CHECK_STR(b, "32M");
+		format_size((1LL << 30) + (1LL << 30) / 5, b, sizeof b);
+		CHECK_STR(b, "1.2G");
+		format_size(900LL << 20, b, sizeof b);
+		CHECK_STR(b, "900M");
+		format_size(3LL << 40, b, sizeof b);
+		CHECK_STR(b, "3T");
+	}
 	static char out[CONN_OUT_SIZE];
 	struct outbuf o;
 	struct self_stats st;
@@ -506,8 +523,12 @@ void suite_status(void)
 	TEST("status: text skips unused slots") {
 		CHECK_NOT_CONTAINS(out, "ghost");
 		CHECK_NOT_CONTAINS(out, " 999 ");
-		/* 2 header lines, a blank line, the column names, 4 units */
-		CHECK_INT(count_lines(out), 8);
+		/* 2 header lines, memory, cgroups and sessions, a blank line,
+		 * the column names, 4 units */
+		CHECK_INT(count_lines(out), 11);
+		CHECK_CONTAINS(out, "\nmemory: ");
+		CHECK_CONTAINS(out, "\ncgroups: ");
+		CHECK_CONTAINS(out, "\nsessions: ");
 	}
 	TEST("status: text says when the config is broken") {
 		static char out2[4096];

@@ -1,0 +1,107 @@
+/* See protect.h. */
+#define _GNU_SOURCE
+#include "protect.h"
+#include "cgroup.h"
+#include "fmt.h"
+#include "log.h"
+#include "procev.h"
+#include "scan.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+static int read_adj(pid_t pid, int *adj)
+{
+	char path[40], b[16];
+	fmt(path, sizeof path, "/proc/%d/oom_score_adj", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, b, sizeof b - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	b[n] = '\0';
+	*adj = b[0] == '-' ? -(int)scan_uint(b + 1, 10, NULL) : (int)scan_uint(b, 10, NULL);
+	return 0;
+}
+
+static int write_adj(pid_t pid, int adj)
+{
+	char path[40], b[16];
+	fmt(path, sizeof path, "/proc/%d/oom_score_adj", (int)pid);
+	int n = fmt(b, sizeof b, "%d", adj);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int r = write(fd, b, (size_t)n) == n ? 0 : -1;
+	int e = errno;
+	close(fd);
+	errno = e;
+	return r;
+}
+
+void protect_apply(struct unit *u, const struct unit_conf *c)
+{
+	int cur;
+	if (u->pid <= 0 || c->oom_score_adj == OOM_ADJ_UNSET)
+		return;
+	if (read_adj(u->pid, &cur) == 0 && cur <= c->oom_score_adj)
+		return;         /* it protected itself (sshd does) */
+	if (write_adj(u->pid, c->oom_score_adj) == 0) {
+		u->protect_warned = 0;
+		return;
+	}
+	if (errno == ESRCH || errno == ENOENT)
+		return;
+	if (!u->protect_warned)
+		log_msg(LOG_WARN, "%s: running without oom_score_adj %d: %s", u->name,
+			c->oom_score_adj, strerror(errno));
+	u->protect_warned = 1;
+}
+
+int protect_listeners(pid_t *out, int cap)
+{
+	int n = 0;
+	for (int i = 0; i < MAX_UNITS && n < cap; i++) {
+		const struct unit *u = &units[i];
+		if (u->used && u->pid > 0 && u->conf >= 0 && active.unit[u->conf].protect)
+			out[n++] = u->pid;
+	}
+	return n;
+}
+
+void protect_forked(void *ctx, pid_t parent, pid_t child)
+{
+	(void)ctx;
+	for (int i = 0; i < MAX_UNITS; i++) {
+		struct unit *u = &units[i];
+		if (!u->used || u->pid != parent || u->conf < 0)
+			continue;
+		const struct unit_conf *c = &active.unit[u->conf];
+		if (!c->protect)
+			return;
+		if (cg_active())
+			cg_move_session(&active, c, parent, child, c->session_oom_score_adj);
+		else if (write_adj(child, c->session_oom_score_adj) < 0 && errno != ESRCH &&
+			 errno != ENOENT)
+			log_msg(LOG_WARN, "%s: session %d keeps the listener's oom_score_adj: %s",
+				u->name, (int)child, strerror(errno));
+		return;
+	}
+}
+
+void protect_refresh_watch(void)
+{
+	static pid_t last[MAX_UNITS];
+	static int nlast = -1;
+	pid_t now[MAX_UNITS];
+	int n = protect_listeners(now, MAX_UNITS);
+	if (n == nlast && !memcmp(now, last, sizeof now[0] * (size_t)n))
+		return;
+	memcpy(last, now, sizeof now[0] * (size_t)n);
+	nlast = n;
+	procev_watch(now, n);
+}
