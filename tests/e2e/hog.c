@@ -2,16 +2,17 @@
  * image as /usr/bin/hog for the OOM test and the demo.
  *
  *   hog [-a ADJ] [-s MIB]
- *   hog -f [-a ADJ]
+ *   hog -f [-i MS] [-a ADJ]
  *
  * -a ADJ  first write ADJ to /proc/self/oom_score_adj (a session of a
  *         protected SSH server inherits -1000, which makes it unkillable;
  *         -999 makes the hog the OOM killer's last choice, 1000 its first)
  * -s MIB  stop growing after MIB MiB and just sleep (default: no limit)
- * -f      fork bomb instead: every process forks without end; a failed
- *         fork is retried after 50 ms (as a shell's fork bomb retries, if
- *         less patiently), so the number of processes stays at whatever
- *         limit stops it (pids.max, threads-max)
+ * -f      fork bomb instead: every process forks without end, and never
+ *         exits, so the number of processes stays at whatever limit stops
+ *         it (pids.max, threads-max)
+ * -i MS   the bomb retries a failed fork after MS ms (default 1000, as
+ *         bash's fork does at first: "fork: retry")
  *
  * First, it says "hog: start" on standard error (the e2e tests and the
  * benchmark time the allocation from that line).
@@ -55,12 +56,12 @@ static void nap_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-static void fork_bomb(void)
+static void fork_bomb(long retry_ms)
 {
 	say("hog: fork bomb\n");
 	for (;;) {
 		if (fork() < 0)
-			nap_ms(50);
+			nap_ms(retry_ms);
 	}
 }
 
@@ -68,7 +69,8 @@ int main(int argc, char **argv)
 {
 	unsigned long limit = 0, mib = 0;
 	int opt, bomb = 0;
-	while ((opt = getopt(argc, argv, "a:s:f")) != -1) {
+	long retry_ms = 1000;
+	while ((opt = getopt(argc, argv, "a:s:fi:")) != -1) {
 		if (opt == 'a') {
 			int fd = open("/proc/self/oom_score_adj", O_WRONLY);
 			if (fd < 0 || write(fd, optarg, strlen(optarg)) < 0) {
@@ -80,14 +82,16 @@ int main(int argc, char **argv)
 			limit = strtoul(optarg, NULL, 10);
 		} else if (opt == 'f') {
 			bomb = 1;
+		} else if (opt == 'i') {
+			retry_ms = strtol(optarg, NULL, 10);
 		} else {
-			say("usage: hog [-a OOM_SCORE_ADJ] [-s MIB] [-f]\n");
+			say("usage: hog [-a OOM_SCORE_ADJ] [-s MIB] [-f [-i MS]]\n");
 			return 2;
 		}
 	}
 	say("hog: start\n");
 	if (bomb)
-		fork_bomb();
+		fork_bomb(retry_ms);
 	long page = sysconf(_SC_PAGESIZE);
 	for (;;) {
 		if (limit && mib >= limit) {

@@ -1,14 +1,16 @@
 #!/bin/sh
 # Memory guard: a fork bomb in an sshd session (`hog -f`: every process
-# forks without end, retrying a failed fork after 50 ms), in the system
-# image with the shipped configuration.
+# forks without end and never exits; a failed fork is retried after 1 s,
+# as bash's first "fork: retry" does), in the system image with the
+# shipped configuration.
 #
 # Asserts: the bomb's session group (lifeline/limited/sessions/...) has a
 # pids.max (not "max"), the bomb reaches it (pids.events "max" > 0) and
 # never passes it; while the bomb runs, logins on both ports succeed (60 s
-# bound: the bomb's processes take most of the guest's two CPUs under TCG,
-# and no CPU controller is asked of lifeline) and commands in them can
-# fork; lifeline itself can still fork: killing cron starts a new one.
+# bound, the times are printed: a thousand processes retrying fork take
+# most of the guest's two CPUs under TCG, and pids.max limits processes,
+# not CPU) and commands in them can fork; lifeline itself can still fork:
+# killing cron starts a new one.
 # The bomb is then killed through its group's cgroup.kill; logins on both
 # ports work after, and the listeners kept their PIDs throughout.
 . "$(dirname "$0")/lib.sh"
