@@ -519,6 +519,11 @@ static uint64_t since(uint64_t t)
 	return now > t ? now - t : 0;
 }
 
+int guard_killed(pid_t pid)
+{
+	return g.kills > 0 && g.last.pid == pid;
+}
+
 static void text_last_kill(struct outbuf *o)
 {
 	char ago[16];

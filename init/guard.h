@@ -15,6 +15,7 @@
 #include "meminfo.h"
 #include "outbuf.h"
 #include <stdint.h>
+#include <sys/types.h>
 
 /* (Re)start from cfg->mem (boot and reload).  Opens the PSI trigger and
  * registers it with the loop as TAG_PSI (EPOLLPRI).  Without [memory]:
@@ -66,6 +67,10 @@ int guard_secondary_may_kill(const struct memory_conf *mc, const struct meminfo 
  * would poll 5-10 times a second.  With guard = no, MemTotal is still
  * read every 1000 ms for the cgroup limits. */
 uint32_t guard_poll_interval_ms(const struct memory_conf *mc, const struct meminfo *m);
+
+/* 1 if the guard's last kill was pid (a service it killed counts as
+ * oom-killed). */
+int guard_killed(pid_t pid);
 
 /* For lifelinectl status: MemTotal, MemAvailable, PSI averages, the
  * thresholds and the kills made.  Text: a few lines; JSON: one member

@@ -5,6 +5,7 @@
 #include "fmt.h"
 #include "backoff.h"
 #include "cgroup.h"
+#include "guard.h"
 #include "clock.h"
 #include "loop.h"
 #include "oomwatch.h"
@@ -312,7 +313,7 @@ static void attribute_oom(struct unit *u, pid_t pid, int wstatus, int64_t base)
 		oomwatch_check(pid, &named, &seen);
 		const struct unit_conf *c = conf_of(u);
 		int64_t n = c && base >= 0 ? oom_kills_of(c) : -1;
-		if (n > base && base >= 0)
+		if ((n > base && base >= 0) || guard_killed(pid))
 			named = 1;
 		exit_classify(wstatus, named, seen, &u->last_exit);
 	}

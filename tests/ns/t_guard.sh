@@ -5,7 +5,8 @@
 # tested is the choice and the kill, not the trigger (tests/unit/t_guard.c
 # covers the thresholds, tests/e2e/t_guard_* the real exhaustion):
 #  - the largest unprotected process (a 64 MiB hog) is killed, logged with
-#    its name, PID, size and reason, and restarted by lifeline;
+#    its name, PID, size and reason, restarted by lifeline, and shown as
+#    oom-killed;
 #  - a protected service's listener is never killed, though it is there
 #    the whole time; a process on the never_kill list neither;
 #  - the listener keeps answering (the sessions it forked are unprotected,
@@ -45,6 +46,8 @@ check "the kill is logged with its size and reason" sh -c \
 	"echo '$line' | grep -Eq 'RSS [0-9]+ MiB.*MemAvailable'"
 check "lifeline restarts the hog and sees it killed again" wait_for 30 sh -c \
 	"[ \$(\"$LIFELINECTL\" -s $T/control status | awk '\$1 == \"hog\" { print \$6 }') -ge 2 ]"
+check "status calls the hog oom-killed (the guard killed it)" sh -c \
+	"\"$LIFELINECTL\" -s $T/control status | grep -Eq '^hog +service .*oom-killed'"
 check "the protected listener was never killed" sh -c \
 	"[ -n '$drop' ] && [ \"\$(\"$LIFELINECTL\" -s $T/control status | awk '\$1 == \"rescue-ssh\" { print \$4 }')\" = '$drop' ]"
 check "the process on the never_kill list was never killed" sh -c \
