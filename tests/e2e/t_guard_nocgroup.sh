@@ -17,9 +17,10 @@
 # "on" (and names memory), the text status has a "cgroups:" line with the
 # same words, and lifeline's log says it once; a login shell still gets
 # oom_score_adj 0 while the listeners keep -1000 (that layer needs no
-# cgroups).  In the first boot the guard alone meets a hog in an sshd
-# session (hog_run: killed, listeners live on, logins on both ports within
-# 10 s of the allocation's start).
+# cgroups).  In the first boot, with no memory limit, a hog in an sshd
+# session and then one that set its own oom_score_adj to -1000 (hog_run:
+# killed, listeners live on, logins on both ports within 10 s of the
+# allocation's start); the second only lifeline's guard can kill.
 . "$(dirname "$0")/lib.sh"
 
 nocg() {
@@ -61,7 +62,10 @@ nocg "cgroup_disable=memory"
 check "cgroup_disable=memory: status --json says the guard is on" \
 	[ "$(gjson "$P22" '.memory.guard')" = true ]
 hog_run "cgroup_disable=memory: hog"
-check "cgroup_disable=memory: lifeline's guard killed the hog" [ "$GUARD_KILLS" -ge 1 ]
+note "cgroup_disable=memory: hog: killed by $([ "$GUARD_KILLS" -ge 1 ] && echo "lifeline's guard" || echo "the kernel's OOM killer")"
+hog_run "cgroup_disable=memory: hog -a -1000" -a -1000
+check "cgroup_disable=memory: lifeline's guard killed the hog -a -1000 (the kernel never takes -1000)" \
+	[ "$GUARD_KILLS" -ge 1 ]
 kill -KILL "$QPID" 2>/dev/null
 wait "$QPID" 2>/dev/null
 QPID=
