@@ -64,6 +64,7 @@ static struct {
 		uint64_t rss_kb, swap_kb, at_ms;
 		char reason[REASON_LEN];
 	} last;
+	pid_t recent[8];                /* the last victims, for guard_killed() */
 	uint64_t note_ms;               /* last "no kill" note */
 	uint32_t notes_suppressed;
 	uint8_t said_meminfo, said_mrelease, said_pidfd;
@@ -332,6 +333,7 @@ static void kill_one(uint64_t now, const struct meminfo *m, const char *reason)
 		memcpy(g.victim_comm, v.comm, sizeof v.comm);
 		if (fd >= 0 && loop_add(fd, LOOP_TAG(TAG_VICTIM, 0)) < 0)
 			log_msg(LOG_WARN, "memory guard: epoll on pidfd: %s", strerror(errno));
+		g.recent[g.kills % 8] = v.pid;
 		g.kills++;
 		memcpy(g.last.comm, v.comm, sizeof v.comm);
 		g.last.pid = v.pid;
@@ -521,7 +523,11 @@ static uint64_t since(uint64_t t)
 
 int guard_killed(pid_t pid)
 {
-	return g.kills > 0 && g.last.pid == pid;
+	/* a victim is reaped after the guard may have killed the next one */
+	for (int i = 0; i < 8; i++)
+		if (pid > 0 && g.recent[i] == pid)
+			return 1;
+	return 0;
 }
 
 static void text_last_kill(struct outbuf *o)

@@ -68,8 +68,8 @@ int guard_secondary_may_kill(const struct memory_conf *mc, const struct meminfo 
  * read every 1000 ms for the cgroup limits. */
 uint32_t guard_poll_interval_ms(const struct memory_conf *mc, const struct meminfo *m);
 
-/* 1 if the guard's last kill was pid (a service it killed counts as
- * oom-killed). */
+/* 1 if pid is one of the guard's last 8 victims (a service it killed
+ * counts as oom-killed). */
 int guard_killed(pid_t pid);
 
 /* For lifelinectl status: MemTotal, MemAvailable, PSI averages, the
