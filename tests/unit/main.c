@@ -225,6 +225,7 @@ int main(void)
 	suite_cgroup();
 	suite_procev();
 	suite_memconf();
+	suite_protect();
 
 	t_end();
 	printf("# %d tests, %d failed\n", total, failed);

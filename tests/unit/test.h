@@ -118,6 +118,7 @@ void suite_guard(void);
 void suite_cgroup(void);
 void suite_procev(void);
 void suite_memconf(void);
+void suite_protect(void);
 void suite_userdb(void);
 void suite_fmt(void);
 void suite_scan(void);

@@ -1,0 +1,120 @@
+/* protect.c against real processes: the late protection of a listener,
+ * and a session put back to the session value.  Root on the build host
+ * may not set oom_score_adj below 0 (no CAP_SYS_RESOURCE), so the values
+ * here stay at 0 or above: "protected" is 300 instead of -1000. */
+#include "test.h"
+#include "protect.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static pid_t sleeper(int adj)
+{
+	pid_t p = fork();
+	if (p == 0) {
+		FILE *f = fopen("/proc/self/oom_score_adj", "w");
+		if (f) {
+			fprintf(f, "%d\n", adj);
+			fclose(f);
+		}
+		pause();
+		_exit(0);
+	}
+	usleep(50000);
+	return p;
+}
+
+static int adj_of(pid_t p)
+{
+	char path[64];
+	int v = -9999;
+	snprintf(path, sizeof path, "/proc/%d/oom_score_adj", (int)p);
+	FILE *f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = -9999;
+		fclose(f);
+	}
+	return v;
+}
+
+static void reap(pid_t p)
+{
+	kill(p, SIGKILL);
+	waitpid(p, NULL, 0);
+}
+
+void suite_protect(void)
+{
+	static struct unit saved_units[MAX_UNITS];
+	static struct config saved_active;
+	memcpy(saved_units, units, sizeof units);
+	saved_active = active;
+	memset(units, 0, sizeof units);
+	memset(&active, 0, sizeof active);
+	active.nunits = 2;
+	strcpy(active.unit[0].name, "listener");
+	active.unit[0].protect = 1;
+	active.unit[0].oom_score_adj = 300;
+	active.unit[0].session_oom_score_adj = 700;
+	strcpy(active.unit[1].name, "plain");
+	units[0].used = units[1].used = 1;
+	units[0].conf = 0;
+	units[1].conf = 1;
+	strcpy(units[0].name, "listener");
+
+	TEST("protect: the protection is written to the main process") {
+		pid_t p = sleeper(500);         /* as if started at a session value of 500 */
+		units[0].pid = p;
+		protect_apply(&units[0], &active.unit[0]);
+		CHECK_INT(adj_of(p), 300);
+		reap(p);
+	}
+	TEST("protect: a listener that protected itself is left alone") {
+		pid_t p = sleeper(100);         /* already below the 300 asked for */
+		units[0].pid = p;
+		protect_apply(&units[0], &active.unit[0]);
+		CHECK_INT(adj_of(p), 100);
+		reap(p);
+	}
+	TEST("protect: the protected main processes are the listeners") {
+		pid_t a = sleeper(0), b = sleeper(0), out[MAX_UNITS];
+		units[0].pid = a;
+		units[1].pid = b;
+		CHECK_INT(protect_listeners(out, MAX_UNITS), 1);
+		CHECK_INT(out[0], a);
+		reap(a);
+		reap(b);
+		units[1].pid = 0;
+	}
+	TEST("protect: a session forked by a listener gets the session value") {
+		pid_t l = sleeper(0), s = sleeper(0);
+		units[0].pid = l;
+		protect_forked(NULL, l, s);
+		CHECK_INT(adj_of(s), 700);
+		CHECK_INT(adj_of(l), 0);        /* the listener itself is untouched */
+		reap(l);
+		reap(s);
+	}
+	TEST("protect: a fork of an unprotected service is not touched") {
+		pid_t l = sleeper(0), s = sleeper(0);
+		units[1].pid = l;
+		protect_forked(NULL, l, s);
+		CHECK_INT(adj_of(s), 0);
+		reap(l);
+		reap(s);
+		units[1].pid = 0;
+	}
+	TEST("protect: a session already gone is no error") {
+		pid_t l = sleeper(0), s = sleeper(0);
+		units[0].pid = l;
+		reap(s);
+		protect_forked(NULL, l, s);     /* must not crash or block */
+		CHECK_INT(adj_of(l), 0);
+		reap(l);
+	}
+	memcpy(units, saved_units, sizeof units);
+	active = saved_active;
+}
