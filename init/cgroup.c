@@ -34,6 +34,7 @@ static struct {
 	int fake;               /* tests: a plain directory tree stands in */
 	int pid1;               /* cg_init ran: the layer may be (re)configured */
 	int on, mem, pids;      /* layout made; controllers enabled down the tree */
+	int cpu;                /* the cpu controller too (best effort, see make_layout) */
 	int ev_fd;              /* inotify on limited/memory.events */
 	uint64_t memtotal, reserve, limit, high; /* bytes; limit/high as written */
 	int limit_written;
@@ -310,7 +311,11 @@ static void enable_controllers(const char *group)
 		cg.mem = 0;
 	if (cg.pids && gwrite(group, "cgroup.subtree_control", "+pids") < 0)
 		cg.pids = 0;
+	if (cg.cpu && gwrite(group, "cgroup.subtree_control", "+cpu") < 0)
+		cg.cpu = 0;
 }
+
+#define PROT_CPU_WEIGHT "1000"   /* the default is 100 */
 
 static int make_layout(void)
 {
@@ -322,6 +327,10 @@ static int make_layout(void)
 		ctl[0] = '\0';
 	cg.mem = has_word(ctl, "memory");
 	cg.pids = has_word(ctl, "pids");
+	/* CPU weights: a fork bomb in one session must not starve a new
+	 * login; each session has a group of its own, so the scheduler shares
+	 * the CPU between sessions, and the listeners get more than anyone */
+	cg.cpu = has_word(ctl, "cpu");
 	enable_controllers("");
 	for (unsigned i = 0; i < sizeof groups / sizeof groups[0]; i++) {
 		int e = gmkdir(groups[i]);
@@ -332,6 +341,8 @@ static int make_layout(void)
 		}
 		enable_controllers(groups[i]);
 	}
+	if (cg.cpu && gwrite(PROT, "cpu.weight", PROT_CPU_WEIGHT) < 0)
+		cg.cpu = 0;
 	return 0;
 }
 

@@ -102,7 +102,7 @@ static void fake_group(const char *root, const char *g)
 {
 	static const char *const files[] = { "cgroup.procs", "cgroup.subtree_control",
 		"memory.min", "memory.max", "memory.high", "memory.current", "memory.events",
-		"pids.max", "pids.current" };
+		"pids.max", "pids.current", "cpu.weight" };
 	char p[512];
 	snprintf(p, sizeof p, "%s/%s", root, g);
 	mkdir(p, 0755);
@@ -269,10 +269,12 @@ static void fake_cases(void)
 		cg_init(&cfg);
 		CHECK(cg_active());
 		CHECK_STR(cg_state(), "on");
-		/* each controller written alone: the last write is +pids */
-		CHECK_STR(readf(r, "cgroup.subtree_control"), "+pids");
-		CHECK_STR(readf(r, "lifeline/limited/cgroup.subtree_control"), "+pids");
-		CHECK_STR(readf(r, "lifeline/limited/sessions/cgroup.subtree_control"), "+pids");
+		/* each controller written alone: the last write is +cpu */
+		CHECK_STR(readf(r, "cgroup.subtree_control"), "+cpu");
+		CHECK_STR(readf(r, "lifeline/limited/cgroup.subtree_control"), "+cpu");
+		CHECK_STR(readf(r, "lifeline/limited/sessions/cgroup.subtree_control"), "+cpu");
+		/* the listeners get ten times the default CPU weight */
+		CHECK_STR(readf(r, "lifeline/protected/cpu.weight"), "1000");
 		/* sshd 32 + dropbear 64 */
 		CHECK_STR(readf(r, "lifeline/memory.min"), "100663296");
 		CHECK_STR(readf(r, "lifeline/protected/memory.min"), "100663296");
