@@ -77,7 +77,7 @@ check: deps all images $(B)/unit-tests $(B)/san/unit-tests $(B)/san/lifeline \
 		$(B)/san/lifelinectl $(B)/fuzz-config
 	sh tests/run.sh all
 
-bench: deps all
+bench: deps all images
 	sh tests/bench/run.sh
 
 install: all
