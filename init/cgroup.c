@@ -110,19 +110,6 @@ static int gwrite_u64(const char *group, const char *file, uint64_t v)
 }
 
 /* Length read, or -1. */
-static int read_small(const char *path, char *buf, int cap)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t n = read(fd, buf, (size_t)cap - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
-	return (int)n;
-}
-
 static int gmkdir(const char *group)
 {
 	char p[PATH_BUF];
@@ -323,7 +310,7 @@ static int make_layout(void)
 	static const char *const groups[] = { TOP, PROT, LIM, SESS };
 	char p[PATH_BUF];
 	gpath(p, "", "cgroup.controllers");
-	if (read_small(p, ctl, sizeof ctl) < 0)
+	if (scan_read_file(p, ctl, sizeof ctl) < 0)
 		ctl[0] = '\0';
 	cg.mem = has_word(ctl, "memory");
 	cg.pids = has_word(ctl, "pids");
@@ -499,12 +486,12 @@ int cg_limited_pressure(void)
 	if (!cg.on || !cg.mem)
 		return 0;
 	gpath(p, LIM, "memory.current");
-	if (read_small(p, buf, sizeof buf) < 0)
+	if (scan_read_file(p, buf, sizeof buf) < 0)
 		return 0;
 	cur = cg_parse_value(buf);
 	if (!cg.limit_written) {
 		gpath(p, LIM, "memory.high");
-		high = read_small(p, buf, sizeof buf) < 0 ? -1 : cg_parse_value(buf);
+		high = scan_read_file(p, buf, sizeof buf) < 0 ? -1 : cg_parse_value(buf);
 	}
 	return cur >= 0 && high > 0 && cur >= high;
 }
@@ -741,7 +728,7 @@ static int64_t read_value(const char *g, const char *file)
 {
 	char p[PATH_BUF], buf[32];
 	gpath(p, g, file);
-	return read_small(p, buf, sizeof buf) < 0 ? -1 : cg_parse_value(buf);
+	return scan_read_file(p, buf, sizeof buf) < 0 ? -1 : cg_parse_value(buf);
 }
 
 static int group_stats(const char *g, struct cg_stats *s)
@@ -753,7 +740,7 @@ static int group_stats(const char *g, struct cg_stats *s)
 	if (!cg.on)
 		return -1;
 	gpath(p, g, "memory.events");
-	if (read_small(p, buf, sizeof buf) >= 0)
+	if (scan_read_file(p, buf, sizeof buf) >= 0)
 		cg_parse_events(buf, s);
 	s->current = read_value(g, "memory.current");
 	s->min = read_value(g, "memory.min");

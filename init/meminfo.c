@@ -2,6 +2,7 @@
  * and parsed with bounds: the text need not be NUL-terminated. */
 #define _GNU_SOURCE
 #include "meminfo.h"
+#include "scan.h"
 #include "fmt.h"
 
 #include <errno.h>
@@ -65,37 +66,13 @@ int meminfo_parse(const char *buf, int len, struct meminfo *m)
 	return (found & 3) == 3 ? 0 : -1;
 }
 
-/* Read path whole (up to cap - 1 bytes); the length, or -1. */
-static int read_file(const char *path, char *buf, int cap)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	int len = 0;
-	while (len < cap - 1) {
-		ssize_t n = read(fd, buf + len, (size_t)(cap - 1 - len));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n < 0)
-				len = -1;
-			break;
-		}
-		len += (int)n;
-	}
-	close(fd);
-	if (len >= 0)
-		buf[len] = '\0';
-	return len;
-}
-
 int meminfo_read(const char *proc_root, struct meminfo *m)
 {
 	/* the four fields are in the first 16 lines: a longer file's tail
 	 * can be cut off without harm */
 	char path[256], buf[2048];
 	fmt(path, sizeof path, "%s/meminfo", proc_root);
-	int len = read_file(path, buf, sizeof buf);
+	int len = scan_read_file(path, buf, sizeof buf);
 	if (len < 0) {
 		memset(m, 0, sizeof *m);
 		return -1;
@@ -176,7 +153,7 @@ int psi_read(const char *proc_root, struct psi *p)
 {
 	char path[256], buf[512];
 	fmt(path, sizeof path, "%s/pressure/memory", proc_root);
-	int len = read_file(path, buf, sizeof buf);
+	int len = scan_read_file(path, buf, sizeof buf);
 	if (len < 0) {
 		memset(p, 0, sizeof *p);
 		return -1;

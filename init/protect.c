@@ -16,14 +16,8 @@ static int read_adj(pid_t pid, int *adj)
 {
 	char path[40], b[16];
 	fmt(path, sizeof path, "/proc/%d/oom_score_adj", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (scan_read_file(path, b, sizeof b) <= 0)
 		return -1;
-	ssize_t n = read(fd, b, sizeof b - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	b[n] = '\0';
 	*adj = b[0] == '-' ? -(int)scan_uint(b + 1, 10, NULL) : (int)scan_uint(b, 10, NULL);
 	return 0;
 }

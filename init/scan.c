@@ -103,3 +103,26 @@ int scan_dir(const char *path, char *buf, int cap, scan_name_fn fn, void *ctx)
 	close(fd);
 	return r;
 }
+
+int scan_read_file(const char *path, char *buf, int cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int len = 0;
+	while (len < cap - 1) {
+		ssize_t n = read(fd, buf + len, (size_t)(cap - 1 - len));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n < 0)
+				len = -1;
+			break;
+		}
+		len += (int)n;
+	}
+	close(fd);
+	if (len >= 0)
+		buf[len] = '\0';
+	return len;
+}

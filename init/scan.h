@@ -16,6 +16,10 @@ uint64_t scan_uint(const char *s, int base, const char **end);
  * Stops when fn returns non-zero and returns that; -1 if path cannot be
  * opened. */
 typedef int (*scan_line_fn)(void *ctx, char *line);
+/* Read the file at path into buf (at most cap - 1 bytes, NUL-terminated),
+ * as /proc and cgroup files want: in one go, retried on EINTR.  The
+ * length, or -1. */
+int scan_read_file(const char *path, char *buf, int cap);
 int scan_lines(const char *path, char *buf, int cap, scan_line_fn fn, void *ctx);
 
 /* Calls fn for each name in the directory at path ("." and ".." too),

@@ -13,31 +13,6 @@
 
 #define PF_KTHREAD 0x00200000u
 
-/* Read path whole into buf (at most cap - 1 bytes, NUL-terminated); the
- * length or -1. */
-static int slurp(const char *path, char *buf, int cap)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	int len = 0;
-	while (len < cap - 1) {
-		ssize_t n = read(fd, buf + len, (size_t)(cap - 1 - len));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n < 0)
-				len = -1;
-			break;
-		}
-		len += (int)n;
-	}
-	close(fd);
-	if (len >= 0)
-		buf[len] = '\0';
-	return len;
-}
-
 /* The unsigned number at buf[i], bounded by len; sets *end past it. */
 static uint64_t num(const char *buf, int len, int i, int *end)
 {
@@ -93,7 +68,7 @@ static int read_stat(const char *root, pid_t pid, struct proc_stat *s)
 {
 	char path[256], buf[1024];
 	fmt(path, sizeof path, "%s/%d/stat", root, (int)pid);
-	int len = slurp(path, buf, sizeof buf);
+	int len = scan_read_file(path, buf, sizeof buf);
 	return len > 0 ? victim_parse_stat(buf, len, s) : -1;
 }
 
@@ -102,7 +77,7 @@ static uint64_t read_swap_kb(const char *root, pid_t pid)
 {
 	char path[256], buf[2048];
 	fmt(path, sizeof path, "%s/%d/status", root, (int)pid);
-	if (slurp(path, buf, sizeof buf) <= 0)
+	if (scan_read_file(path, buf, sizeof buf) <= 0)
 		return 0;
 	const char *p = scan_find(buf, "\nVmSwap:");
 	return p ? scan_uint(p + 8, 10, NULL) : 0;
