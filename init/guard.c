@@ -30,11 +30,12 @@
 #define SYS_process_mrelease 448
 #endif
 
-#define POLL_MIN_MS 100
+#define POLL_MIN_MS 50
 #define POLL_MAX_MS 1000
-/* How fast memory can run out (earlyoom's figures): RAM ~6 GB/s, swap
- * ~800 MB/s, in kB per millisecond. */
-#define RAM_FILL_KB_MS 6000
+/* How fast memory is assumed to run out, in kB per millisecond: RAM 1 GiB/s
+ * (earlyoom assumes 6 GB/s, which keeps a small machine polling 10 times a
+ * second for ever), swap ~800 MB/s (earlyoom's). */
+#define RAM_FILL_KB_MS 1024
 #define SWAP_FILL_KB_MS 800
 #define VICTIM_WAIT_MS 3000
 #define PSI_FACTOR 4            /* see guard_secondary_may_kill */
@@ -127,7 +128,9 @@ int guard_secondary_may_kill(const struct memory_conf *mc, const struct meminfo 
 
 uint32_t guard_poll_interval_ms(const struct memory_conf *mc, const struct meminfo *m)
 {
-	uint64_t t = guard_avail_threshold_kb(mc, m), ms, ramp;
+	uint64_t t = guard_avail_threshold_kb(mc, m), ms;
+	if (!t)
+		return POLL_MAX_MS;     /* no threshold: MemTotal only */
 	if (m->avail_kb <= t)
 		return POLL_MIN_MS;
 	/* the time memory could take to run out: both must fall before a
@@ -138,16 +141,7 @@ uint32_t guard_poll_interval_ms(const struct memory_conf *mc, const struct memin
 		if (m->swap_free_kb > st)
 			ms += (m->swap_free_kb - st) / SWAP_FILL_KB_MS;
 	}
-	/* at that rate a small machine would never rest (1 GiB lasts 170 ms):
-	 * above PSI_FACTOR x the threshold memory counts as plentiful, and
-	 * the pace falls to once a second along the way there; a sudden fill
-	 * there is the PSI trigger's and the kernel's to catch */
-	if (m->avail_kb >= plenty_kb(mc, m) || m->avail_kb - t > UINT64_MAX / POLL_MAX_MS)
-		return POLL_MAX_MS;
-	ramp = POLL_MIN_MS + (POLL_MAX_MS - POLL_MIN_MS) * (m->avail_kb - t) / (t * (PSI_FACTOR - 1));
-	if (ramp > ms)
-		ms = ramp;
-	return ms > POLL_MAX_MS ? POLL_MAX_MS : (uint32_t)ms;
+	return ms < POLL_MIN_MS ? POLL_MIN_MS : ms > POLL_MAX_MS ? POLL_MAX_MS : (uint32_t)ms;
 }
 
 /* ---- reading ---- */

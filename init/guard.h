@@ -58,14 +58,15 @@ const char *guard_should_kill(const struct memory_conf *mc, const struct meminfo
  * "... but MemAvailable N MiB: no kill" (at most once per 10 s).  Swap is
  * not looked at: a stall that long is what swap thrashing looks like. */
 int guard_secondary_may_kill(const struct memory_conf *mc, const struct meminfo *m);
-/* Milliseconds until the next poll, 100..1000: the longer of the time
- * memory would take to reach the threshold at ~6 GB/s (plus swap at ~800
- * MB/s, where there is some; earlyoom's figures) and a ramp from 100 ms at
- * the threshold to 1000 ms at 4x the threshold.  Above 4x (where the PSI
- * and cgroup triggers do not kill either) memory counts as plentiful: one
- * wake-up per second, also on a small machine that the fill rate alone
- * would poll 5-10 times a second.  With guard = no, MemTotal is still
- * read every 1000 ms for the cgroup limits. */
+/* Milliseconds until the next poll, 50..1000: the time memory would take
+ * to reach the threshold at 1 GiB/s (plus swap at ~800 MB/s, where there
+ * is some), as earlyoom scales its sleep.  So memory counts as plentiful
+ * (one wake-up per second) from 1 GiB above the threshold; a machine
+ * with less to spare is polled in proportion: a hog that fills it in a
+ * second or two must not reach the end between two polls, where the
+ * kernel would find only what cannot be killed (a -1000 hog) and panic.
+ * With guard = no, MemTotal is still read every 1000 ms for the cgroup
+ * limits. */
 uint32_t guard_poll_interval_ms(const struct memory_conf *mc, const struct meminfo *m);
 
 /* 1 if pid is one of the guard's last 8 victims (a service it killed

@@ -103,52 +103,40 @@ static void policy_cases(void)
 		m = mem(KB_1G, 1000, KB_1G, KB_1G);     /* swap does not matter */
 		CHECK_INT(guard_secondary_may_kill(&mc, &m), 1);
 	}
-	TEST("guard: poll interval: 1000 ms when memory is plentiful (4x the threshold)") {
-		m = mem(KB_1G, 900000, 0, 0);           /* 6 GB/s alone would say 141 */
+	TEST("guard: poll interval: 1000 ms when memory is plentiful (1 GiB to spare)") {
+		m = mem(2 * KB_1G, 104857 + KB_1G, 0, 0);
 		CHECK_INT(guard_poll_interval_ms(&mc, &m), 1000);
-		m.avail_kb = 4 * 52428;
-		CHECK_INT(guard_poll_interval_ms(&mc, &m), 1000);
+		m.avail_kb = 104857 + 990 * 1024;               /* a little less: 990 */
+		CHECK_INT(guard_poll_interval_ms(&mc, &m), 990);
 		m = mem(64 * KB_1G, 60 * KB_1G, 0, 0);
 		CHECK_INT(guard_poll_interval_ms(&mc, &m), 1000);
 		m = mem(UINT64_MAX, UINT64_MAX, 0, 0);
 		CHECK_INT(guard_poll_interval_ms(&mc, &m), 1000);
 	}
-	TEST("guard: poll interval ramps down to 100 ms at the threshold, never below") {
-		m = mem(KB_1G, 52428 + 3 * 52428 / 2, 0, 0);   /* halfway to 4x */
-		CHECK_INT(guard_poll_interval_ms(&mc, &m), 550);
-		m.avail_kb = 4 * 52428 - 1;
-		CHECK(guard_poll_interval_ms(&mc, &m) >= 990);
-		CHECK(guard_poll_interval_ms(&mc, &m) < 1000);
-		m.avail_kb = 52428 + 1;
+	TEST("guard: poll interval: the time 1 GiB/s takes to reach the threshold") {
+		m = mem(KB_1G, 52428 + 512 * 1024, 0, 0);       /* 512 MiB to spare */
+		CHECK_INT(guard_poll_interval_ms(&mc, &m), 512);
+		m.avail_kb = 52428 + 100 * 1024;
 		CHECK_INT(guard_poll_interval_ms(&mc, &m), 100);
+		m.avail_kb = 52428 + 10 * 1024;                 /* never below 50 ms */
+		CHECK_INT(guard_poll_interval_ms(&mc, &m), 50);
 		m.avail_kb = 52428;
-		CHECK_INT(guard_poll_interval_ms(&mc, &m), 100);
+		CHECK_INT(guard_poll_interval_ms(&mc, &m), 50);
 		m.avail_kb = 0;
-		CHECK_INT(guard_poll_interval_ms(&mc, &m), 100);
-		mc.mem_min_percent = 0;                 /* no threshold: plentiful */
+		CHECK_INT(guard_poll_interval_ms(&mc, &m), 50);
+		mc.mem_min_percent = 0;                 /* no threshold: MemTotal only */
 		m.avail_kb = 1000;
 		CHECK_INT(guard_poll_interval_ms(&mc, &m), 1000);
 		mc = conf();
 	}
-	TEST("guard: poll interval: the fill rate (6 GB/s) rules where it is longer") {
-		m = mem(64 * KB_1G, 0, 0, 0);
-		uint64_t t = guard_avail_threshold_kb(&mc, &m);        /* 3.2 GiB */
-		m.avail_kb = t + 3000000;               /* 3 GB away: 500 ms (ramp 368) */
-		CHECK_INT(guard_poll_interval_ms(&mc, &m), 500);
-		m.avail_kb = t + 300000;                /* ramp 126 beats 50 */
-		CHECK_INT(guard_poll_interval_ms(&mc, &m), 126);
-	}
 	TEST("guard: poll interval adds the time swap takes to fill (800 MB/s)") {
-		m = mem(64 * KB_1G, 0, 8 * KB_1G, 0);
-		uint64_t t = guard_avail_threshold_kb(&mc, &m);
-		uint64_t st = 8 * KB_1G / 10;
-		m.avail_kb = t + 1200000;               /* 200 ms (ramp 207) */
-		m.swap_free_kb = st + 240000;           /* + 300 ms */
+		/* 1 GiB, 100 MiB to spare; 1 GiB of swap, threshold 10% */
+		m = mem(KB_1G, 52428 + 100 * 1024, KB_1G, KB_1G / 10 + 400 * 800);
 		CHECK_INT(guard_poll_interval_ms(&mc, &m), 500);
-		m.swap_free_kb = 8 * KB_1G;             /* lots: capped */
+		m.swap_free_kb = KB_1G;                 /* lots: capped */
 		CHECK_INT(guard_poll_interval_ms(&mc, &m), 1000);
-		m.swap_free_kb = 0;                     /* swap already low: the ramp */
-		CHECK_INT(guard_poll_interval_ms(&mc, &m), 207);
+		m.swap_free_kb = 0;                     /* swap already low: RAM alone */
+		CHECK_INT(guard_poll_interval_ms(&mc, &m), 100);
 	}
 }
 
@@ -455,14 +443,18 @@ static void guard_off_cases(void)
 	}
 	TEST("guard: plenty of memory: one poll a second, no kill") {
 		fresh(900000);
+		set_meminfo(4 * KB_1G, 3 * KB_1G);      /* more than 1 GiB to spare */
 		pid_t a = hog(4, "guardhog");
 		guard_configure(&cfg, T);
 		CHECK_INT(guard_next_deadline(), T + 1000);
 		guard_tick(T + 1000);
 		CHECK_INT(guard_next_deadline(), T + 2000);
-		set_meminfo(KB_1G, 60000);              /* just above the threshold */
+		set_meminfo(KB_1G, 52428 + 300 * 1024); /* 300 MiB to spare */
 		guard_tick(T + 2000);
-		CHECK_INT(guard_next_deadline(), T + 2143);
+		CHECK_INT(guard_next_deadline(), T + 2300);
+		set_meminfo(KB_1G, 60000);              /* just above the threshold */
+		guard_tick(T + 2300);
+		CHECK_INT(guard_next_deadline(), T + 2350);
 		CHECK(alive(a));
 		CHECK_NOT_CONTAINS(log_since(), "memory guard");
 		CHECK_INT(reap(a), -2);
@@ -483,8 +475,8 @@ static void kill_cases(void)
 		const char *log = log_since();
 		CHECK_CONTAINS(log, want);
 		CHECK_CONTAINS(log, "MiB, swap 0 MiB): MemAvailable 39 MiB < 51 MiB (5% of 1024 MiB)");
-		/* near the threshold: the next poll in 100 ms */
-		CHECK_INT(guard_next_deadline(), T + 100);
+		/* below the threshold: the next poll in 50 ms */
+		CHECK_INT(guard_next_deadline(), T + 50);
 		snprintf(want, sizeof want, "; kills 1, last: guardhog (pid %d, ", (int)a);
 		CHECK_CONTAINS(status_text(), want);
 		CHECK_CONTAINS(status_text(), "memory: guard on, kill below 51 MiB available (5%), "
@@ -643,7 +635,7 @@ static void psi_cases(void)
 		guard_psi_event(T + 30);
 		CHECK_MSG(killed(a), "PSI event below 4x the threshold did not kill");
 		CHECK_CONTAINS(log_since(), "): PSI full 300ms/1s stall, MemAvailable 146 MiB");
-		CHECK_INT(guard_next_deadline(), T + 110);    /* from the first event */
+		CHECK_INT(guard_next_deadline(), T + 60);     /* from the first event */
 		gone(a);
 		guard_victim_event(T + 40);
 	}
