@@ -24,7 +24,14 @@ CORE = fmt scan log config userdb backoff exitinfo outbuf spawn oomwatch service
 	protect
 CORE_SRC = $(CORE:%=init/%.c)
 HDRS = $(wildcard init/*.h)
-MAN = $(B)/lifeline.8 $(B)/lifeline.conf.5 $(B)/lifelinectl.8
+MAN = $(B)/lifeline.8 $(B)/lifeline.conf.5 $(B)/lifelinectl.8 $(B)/lifeline-keepalive.7
+# the keepalive protocol (rescue/), shared by PID 1 and lifeline-peer, and
+# BearSSL for its HMAC.  Debian's libbearssl.a is built against glibc with
+# fortify: musl links need rescue/fortify.c, and see only bearssl.h (through
+# build/musl-inc), never the rest of /usr/include.
+KA_SRC = rescue/keepalive.c
+KA_HDRS = rescue/keepalive.h
+BEARSSL_A = $(shell $(CC) -print-file-name=libbearssl.a)
 
 all: $(B)/lifeline $(B)/lifelinectl man
 
@@ -51,16 +58,33 @@ $(B)/san/lifelinectl: init/lifelinectl.c
 	mkdir -p $(B)/san
 	$(CC) $(SAN_CFLAGS) -o $@ $<
 
-$(B)/unit-tests: tests/unit/*.c tests/unit/*.h $(CORE_SRC) $(HDRS) | $(B)
-	$(CC) $(BASE) -O1 -g -Iinit -o $@ tests/unit/*.c $(CORE_SRC)
+$(B)/unit-tests: tests/unit/*.c tests/unit/*.h $(CORE_SRC) $(HDRS) $(KA_SRC) $(KA_HDRS) | $(B)
+	$(CC) $(BASE) -O1 -g -Iinit -Irescue -o $@ tests/unit/*.c $(CORE_SRC) $(KA_SRC) -lbearssl
 
-$(B)/san/unit-tests: tests/unit/*.c tests/unit/*.h $(CORE_SRC) $(HDRS)
+$(B)/san/unit-tests: tests/unit/*.c tests/unit/*.h $(CORE_SRC) $(HDRS) $(KA_SRC) $(KA_HDRS)
 	mkdir -p $(B)/san
-	$(CC) $(SAN_CFLAGS) -Iinit -o $@ tests/unit/*.c $(CORE_SRC)
+	$(CC) $(SAN_CFLAGS) -Iinit -Irescue -o $@ tests/unit/*.c $(CORE_SRC) $(KA_SRC) -lbearssl
 
 $(B)/fuzz-config: tests/fuzz/fuzz_config.c $(CORE_SRC) $(HDRS) | $(B)
 	clang $(BASE) -g -O1 -fsanitize=fuzzer,address,undefined -Iinit -o $@ \
 		tests/fuzz/fuzz_config.c init/config.c init/userdb.c init/fmt.c init/scan.c
+
+$(B)/fuzz-keepalive: tests/fuzz/fuzz_keepalive.c $(KA_SRC) $(KA_HDRS) init/fmt.c | $(B)
+	clang $(BASE) -g -O1 -fsanitize=fuzzer,address,undefined -Iinit -Irescue -o $@ \
+		tests/fuzz/fuzz_keepalive.c $(KA_SRC) init/fmt.c -lbearssl
+
+# bearssl.h alone, for musl builds
+$(B)/musl-inc/bearssl.h: | $(B)
+	mkdir -p $(B)/musl-inc
+	ln -sfn /usr/include/bearssl $(B)/musl-inc/bearssl
+	ln -sfn /usr/include/bearssl.h $@
+
+# proof that the keepalive module and BearSSL link into a static musl binary
+$(B)/ka-selftest: tests/selftest/ka_selftest.c tests/unit/rfc4231.h $(KA_SRC) $(KA_HDRS) \
+		rescue/fortify.c init/fmt.c $(B)/musl-inc/bearssl.h
+	$(MUSLCC) $(PID1_CFLAGS) -Iinit -Irescue -I$(B)/musl-inc -o $@ \
+		tests/selftest/ka_selftest.c $(KA_SRC) rescue/fortify.c init/fmt.c \
+		$(BEARSSL_A) $(PID1_LDFLAGS)
 
 man: $(MAN)
 $(B)/%: man/%.scd | $(B)
@@ -70,11 +94,11 @@ deps:
 	sh tests/deps.sh
 
 check-fast: deps all $(B)/unit-tests $(B)/san/unit-tests $(B)/san/lifeline \
-		$(B)/san/lifelinectl $(B)/fuzz-config
+		$(B)/san/lifelinectl $(B)/fuzz-config $(B)/fuzz-keepalive $(B)/ka-selftest
 	sh tests/run.sh fast
 
 check: deps all images $(B)/unit-tests $(B)/san/unit-tests $(B)/san/lifeline \
-		$(B)/san/lifelinectl $(B)/fuzz-config
+		$(B)/san/lifelinectl $(B)/fuzz-config $(B)/fuzz-keepalive $(B)/ka-selftest
 	sh tests/run.sh all
 
 bench: deps all images

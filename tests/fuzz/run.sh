@@ -1,58 +1,89 @@
 #!/bin/sh
-# Fuzz the config parser for a bounded time (FUZZ_SECONDS, default 20) on a
-# copy of tests/fuzz/corpus, so the checked-in seeds never change.
-# Prints one result line, "ok - fuzz-config: ..." or "not ok - fuzz-config:
-# ...", and exits non-zero on a crash; the crashing input is kept under
+# Run the fuzz targets for a bounded time each, on copies of their seed
+# corpora, so the checked-in seeds never change:
+#   config     build/fuzz-config, tests/fuzz/corpus (FUZZ_SECONDS, default 20)
+#   keepalive  build/fuzz-keepalive, tests/fuzz/corpus-keepalive
+#              (FUZZ_KA_SECONDS, default 10); before it, build/ka-selftest,
+#              the keepalive module linked static against musl and BearSSL
+# With no argument both run, else the named ones.  Each prints one result
+# line, "ok - fuzz-NAME: ..." or "not ok - fuzz-NAME: ...", and the script
+# exits non-zero on a crash; the crashing input is kept under
 # build/fuzz-crashes/.  libFuzzer's own output is shown prefixed with "# ".
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 root=$(pwd)
-bin=$root/build/fuzz-config
-secs=${FUZZ_SECONDS:-20}
 crashes=$root/build/fuzz-crashes
 
-case $secs in
-''|*[!0-9]*) echo "not ok - fuzz-config: FUZZ_SECONDS must be a number of seconds"; exit 1 ;;
-esac
-if [ ! -x "$bin" ]; then
-	echo "not ok - fuzz-config: $bin is not built (make build/fuzz-config)"
-	exit 1
-fi
-work=$(mktemp -d "${TMPDIR:-/tmp}/fuzz-config.XXXXXX") || {
-	echo "not ok - fuzz-config: cannot make a temporary directory"
-	exit 1
+# fuzz NAME SECONDS MAXLEN CORPUS [DICT]
+fuzz() {
+	name=fuzz-$1 bin=$root/build/fuzz-$1 secs=$2 maxlen=$3 corpus=$4 dict=
+	[ $# -ge 5 ] && [ -f "$5" ] && dict=-dict=$5
+	case $secs in
+	''|*[!0-9]*) echo "not ok - $name: the time must be a number of seconds"; return 1 ;;
+	esac
+	if [ ! -x "$bin" ]; then
+		echo "not ok - $name: $bin is not built (make build/$name)"
+		return 1
+	fi
+	work=$(mktemp -d "${TMPDIR:-/tmp}/$name.XXXXXX") || {
+		echo "not ok - $name: cannot make a temporary directory"
+		return 1
+	}
+	if ! mkdir "$work/corpus" || ! mkdir -p "$crashes"; then
+		echo "not ok - $name: cannot make $work/corpus or $crashes"
+		rm -rf "$work"
+		return 1
+	fi
+	cp "$corpus"/* "$work/corpus/" || {
+		echo "not ok - $name: cannot copy the seed corpus"
+		rm -rf "$work"
+		return 1
+	}
+	# leak detection is off: the code under test never allocates, and a
+	# leak report at exit would only hide the interesting crashes
+	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0} \
+	"$bin" -max_total_time="$secs" -max_len="$maxlen" -timeout=10 -print_final_stats=1 \
+		-artifact_prefix="$crashes/" $dict "$work/corpus" > "$work/log" 2>&1
+	rc=$?
+
+	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log" | tail -n 1)
+	[ -n "$runs" ] || runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$work/log" | tail -n 1)
+	[ -n "$runs" ] || runs="?"
+	if [ "$rc" -eq 0 ]; then
+		tail -n 5 "$work/log" | sed 's/^/# /'
+		echo "ok - $name: $runs runs, no crash"
+		rm -rf "$work"
+		return 0
+	fi
+	tail -n 60 "$work/log" | sed 's/^/# /'
+	artifact=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$work/log" | tail -n 1)
+	why=$(grep -m 1 -E 'broken invariant|ERROR: (Address|Undefined|libFuzzer)|runtime error|deadly signal' \
+		"$work/log" | sed 's/^==[0-9]*==//')
+	echo "not ok - $name: exit $rc after $runs runs: ${why:-see log}; input kept in ${artifact:-$crashes/}"
+	rm -rf "$work"
+	return 1
 }
-trap 'rm -rf "$work"' 0
+
+selftest() {
+	if [ ! -x build/ka-selftest ]; then
+		echo "not ok - ka-selftest: build/ka-selftest is not built (make build/ka-selftest)"
+		return 1
+	fi
+	build/ka-selftest
+}
+
 trap 'exit 130' INT TERM
-if ! mkdir "$work/corpus" || ! mkdir -p "$crashes"; then
-	echo "not ok - fuzz-config: cannot make $work/corpus or $crashes"
-	exit 1
-fi
-cp tests/fuzz/corpus/* "$work/corpus/" || {
-	echo "not ok - fuzz-config: cannot copy the seed corpus"
-	exit 1
-}
-dict=
-[ -f tests/fuzz/config.dict ] && dict=-dict=tests/fuzz/config.dict
-
-# leak detection is off: the parser never allocates, and a leak report at
-# exit would only hide the interesting crashes
-ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0} \
-"$bin" -max_total_time="$secs" -max_len=4096 -timeout=10 -print_final_stats=1 \
-	-artifact_prefix="$crashes/" $dict "$work/corpus" > "$work/log" 2>&1
-rc=$?
-
-runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log" | tail -n 1)
-[ -n "$runs" ] || runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$work/log" | tail -n 1)
-[ -n "$runs" ] || runs="?"
-if [ "$rc" -eq 0 ]; then
-	tail -n 5 "$work/log" | sed 's/^/# /'
-	echo "ok - fuzz-config: $runs runs, no crash"
-	exit 0
-fi
-tail -n 60 "$work/log" | sed 's/^/# /'
-artifact=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$work/log" | tail -n 1)
-why=$(grep -m 1 -E 'broken invariant|ERROR: (Address|Undefined|libFuzzer)|runtime error' "$work/log" |
-	sed 's/^==[0-9]*==//')
-echo "not ok - fuzz-config: exit $rc after $runs runs: ${why:-see log}; input kept in ${artifact:-$crashes/}"
-exit 1
+fail=0
+targets=${*:-config keepalive}
+for t in $targets; do
+	case $t in
+	config) fuzz config "${FUZZ_SECONDS:-20}" 4096 tests/fuzz/corpus tests/fuzz/config.dict ||
+		fail=1 ;;
+	keepalive)
+		selftest || fail=1
+		# 113: a datagram and one byte more (the target signs such inputs)
+		fuzz keepalive "${FUZZ_KA_SECONDS:-10}" 256 tests/fuzz/corpus-keepalive || fail=1 ;;
+	*) echo "not ok - fuzz-$t: no such fuzz target"; fail=1 ;;
+	esac
+done
+exit $fail

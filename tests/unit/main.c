@@ -226,6 +226,7 @@ int main(void)
 	suite_procev();
 	suite_memconf();
 	suite_protect();
+	suite_keepalive();
 
 	t_end();
 	printf("# %d tests, %d failed\n", total, failed);

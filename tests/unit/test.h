@@ -122,5 +122,6 @@ void suite_protect(void);
 void suite_userdb(void);
 void suite_fmt(void);
 void suite_scan(void);
+void suite_keepalive(void);
 
 #endif
