@@ -116,6 +116,7 @@ install: all
 	install -D -m 0644 $(B)/lifeline.8 $(DESTDIR)$(MANDIR)/man8/lifeline.8
 	install -D -m 0644 $(B)/lifelinectl.8 $(DESTDIR)$(MANDIR)/man8/lifelinectl.8
 	install -D -m 0644 $(B)/lifeline.conf.5 $(DESTDIR)$(MANDIR)/man5/lifeline.conf.5
+	install -D -m 0644 $(B)/lifeline-keepalive.7 $(DESTDIR)$(MANDIR)/man7/lifeline-keepalive.7
 
 # ---- images (issue #4) ----
 # KVER: the kernel version to build for; the scripts default to the newest

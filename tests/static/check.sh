@@ -32,7 +32,7 @@ make -s install DESTDIR="$D" PREFIX=/usr >/dev/null 2>&1
 ok_files=1
 for f in /sbin/lifeline /sbin/lifelinectl /etc/lifeline/lifeline.conf \
 	 /etc/lifeline/conf.d/README /usr/share/man/man8/lifeline.8 \
-	 /usr/share/man/man8/lifelinectl.8 /usr/share/man/man5/lifeline.conf.5; do
+	 /usr/share/man/man8/lifelinectl.8 /usr/share/man/man5/lifeline.conf.5 /usr/share/man/man7/lifeline-keepalive.7; do
 	[ -f "$D$f" ] || { echo "# missing after make install: $f"; ok_files=0; }
 done
 [ "$(stat -c %a "$D/etc/lifeline/rescue" 2>/dev/null)" = 700 ] || ok_files=0
