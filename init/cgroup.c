@@ -765,8 +765,18 @@ int cg_limited_stats(struct cg_stats *s)
 
 int cg_unit_oom_killed(const struct unit_conf *u, int64_t *last_oom_kill)
 {
+	/* memory.events alone: this runs at every start and death */
+	char g[80], p[PATH_BUF], buf[256];
 	struct cg_stats s;
-	if (cg_unit_stats(u, &s) < 0 || s.oom_kill < 0)
+	if (!cg.on)
+		return 0;
+	unit_group(u, counts_protected(u), g, sizeof g);
+	gpath(p, g, "memory.events");
+	s.oom_kill = s.oom_group_kill = s.oom = -1;
+	if (scan_read_file(p, buf, sizeof buf) < 0)
+		return 0;
+	cg_parse_events(buf, &s);
+	if (s.oom_kill < 0)
 		return 0;
 	int rose = *last_oom_kill >= 0 && s.oom_kill > *last_oom_kill;
 	*last_oom_kill = s.oom_kill;

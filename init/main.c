@@ -597,7 +597,6 @@ int main(int argc, char **argv)
 		uint64_t now = now_ms();
 		units_tick(now);
 		guard_tick(now);
-		protect_refresh_watch();
 		control_tick(now);
 		if (socket_retry_at && socket_retry_at <= now)
 			open_socket();

@@ -20,7 +20,8 @@ void protect_apply(struct unit *u, const struct unit_conf *c);
 int protect_listeners(pid_t *out, int cap);
 /* The kernel says parent forked child (a procev_fork_fn). */
 void protect_forked(void *ctx, pid_t parent, pid_t child);
-/* Refresh the fork filter if the protected main processes changed. */
+/* Refresh the fork filter if the protected main processes changed;
+ * service.c calls it whenever a main process starts or ends. */
 void protect_refresh_watch(void);
 
 #endif

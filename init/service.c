@@ -125,15 +125,6 @@ static void say_started(void)
 	said.u = NULL;
 }
 
-/* The oom_kill count of c's cgroup (memory.events), -1 if unknown. */
-static int64_t oom_kills_of(const struct unit_conf *c)
-{
-	struct cg_stats st;
-	if (!cg_active() || cg_unit_stats(c, &st) < 0)
-		return -1;
-	return st.oom_kill;
-}
-
 /* Try to start u now, quietly (see say_started).  A failed fork or exec is
  * not a crash: it is retried on a timer, and logged only when the reason
  * changes. */
@@ -183,7 +174,9 @@ static void spawn_now(struct unit *u, uint64_t now)
 	u->started_ms = now;
 	u->protect_at = c->protect && c->oom_score_adj != OOM_ADJ_UNSET
 		? now + PROTECT_DELAY_MS : 0;
-	u->oom_kills_seen = oom_kills_of(c);
+	u->oom_kills_seen = -1;
+	cg_unit_oom_killed(c, &u->oom_kills_seen);     /* records the count */
+	protect_refresh_watch();
 	u->next_ms = u->kind == UNIT_SERVICE ? 0 : now + c->timeout_ms;
 }
 
@@ -312,8 +305,7 @@ static void attribute_oom(struct unit *u, pid_t pid, int wstatus, int64_t base)
 	if (WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL) {
 		oomwatch_check(pid, &named, &seen);
 		const struct unit_conf *c = conf_of(u);
-		int64_t n = c && base >= 0 ? oom_kills_of(c) : -1;
-		if ((n > base && base >= 0) || guard_killed(pid))
+		if ((c && cg_unit_oom_killed(c, &base)) || guard_killed(pid))
 			named = 1;
 		exit_classify(wstatus, named, seen, &u->last_exit);
 	}
@@ -336,6 +328,7 @@ void units_child_exited(pid_t pid, int wstatus)
 	exit_classify(wstatus, 0, 0, &u->last_exit);
 	u->pid = 0;
 	u->protect_at = 0;
+	protect_refresh_watch();
 	flush_partial(u);
 	const struct unit_conf *c = conf_of(u);
 
