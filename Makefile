@@ -21,7 +21,7 @@ SAN_CFLAGS = $(BASE) -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
 B = build
 CORE = fmt scan log config userdb backoff exitinfo outbuf spawn oomwatch service status \
 	control mounts memlock shutdown meminfo victim guard cgroup procev \
-	protect
+	protect peerlink quorum rescue watchdog
 CORE_SRC = $(CORE:%=init/%.c)
 HDRS = $(wildcard init/*.h)
 MAN = $(B)/lifeline.8 $(B)/lifeline.conf.5 $(B)/lifelinectl.8 $(B)/lifeline-keepalive.7
@@ -39,8 +39,10 @@ $(B):
 	mkdir -p $(B)
 
 # build/lifeline.debug keeps symbols: tests run nm on it
-$(B)/lifeline.debug: $(CORE_SRC) init/main.c $(HDRS) Makefile | $(B)
-	$(MUSLCC) $(PID1_CFLAGS) -o $@ $(CORE_SRC) init/main.c $(PID1_LDFLAGS)
+$(B)/lifeline.debug: $(CORE_SRC) init/main.c $(HDRS) $(KA_SRC) $(KA_HDRS) rescue/fortify.c \
+		Makefile $(B)/musl-inc/bearssl.h | $(B)
+	$(MUSLCC) $(PID1_CFLAGS) -Iinit -Irescue -I$(B)/musl-inc -o $@ $(CORE_SRC) init/main.c \
+		$(KA_SRC) rescue/fortify.c $(BEARSSL_A) $(PID1_LDFLAGS)
 
 $(B)/lifeline: $(B)/lifeline.debug
 	strip -s -R .comment -o $@ $<
@@ -50,9 +52,9 @@ $(B)/lifelinectl: init/lifelinectl.c | $(B)
 	strip -s $@
 
 # sanitizer builds (glibc)
-$(B)/san/lifeline: $(CORE_SRC) init/main.c $(HDRS)
+$(B)/san/lifeline: $(CORE_SRC) init/main.c $(HDRS) $(KA_SRC) $(KA_HDRS)
 	mkdir -p $(B)/san
-	$(CC) $(SAN_CFLAGS) -o $@ $(CORE_SRC) init/main.c
+	$(CC) $(SAN_CFLAGS) -Iinit -Irescue -o $@ $(CORE_SRC) init/main.c $(KA_SRC) -lbearssl
 
 $(B)/san/lifelinectl: init/lifelinectl.c
 	mkdir -p $(B)/san

@@ -61,8 +61,59 @@ struct memory_conf {
 	uint64_t memory_min;       /* bytes: default memory.min of protected services */
 };
 
+/* Rescue escalation (issue #6; see lifeline.conf(5)).  Each section is
+ * off unless given. */
+#define MAX_PEERS 8
+#define KA_DEFAULT_PORT 7500
+
+/* One keepalive peer, as written ("192.0.2.10:7500", "[2001:db8::1]:7500")
+ * and parsed. */
+struct peer_conf {
+	char text[64];
+	uint8_t family;             /* AF_INET or AF_INET6 */
+	uint16_t port;              /* host byte order */
+	uint8_t addr[16];           /* network byte order; the first 4 for AF_INET */
+};
+
+/* [keepalive]: keepalives to the peers, verdicts from them (peerlink.c) */
+struct keepalive_conf {
+	uint8_t present;
+	uint8_t rescue;             /* system = rescue: report "rescue", ignore verdicts */
+	uint8_t npeers;
+	uint8_t quorum;             /* verdicts needed from distinct peers (default 1) */
+	uint16_t port;              /* local UDP port; 0 = any */
+	uint32_t interval_ms;       /* between keepalives (default 2s) */
+	uint32_t quorum_window_ms;  /* the quorum's verdicts within this (default 60s) */
+	char host[32];              /* "" = the kernel's host name */
+	char key[PATH_MAX_LEN];     /* default /etc/lifeline/keepalive.key */
+	struct peer_conf peer[MAX_PEERS];
+};
+
+/* [rescue]: what is armed for a verdict (rescue.c) */
+struct rescue_conf {
+	uint8_t present;
+	uint8_t arm;                /* arm when the boot tasks are done (default yes) */
+	uint8_t crash;              /* also load it as the crash kernel (default yes) */
+	uint16_t port;              /* the rescue SSH port (default 2222) */
+	char kernel[PATH_MAX_LEN];  /* "" = /boot/vmlinuz-RELEASE of the running kernel */
+	char image[PATH_MAX_LEN];   /* default /boot/lifeline-rescue.img */
+	char snapshot[PATH_MAX_LEN];/* network snapshot program; "" = none */
+	char cmdline[512];          /* appended to the rescue kernel's command line */
+};
+
+/* [watchdog]: a watchdog device petted from the loop (watchdog.c) */
+struct watchdog_conf {
+	uint8_t present;
+	char device[PATH_MAX_LEN];  /* default /dev/watchdog */
+	uint32_t timeout_ms;        /* set on the device (default 60s) */
+	uint32_t interval_ms;       /* between pets; 0 = timeout / 4 */
+};
+
 struct config {
 	struct memory_conf mem;
+	struct keepalive_conf ka;
+	struct rescue_conf rescue;
+	struct watchdog_conf wd;
 	uint32_t stop_timeout_ms;  /* SIGTERM -> SIGKILL grace at shutdown */
 	uint32_t restart_max_ms;   /* default backoff cap */
 	uint32_t stable_ms;        /* default stable period */

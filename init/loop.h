@@ -10,6 +10,7 @@ enum loop_tag {
 	TAG_VICTIM,     /* guard: the victim's pidfd */
 	TAG_CGROUP,     /* cgroup: memory.events changed (inotify) */
 	TAG_PROCEV,     /* procev: fork events */
+	TAG_KEEPALIVE,  /* peerlink: a UDP socket (idx: which) */
 };
 
 #define LOOP_TAG(kind, idx) (((uint64_t)(kind) << 32) | (uint32_t)(idx))

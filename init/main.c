@@ -15,11 +15,14 @@
 #include "memlock.h"
 #include "mounts.h"
 #include "oomwatch.h"
+#include "peerlink.h"
 #include "procev.h"
 #include "protect.h"
+#include "rescue.h"
 #include "service.h"
 #include "shutdown.h"
 #include "status.h"
+#include "watchdog.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -40,10 +43,12 @@
 
 static int epfd = -1, sigfd = -1, timerfd = -1;
 static void memory_layers_configure(int boot);
+static void escalation_configure(void);
 static const char *config_path = DEFAULT_CONFIG;
 static const char *socket_path = DEFAULT_SOCKET;
 static int pid1, in_container, config_ok = CONFIG_GOOD;
 static int shutdown_cmd = -1;
+static int boot_done;           /* rescue_boot_done() was called */
 static uint64_t start_ms, socket_retry_at, armed_at = ~0ULL;
 static struct config staging;
 
@@ -233,6 +238,7 @@ static void reload(struct outbuf *o)
 	config_ok = added ? CONFIG_ACCESS_ADDED : CONFIG_GOOD;
 	units_reload(&staging);
 	memory_layers_configure(0);
+	escalation_configure();
 	if (o) {
 		if (added)
 			ob_printf(o, "no sshd or dropbear can start: added %d service(s) of the "
@@ -259,6 +265,16 @@ static void memory_layers_configure(int boot)
 			cg_reconfigure(&active, m.total_kb * 1024);
 	}
 	guard_configure(&active, now);
+}
+
+/* Rescue escalation (peerlink.h, rescue.h, watchdog.h), from the active
+ * config, at boot and after a reload. */
+static void escalation_configure(void)
+{
+	uint64_t now = now_ms();
+	rescue_configure(&active, pid1 && !in_container, now);
+	watchdog_configure(&active, now);
+	peerlink_configure(&active, now);
 }
 
 static void begin_shutdown(int cmd)
@@ -370,6 +386,15 @@ static void handle(char *cmd, char *arg, struct outbuf *o, control_more *more)
 	} else if (IS("log")) {
 		ob_puts(o, "ok\n");
 		*more = more_log;
+	} else if (IS("rescue")) {
+		if (arg && !strcmp(arg, "arm")) {
+			rescue_arm(o, now_ms());
+		} else if (arg && !strcmp(arg, "now")) {
+			ob_puts(o, "ok\n");
+			rescue_now("lifelinectl rescue now");
+		} else {
+			ob_printf(o, "error: rescue takes arm or now\n");
+		}
 	} else if (IS("reboot") || IS("poweroff") || IS("halt")) {
 		ob_puts(o, "ok\n");
 		begin_shutdown(IS("reboot") ? RB_AUTOBOOT : IS("poweroff") ? RB_POWER_OFF
@@ -387,7 +412,8 @@ static void reap(void)
 		pid_t p = waitpid(-1, &st, WNOHANG);
 		if (p <= 0)
 			return;
-		units_child_exited(p, st);
+		if (!rescue_child_exited(p, st, now_ms()))
+			units_child_exited(p, st);
 	}
 }
 
@@ -413,9 +439,11 @@ static void arm_timer(void)
 	uint64_t c = control_next_deadline();
 	if (c && (!d || c < d))
 		d = c;
-	c = guard_next_deadline();
-	if (c && (!d || c < d))
-		d = c;
+	uint64_t more[] = { guard_next_deadline(), peerlink_next_deadline(),
+			    rescue_next_deadline(), watchdog_next_deadline() };
+	for (unsigned k = 0; k < sizeof more / sizeof more[0]; k++)
+		if (more[k] && (!d || more[k] < d))
+			d = more[k];
 	if (socket_retry_at && (!d || socket_retry_at < d))
 		d = socket_retry_at;
 	if (d == armed_at)
@@ -554,6 +582,7 @@ int main(int argc, char **argv)
 	load_boot_config();
 	memory_layers_configure(1);
 	oomwatch_init();
+	escalation_configure();
 	control_init();
 	open_socket();
 	if (memlock_all() < 0)
@@ -592,17 +621,26 @@ int main(int argc, char **argv)
 					guard_kick(now_ms());
 				break;
 			case TAG_PROCEV: procev_read(protect_forked, NULL); break;
+			case TAG_KEEPALIVE: peerlink_event(idx, now_ms()); break;
 			}
 		}
 		uint64_t now = now_ms();
 		units_tick(now);
 		guard_tick(now);
 		control_tick(now);
+		watchdog_tick(now);
+		peerlink_tick(now);
+		rescue_tick(now);
+		if (!boot_done && phase >= PH_RUN) {
+			boot_done = 1;
+			rescue_boot_done(now);
+		}
 		if (socket_retry_at && socket_retry_at <= now)
 			open_socket();
 		if (phase == PH_FINAL) {
 			units_flush_all();
 			control_close();
+			watchdog_release();
 			shutdown_final(shutdown_cmd, pid1, in_container);
 		}
 	}

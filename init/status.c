@@ -3,6 +3,10 @@
 #include "cgroup.h"
 #include "guard.h"
 #include "procev.h"
+#include "peerlink.h"
+#include "rescue.h"
+#include "watchdog.h"
+#include "clock.h"
 #include "fmt.h"
 #include "config.h"
 #include "scan.h"
@@ -97,6 +101,10 @@ void status_text_head(struct outbuf *o, const struct self_stats *s)
 	guard_status_text(o);
 	cg_status_text(o);
 	ob_printf(o, "sessions: %s\n", procev_state());
+	uint64_t now = now_ms();
+	peerlink_status_text(o, now);
+	rescue_status_text(o, now);
+	watchdog_status_text(o, now);
 	ob_printf(o, "\n%-16s %-8s %-11s %7s %8s %8s %7s %-9s %4s  %-24s %s\n", "NAME",
 		  "KIND", "STATE", "PID", "UPTIME", "RESTARTS", "MEMORY", "LIMIT", "OOM",
 		  "LAST EXIT", "NEXT");
@@ -158,6 +166,10 @@ void status_json_head(struct outbuf *o, const struct self_stats *s)
 	ob_puts(o, ",");
 	guard_status_json(o);
 	cg_status_json(o);
+	uint64_t now = now_ms();
+	peerlink_status_json(o, now);   /* each member is followed by a comma */
+	rescue_status_json(o, now);
+	watchdog_status_json(o, now);
 	ob_puts(o, "\"sessions\":");
 	ob_json_str(o, procev_state());
 	ob_printf(o, ",\"config_ok\":%s,\"fallback\":\"%s\",\"units\":[",
