@@ -24,7 +24,8 @@ CORE = fmt scan log config userdb backoff exitinfo outbuf spawn oomwatch service
 	protect peerlink quorum rescue watchdog
 CORE_SRC = $(CORE:%=init/%.c)
 HDRS = $(wildcard init/*.h)
-MAN = $(B)/lifeline.8 $(B)/lifeline.conf.5 $(B)/lifelinectl.8 $(B)/lifeline-keepalive.7
+# every man/NAME.SECTION.scd becomes build/NAME.SECTION
+MAN = $(patsubst man/%.scd,$(B)/%,$(wildcard man/*.scd))
 # the keepalive protocol (rescue/), shared by PID 1 and lifeline-peer, and
 # BearSSL for its HMAC.  Debian's libbearssl.a is built against glibc with
 # fortify: musl links need rescue/fortify.c, and see only bearssl.h (through
@@ -33,7 +34,13 @@ KA_SRC = rescue/keepalive.c
 KA_HDRS = rescue/keepalive.h
 BEARSSL_A = $(shell $(CC) -print-file-name=libbearssl.a)
 
-all: $(B)/lifeline $(B)/lifelinectl man
+# lifeline-peer, the watcher on another machine (rescue/peer*.c): its main
+# is rescue/peer.c; the rest is linked into the unit tests too
+PEER_SRC = $(wildcard rescue/peer*.c)
+PEER_LIB = $(filter-out rescue/peer.c,$(PEER_SRC))
+PEER_HDRS = $(wildcard rescue/peer*.h)
+
+all: $(B)/lifeline $(B)/lifelinectl $(B)/lifeline-peer man
 
 $(B):
 	mkdir -p $(B)
@@ -51,6 +58,12 @@ $(B)/lifelinectl: init/lifelinectl.c | $(B)
 	$(MUSLCC) $(PID1_CFLAGS) -o $@ $< $(PID1_LDFLAGS)
 	strip -s $@
 
+$(B)/lifeline-peer: $(PEER_SRC) $(PEER_HDRS) $(KA_SRC) $(KA_HDRS) rescue/fortify.c init/fmt.c \
+		$(B)/musl-inc/bearssl.h | $(B)
+	$(MUSLCC) $(PID1_CFLAGS) -Iinit -Irescue -I$(B)/musl-inc -o $@ $(PEER_SRC) \
+		$(KA_SRC) rescue/fortify.c init/fmt.c $(BEARSSL_A) $(PID1_LDFLAGS)
+	strip -s -R .comment $@
+
 # sanitizer builds (glibc)
 $(B)/san/lifeline: $(CORE_SRC) init/main.c $(HDRS) $(KA_SRC) $(KA_HDRS)
 	mkdir -p $(B)/san
@@ -60,12 +73,20 @@ $(B)/san/lifelinectl: init/lifelinectl.c
 	mkdir -p $(B)/san
 	$(CC) $(SAN_CFLAGS) -o $@ $<
 
-$(B)/unit-tests: tests/unit/*.c tests/unit/*.h $(CORE_SRC) $(HDRS) $(KA_SRC) $(KA_HDRS) | $(B)
-	$(CC) $(BASE) -O1 -g -Iinit -Irescue -o $@ tests/unit/*.c $(CORE_SRC) $(KA_SRC) -lbearssl
+$(B)/unit-tests: tests/unit/*.c tests/unit/*.h $(CORE_SRC) $(HDRS) $(KA_SRC) $(KA_HDRS) \
+		$(PEER_LIB) $(PEER_HDRS) | $(B)
+	$(CC) $(BASE) -O1 -g -Iinit -Irescue -o $@ tests/unit/*.c $(CORE_SRC) $(KA_SRC) \
+		$(PEER_LIB) -lbearssl
 
-$(B)/san/unit-tests: tests/unit/*.c tests/unit/*.h $(CORE_SRC) $(HDRS) $(KA_SRC) $(KA_HDRS)
+$(B)/san/unit-tests: tests/unit/*.c tests/unit/*.h $(CORE_SRC) $(HDRS) $(KA_SRC) $(KA_HDRS) \
+		$(PEER_LIB) $(PEER_HDRS)
 	mkdir -p $(B)/san
-	$(CC) $(SAN_CFLAGS) -Iinit -Irescue -o $@ tests/unit/*.c $(CORE_SRC) $(KA_SRC) -lbearssl
+	$(CC) $(SAN_CFLAGS) -Iinit -Irescue -o $@ tests/unit/*.c $(CORE_SRC) $(KA_SRC) \
+		$(PEER_LIB) -lbearssl
+
+$(B)/san/lifeline-peer: $(PEER_SRC) $(PEER_HDRS) $(KA_SRC) $(KA_HDRS) init/fmt.c
+	mkdir -p $(B)/san
+	$(CC) $(SAN_CFLAGS) -Iinit -Irescue -o $@ $(PEER_SRC) $(KA_SRC) init/fmt.c -lbearssl
 
 $(B)/fuzz-config: tests/fuzz/fuzz_config.c $(CORE_SRC) $(HDRS) | $(B)
 	clang $(BASE) -g -O1 -fsanitize=fuzzer,address,undefined -Iinit -o $@ \
@@ -96,11 +117,11 @@ deps:
 	sh tests/deps.sh
 
 check-fast: deps all $(B)/unit-tests $(B)/san/unit-tests $(B)/san/lifeline \
-		$(B)/san/lifelinectl $(B)/fuzz-config $(B)/fuzz-keepalive $(B)/ka-selftest
+		$(B)/san/lifelinectl $(B)/san/lifeline-peer $(B)/fuzz-config $(B)/fuzz-keepalive $(B)/ka-selftest
 	sh tests/run.sh fast
 
 check: deps all images $(B)/unit-tests $(B)/san/unit-tests $(B)/san/lifeline \
-		$(B)/san/lifelinectl $(B)/fuzz-config $(B)/fuzz-keepalive $(B)/ka-selftest
+		$(B)/san/lifelinectl $(B)/san/lifeline-peer $(B)/fuzz-config $(B)/fuzz-keepalive $(B)/ka-selftest
 	sh tests/run.sh all
 
 bench: deps all images
@@ -109,16 +130,17 @@ bench: deps all images
 install: all
 	install -D -m 0755 $(B)/lifeline $(DESTDIR)$(SBINDIR)/lifeline
 	install -D -m 0755 $(B)/lifelinectl $(DESTDIR)$(SBINDIR)/lifelinectl
+	install -D -m 0755 $(B)/lifeline-peer $(DESTDIR)$(PREFIX)/sbin/lifeline-peer
+	# the network snapshot lifeline takes when it arms the rescue system
+	install -D -m 0755 initramfs/netsnap.sh $(DESTDIR)$(PREFIX)/lib/lifeline/netsnap
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/lifeline/conf.d
 	install -m 0644 configs/conf.d/README $(DESTDIR)$(SYSCONFDIR)/lifeline/conf.d/README
 	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/lifeline/rescue
 	# an existing lifeline.conf is the admin's: never overwritten
 	test -e $(DESTDIR)$(SYSCONFDIR)/lifeline/lifeline.conf || \
 		install -m 0644 configs/lifeline.conf $(DESTDIR)$(SYSCONFDIR)/lifeline/lifeline.conf
-	install -D -m 0644 $(B)/lifeline.8 $(DESTDIR)$(MANDIR)/man8/lifeline.8
-	install -D -m 0644 $(B)/lifelinectl.8 $(DESTDIR)$(MANDIR)/man8/lifelinectl.8
-	install -D -m 0644 $(B)/lifeline.conf.5 $(DESTDIR)$(MANDIR)/man5/lifeline.conf.5
-	install -D -m 0644 $(B)/lifeline-keepalive.7 $(DESTDIR)$(MANDIR)/man7/lifeline-keepalive.7
+	for m in $(MAN); do s=$${m##*.}; \
+		install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/$${m##*/} || exit 1; done
 
 # ---- images (issue #4) ----
 # KVER: the kernel version to build for; the scripts default to the newest
@@ -142,7 +164,7 @@ $(E2E)/rescue.img: $(E2E)/client_key $(B)/lifeline $(B)/lifelinectl initramfs/*.
 	KVER=$(KVER) RESCUE_KEYDIR=$(E2E)/rescue-keys sh initramfs/mkrescue.sh $@
 
 $(B)/system.img: $(E2E)/client_key $(E2E)/rescue.img $(B)/lifeline $(B)/lifelinectl \
-		initramfs/*.sh initramfs/system/* configs/lifeline.conf tests/e2e/hog.c
+		initramfs/*.sh initramfs/system/* configs/lifeline.conf tests/e2e/*.c
 	KVER=$(KVER) AUTHORIZED_KEYS=$(E2E)/client_key.pub RESCUE_IMG=$(E2E)/rescue.img \
 		sh initramfs/mksystem.sh $@
 
