@@ -15,11 +15,13 @@
 #include "scan.h"
 #include "userdb.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -77,6 +79,18 @@ void config_begin(struct config_parser *p, struct config *cfg,
 	cfg->mem.session_pids_max = 1024;
 	cfg->mem.headroom = 64ULL << 20;
 	cfg->mem.memory_min = 32ULL << 20;
+	/* [keepalive], [rescue], [watchdog]: these apply once given */
+	strcpy(cfg->ka.key, "/etc/lifeline/keepalive.key");
+	cfg->ka.interval_ms = 2000;
+	cfg->ka.quorum = 1;
+	cfg->ka.quorum_window_ms = 60000;
+	strcpy(cfg->rescue.image, "/boot/lifeline-rescue.img");
+	strcpy(cfg->rescue.snapshot, "/usr/lib/lifeline/netsnap");
+	cfg->rescue.crash = 1;
+	cfg->rescue.arm = 1;
+	cfg->rescue.port = 2222;
+	strcpy(cfg->wd.device, "/dev/watchdog");
+	cfg->wd.timeout_ms = 60000;
 }
 
 const char *conf_exec(const struct config *c, const struct unit_conf *u)
@@ -267,6 +281,20 @@ static int find_unit(const struct config *cfg, const char *name, int len)
 	return -1;
 }
 
+enum { ESC_KEEPALIVE = 1, ESC_RESCUE, ESC_WATCHDOG };
+
+/* The escalation sections (issue #6): one of each, no name. */
+static int esc_section(const char *t, int tl)
+{
+	if (tl == 9 && !strncmp(t, "keepalive", 9))
+		return ESC_KEEPALIVE;
+	if (tl == 6 && !strncmp(t, "rescue", 6))
+		return ESC_RESCUE;
+	if (tl == 8 && !strncmp(t, "watchdog", 8))
+		return ESC_WATCHDOG;
+	return 0;
+}
+
 static void section(struct config_parser *p, int lineno, const char *l, int len,
 		    int col0)
 {
@@ -275,6 +303,7 @@ static void section(struct config_parser *p, int lineno, const char *l, int len,
 	p->in_section = 1;
 	p->skip_section = 1;
 	p->in_memory = 0;
+	p->in_esc = 0;
 	p->cur = NULL;
 	while (end < len && l[end] != ']')
 		end++;
@@ -325,6 +354,29 @@ static void section(struct config_parser *p, int lineno, const char *l, int len,
 		cfg->mem.present = 1;
 		return;
 	}
+	int esc = esc_section(l + ts, tl);
+	if (esc) {
+		if (nl) {
+			report(p, lineno, col0 + ns, "[%.*s] takes no name", tl, l + ts);
+			return;
+		}
+		if (p->skip_duplicates)
+			return;         /* config_continue: the config's own sections rule */
+		p->skip_section = 0;
+		p->in_esc = esc;
+		if (esc == ESC_KEEPALIVE) {
+			cfg->ka.present = 1;
+			if (!p->ka_file) {
+				p->ka_file = p->file;
+				p->ka_line = lineno;
+			}
+		} else if (esc == ESC_RESCUE) {
+			cfg->rescue.present = 1;
+		} else {
+			cfg->wd.present = 1;
+		}
+		return;
+	}
 	int kind;
 	if (tl == 7 && !strncmp(l + ts, "service", 7))
 		kind = UNIT_SERVICE;
@@ -334,7 +386,8 @@ static void section(struct config_parser *p, int lineno, const char *l, int len,
 		kind = UNIT_SHUTDOWN;
 	else {
 		report(p, lineno, col0 + ts,
-		       "unknown section '%.*s' (expected lifeline, memory, service, boot or shutdown)",
+		       "unknown section '%.*s' (expected lifeline, memory, keepalive, rescue, "
+		       "watchdog, service, boot or shutdown)",
 		       tl, l + ts);
 		return;
 	}
@@ -828,6 +881,295 @@ static void unit_key(struct config_parser *p, int lineno, int kcol, const char *
 #undef KEY
 }
 
+#define KEY(s) (kl == (int)sizeof(s) - 1 && !strncmp(k, s, sizeof(s) - 1))
+/* ---- [keepalive], [rescue], [watchdog] (lifeline.conf(5)) ---- */
+
+static void set_duration_range(struct config_parser *p, int lineno, int vcol,
+			       const char *v, int vl, uint32_t *dst, int64_t lo,
+			       int64_t hi, const char *key, const char *range)
+{
+	int64_t d = parse_duration_ms(v, vl);
+	if (d < 0)
+		report(p, lineno, vcol, "bad duration '%.*s' (use e.g. 500ms, 30s, 5m)", vl, v);
+	else if (d < lo || d > hi)
+		report(p, lineno, vcol, "%s must be %s", key, range);
+	else
+		*dst = (uint32_t)d;
+}
+
+static void set_path(struct config_parser *p, int lineno, int vcol, const char *v,
+		     int vl, char *dst, int cap, const char *key)
+{
+	if (v[0] != '/') {
+		report(p, lineno, vcol, "%s must be an absolute path", key);
+		return;
+	}
+	if (vl >= cap) {
+		report(p, lineno, vcol, "%s too long (at most %d bytes)", key, cap - 1);
+		return;
+	}
+	memcpy(dst, v, (size_t)vl);
+	dst[vl] = '\0';
+}
+
+static void set_flag(struct config_parser *p, int lineno, int vcol, const char *v,
+		     int vl, uint8_t *dst, const char *key)
+{
+	int b = parse_bool(v, vl);
+	if (b < 0)
+		report(p, lineno, vcol, "%s must be yes or no", key);
+	else
+		*dst = (uint8_t)b;
+}
+
+static void set_port(struct config_parser *p, int lineno, int vcol, const char *v,
+		     int vl, uint16_t *dst, long lo, const char *key)
+{
+	long n;
+	if (parse_int(v, vl, lo, 65535, &n) < 0)
+		report(p, lineno, vcol, "%s must be a number from %ld to 65535", key, lo);
+	else
+		*dst = (uint16_t)n;
+}
+
+/* "192.0.2.10", "192.0.2.10:7500", "[2001:db8::1]" or "[2001:db8::1]:7500";
+ * no host names: PID 1 does not resolve them. */
+static void add_peer(struct config_parser *p, int lineno, int vcol, const char *v, int vl)
+{
+	struct keepalive_conf *ka = &p->cfg->ka;
+	struct peer_conf pc;
+	char a[64];
+	int as = 0, ae, ps = -1;
+	memset(&pc, 0, sizeof pc);
+	if (v[0] == '[') {
+		as = 1;
+		ae = 1;
+		while (ae < vl && v[ae] != ']')
+			ae++;
+		if (ae >= vl) {
+			report(p, lineno, vcol + vl, "peer: missing ']' after the IPv6 address");
+			return;
+		}
+		if (ae + 1 < vl) {
+			if (v[ae + 1] != ':') {
+				report(p, lineno, vcol + ae + 1, "peer: expected ':PORT' after ']'");
+				return;
+			}
+			ps = ae + 2;
+		}
+		pc.family = AF_INET6;
+	} else {
+		int colons = 0;
+		ae = vl;
+		for (int i = 0; i < vl; i++)
+			if (v[i] == ':') {
+				colons++;
+				ae = i;
+			}
+		if (colons > 1) {
+			report(p, lineno, vcol, "peer: write an IPv6 address in brackets, "
+			       "as in [2001:db8::1]:7500");
+			return;
+		}
+		if (colons)
+			ps = ae + 1;
+		pc.family = AF_INET;
+	}
+	if (ae - as <= 0 || ae - as >= (int)sizeof a) {
+		report(p, lineno, vcol + as, "peer: missing or too long address");
+		return;
+	}
+	memcpy(a, v + as, (size_t)(ae - as));
+	a[ae - as] = '\0';
+	if (inet_pton(pc.family, a, pc.addr) != 1) {
+		report(p, lineno, vcol + as, "peer: '%s' is not an %s address (host names "
+		       "are not resolved)", a, pc.family == AF_INET ? "IPv4" : "IPv6");
+		return;
+	}
+	long port = KA_DEFAULT_PORT;
+	if (ps >= 0 && parse_int(v + ps, vl - ps, 1, 65535, &port) < 0) {
+		report(p, lineno, vcol + ps, "peer: port must be a number from 1 to 65535");
+		return;
+	}
+	pc.port = (uint16_t)port;
+	fmt(pc.text, sizeof pc.text, pc.family == AF_INET ? "%s:%ld" : "[%s]:%ld", a, port);
+	for (int i = 0; i < ka->npeers; i++)
+		if (ka->peer[i].family == pc.family && ka->peer[i].port == pc.port &&
+		    !memcmp(ka->peer[i].addr, pc.addr, sizeof pc.addr)) {
+			report(p, lineno, vcol, "peer %s given twice", pc.text);
+			return;
+		}
+	if (ka->npeers >= MAX_PEERS) {
+		report(p, lineno, vcol, "too many peers (at most %d)", MAX_PEERS);
+		return;
+	}
+	ka->peer[ka->npeers++] = pc;
+}
+
+/* The host name in keepalives: what lifeline-peer's [host NAME] says. */
+static void set_ka_host(struct config_parser *p, int lineno, int vcol, const char *v, int vl)
+{
+	if (vl >= (int)sizeof p->cfg->ka.host) {
+		report(p, lineno, vcol, "host too long (at most %d bytes)",
+		       (int)sizeof p->cfg->ka.host - 1);
+		return;
+	}
+	for (int i = 0; i < vl; i++) {
+		char c = v[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-')) {
+			report(p, lineno, vcol + i, "invalid character in host (use letters, "
+			       "digits, . _ -)");
+			return;
+		}
+	}
+	memcpy(p->cfg->ka.host, v, (size_t)vl);
+	p->cfg->ka.host[vl] = '\0';
+}
+
+static void keepalive_key(struct config_parser *p, int lineno, int kcol, const char *k,
+			  int kl, int vcol, const char *v, int vl)
+{
+	struct keepalive_conf *ka = &p->cfg->ka;
+	long n;
+	if (KEY("peer")) {
+		add_peer(p, lineno, vcol, v, vl);
+	} else if (KEY("key")) {
+		set_path(p, lineno, vcol, v, vl, ka->key, (int)sizeof ka->key, "key");
+	} else if (KEY("host")) {
+		set_ka_host(p, lineno, vcol, v, vl);
+	} else if (KEY("interval")) {
+		set_duration_range(p, lineno, vcol, v, vl, &ka->interval_ms, 100, 60000,
+				   "interval", "from 100ms to 60s");
+	} else if (KEY("quorum")) {
+		if (parse_int(v, vl, 1, MAX_PEERS, &n) < 0) {
+			report(p, lineno, vcol, "quorum must be a number from 1 to %d", MAX_PEERS);
+			return;
+		}
+		ka->quorum = (uint8_t)n;
+		p->quorum_file = p->file;
+		p->quorum_line = lineno;
+		p->quorum_col = vcol;
+	} else if (KEY("quorum_window")) {
+		set_duration_range(p, lineno, vcol, v, vl, &ka->quorum_window_ms, 100,
+				   86400000, "quorum_window", "from 100ms to 24h");
+	} else if (KEY("port")) {
+		set_port(p, lineno, vcol, v, vl, &ka->port, 0, "port");
+	} else if (KEY("system")) {
+		if (vl == 6 && !strncmp(v, "normal", 6))
+			ka->rescue = 0;
+		else if (vl == 6 && !strncmp(v, "rescue", 6))
+			ka->rescue = 1;
+		else
+			report(p, lineno, vcol, "system must be normal or rescue");
+	} else {
+		report(p, lineno, kcol, "unknown key '%.*s' in [keepalive]", kl, k);
+	}
+}
+
+static void rescue_key(struct config_parser *p, int lineno, int kcol, const char *k,
+		       int kl, int vcol, const char *v, int vl)
+{
+	struct rescue_conf *r = &p->cfg->rescue;
+	if (KEY("image")) {
+		set_path(p, lineno, vcol, v, vl, r->image, (int)sizeof r->image, "image");
+	} else if (KEY("kernel")) {
+		set_path(p, lineno, vcol, v, vl, r->kernel, (int)sizeof r->kernel, "kernel");
+	} else if (KEY("snapshot")) {
+		if (parse_bool(v, vl) == 0)
+			r->snapshot[0] = '\0';
+		else
+			set_path(p, lineno, vcol, v, vl, r->snapshot, (int)sizeof r->snapshot,
+				 "snapshot");
+	} else if (KEY("cmdline")) {
+		if (vl >= (int)sizeof r->cmdline) {
+			report(p, lineno, vcol, "cmdline too long (at most %d bytes)",
+			       (int)sizeof r->cmdline - 1);
+			return;
+		}
+		memcpy(r->cmdline, v, (size_t)vl);
+		r->cmdline[vl] = '\0';
+	} else if (KEY("crash")) {
+		set_flag(p, lineno, vcol, v, vl, &r->crash, "crash");
+	} else if (KEY("arm")) {
+		set_flag(p, lineno, vcol, v, vl, &r->arm, "arm");
+	} else if (KEY("port")) {
+		set_port(p, lineno, vcol, v, vl, &r->port, 1, "port");
+	} else {
+		report(p, lineno, kcol, "unknown key '%.*s' in [rescue]", kl, k);
+	}
+}
+
+static void watchdog_key(struct config_parser *p, int lineno, int kcol, const char *k,
+			 int kl, int vcol, const char *v, int vl)
+{
+	struct watchdog_conf *w = &p->cfg->wd;
+	if (KEY("device")) {
+		set_path(p, lineno, vcol, v, vl, w->device, (int)sizeof w->device, "device");
+	} else if (KEY("timeout")) {
+		set_duration_range(p, lineno, vcol, v, vl, &w->timeout_ms, 1000, 3600000,
+				   "timeout", "from 1s to 3600s");
+	} else if (KEY("interval")) {
+		int64_t d = parse_duration_ms(v, vl);
+		if (d < 0) {
+			report(p, lineno, vcol, "bad duration '%.*s' (use e.g. 500ms, 30s, 5m)",
+			       vl, v);
+			return;
+		}
+		if (d > 0 && d < 100) {
+			report(p, lineno, vcol, "interval must be 0 (a quarter of the "
+			       "timeout) or at least 100ms");
+			return;
+		}
+		w->interval_ms = (uint32_t)d;
+		p->wd_file = p->file;
+		p->wd_line = lineno;
+		p->wd_col = vcol;
+	} else {
+		report(p, lineno, kcol, "unknown key '%.*s' in [watchdog]", kl, k);
+	}
+}
+
+static void esc_key(struct config_parser *p, int lineno, int kcol, const char *k,
+		    int kl, int vcol, const char *v, int vl)
+{
+	if (p->in_esc == ESC_KEEPALIVE)
+		keepalive_key(p, lineno, kcol, k, kl, vcol, v, vl);
+	else if (p->in_esc == ESC_RESCUE)
+		rescue_key(p, lineno, kcol, k, kl, vcol, v, vl);
+	else
+		watchdog_key(p, lineno, kcol, k, kl, vcol, v, vl);
+}
+#undef KEY
+
+static void esc_report(struct config_parser *p, const char *file, int line, int col,
+		       const char *msg)
+{
+	p->errors++;
+	if (p->report)
+		p->report(p->ctx, file, line, col, msg);
+}
+
+/* The checks that need a whole section (it may continue in conf.d). */
+static void esc_end(struct config_parser *p)
+{
+	const struct config *c = p->cfg;
+	char msg[192];
+	if (p->ka_file && c->ka.npeers == 0)
+		esc_report(p, p->ka_file, p->ka_line, 1,
+			   "[keepalive] needs at least one peer (peer = ADDRESS:PORT)");
+	else if (p->ka_file && p->quorum_file && c->ka.quorum > c->ka.npeers) {
+		fmt(msg, sizeof msg, "quorum %d is more than the %d peer%s given",
+		    c->ka.quorum, c->ka.npeers, c->ka.npeers == 1 ? "" : "s");
+		esc_report(p, p->quorum_file, p->quorum_line, p->quorum_col, msg);
+	}
+	if (p->wd_file && c->wd.interval_ms > c->wd.timeout_ms / 2) {
+		fmt(msg, sizeof msg, "interval must be at most half the timeout (%ums)",
+		    (unsigned)c->wd.timeout_ms / 2);
+		esc_report(p, p->wd_file, p->wd_line, p->wd_col, msg);
+	}
+}
+
 void config_feed_line(struct config_parser *p, const char *file, int lineno,
 		      const char *line, int len)
 {
@@ -900,6 +1242,8 @@ void config_feed_line(struct config_parser *p, const char *file, int lineno,
 		unit_key(p, lineno, ks + 1, line + ks, kl, vs + 1, line + vs, ve - vs);
 	else if (p->in_memory)
 		memory_key(p, lineno, ks + 1, line + ks, kl, vs + 1, line + vs, ve - vs);
+	else if (p->in_esc)
+		esc_key(p, lineno, ks + 1, line + ks, kl, vs + 1, line + vs, ve - vs);
 	else
 		global_key(p, lineno, ks + 1, line + ks, kl, vs + 1, line + vs, ve - vs);
 }
@@ -997,6 +1341,7 @@ int config_end(struct config_parser *p)
 		if (!bit_get(p->timeout_set, i))
 			u->timeout_ms = u->kind == UNIT_BOOT ? 120000 : 10000;
 	}
+	esc_end(p);
 	return p->errors + p->missing;
 }
 

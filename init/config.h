@@ -150,6 +150,11 @@ struct config_parser {
 	struct unit_conf *cur;  /* section being filled, NULL for [lifeline] */
 	int in_section;         /* 0 before any section header */
 	int in_memory;          /* in [memory] */
+	int in_esc;             /* in [keepalive], [rescue] or [watchdog]: 1, 2, 3 */
+	/* where [keepalive]'s header and quorum, and [watchdog]'s interval
+	 * were given: config_end checks them against each other */
+	const char *ka_file, *quorum_file, *wd_file;
+	int ka_line, quorum_line, quorum_col, wd_line, wd_col;
 	int skip_section;       /* after a bad header: ignore its keys */
 	int skip_duplicates;    /* config_continue: a known name is skipped */
 	int first;              /* first unit this parser added */

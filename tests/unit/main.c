@@ -227,6 +227,7 @@ int main(void)
 	suite_memconf();
 	suite_protect();
 	suite_keepalive();
+	suite_config_esc();
 
 	t_end();
 	printf("# %d tests, %d failed\n", total, failed);

@@ -83,7 +83,8 @@ struct err_case {
 
 static const struct err_case static_cases[] = {
 	{ "unknown section", "[servic a]\n", -1, 1, 2,
-	  "unknown section 'servic' (expected lifeline, memory, service, boot or shutdown)", 0 },
+	  "unknown section 'servic' (expected lifeline, memory, keepalive, rescue, watchdog, "
+	  "service, boot or shutdown)", 0 },
 	{ "unknown section, indented", "  [unit a]\n", -1, 1, 4, "unknown section 'unit'", 0 },
 	{ "empty section header", "[]\n", -1, 1, 2, "unknown section ''", 0 },
 	{ "missing ']'", "[service a\nexec = /bin/true\n", -1, 1, 11,

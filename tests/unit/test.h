@@ -123,5 +123,6 @@ void suite_userdb(void);
 void suite_fmt(void);
 void suite_scan(void);
 void suite_keepalive(void);
+void suite_config_esc(void);
 
 #endif
