@@ -15,7 +15,27 @@
 #                                          and reused, so that rebuilds are
 #                                          byte for byte the same
 #   /root/.ssh/authorized_keys            $AUTHORIZED_KEYS
-#   /boot/vmlinuz-$KVER, /boot/rescue.img the kernel and $RESCUE_IMG
+#   /boot/vmlinuz-$KVER, /boot/lifeline-rescue.img   the kernel and
+#                                          $RESCUE_IMG, where [rescue]
+#                                          looks for them by default
+#   /usr/lib/lifeline/netsnap             initramfs/netsnap.sh, the network
+#                                          snapshot taken when arming
+#   /sbin/ip                              iproute2's (netsnap reads it
+#                                          best), in place of busybox's
+#   /etc/lifeline/keepalive.key           the test keepalive key, made once
+#                                          in $SYSTEM_KEYDIR/keepalive.key
+#                                          (the test machine's lifeline-peer
+#                                          and build/ka-tool use that file)
+#   softdog                               for the watchdog test
+#   /etc/lifeline/e2e/NAME.conf           test configurations of the rescue
+#                                          escalation, chosen at boot by
+#                                          rdinit=/usr/lib/lifeline-test/
+#                                          e2e-init lifeline.e2e=NAME (see
+#                                          initramfs/system/e2e-init.sh)
+#   /usr/bin/freeze, /usr/bin/kunload     tests/e2e/freeze.c (holds PID 1
+#                                          stopped: the watchdog test) and
+#                                          kunload.c (unloads a kexec image:
+#                                          the crash kernel test)
 #   /usr/bin/hog                          tests/e2e/hog.c (musl, static)
 #   virtio_balloon                        for the balloon test
 #   /usr/lib/lifeline-test/               rdinit= scripts of the memory
@@ -62,6 +82,10 @@ img_init "$STAGE/root"
 # --- lifeline: PID 1 and its client
 img_exec build/lifeline /sbin/lifeline
 img_exec build/lifelinectl /sbin/lifelinectl
+
+# --- iproute2's ip, where busybox's would go: the network snapshot
+# (netsnap) reads "proto kernel" from it, which busybox's ip leaves out
+img_exec /bin/ip /sbin/ip
 
 # --- busybox and its applets, where Debian puts the real programs; left
 # out: init and linuxrc (lifeline is init), crond and crontab (the real
@@ -125,6 +149,16 @@ if [ ! -s "$KEYDIR/dropbear_ed25519_host_key" ]; then
 		img_die "dropbearkey failed (apt-get install dropbear-bin)"
 fi
 img_file "$KEYDIR/ssh_host_ed25519_key" /etc/ssh/ssh_host_ed25519_key 0600
+# the keepalive key (64 hex digits, lifeline-keepalive(7)), shared with the
+# test machine's lifeline-peer and build/ka-tool
+if [ ! -s "$KEYDIR/keepalive.key" ]; then
+	(umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > "$KEYDIR/keepalive.key.tmp" &&
+		echo >> "$KEYDIR/keepalive.key.tmp" &&
+		mv "$KEYDIR/keepalive.key.tmp" "$KEYDIR/keepalive.key") ||
+		img_die "cannot write $KEYDIR/keepalive.key"
+fi
+grep -Eqx '[0-9a-f]{64}' "$KEYDIR/keepalive.key" || img_die "$KEYDIR/keepalive.key is not 64 hex digits (remove it to have a new one made)"
+chmod 0600 "$KEYDIR/keepalive.key"
 img_file "$KEYDIR/ssh_host_ed25519_key.pub" /etc/ssh/ssh_host_ed25519_key.pub 0644
 
 # --- lifeline's configuration: the shipped file, and the image's network
@@ -133,6 +167,13 @@ img_file configs/lifeline.conf /etc/lifeline/lifeline.conf 0644
 img_dir etc/lifeline/conf.d 0755
 img_file "$SYS/qemu-net.conf" /etc/lifeline/conf.d/qemu-net.conf 0644
 img_file "$SYS/qemu-net.sh" /etc/lifeline/qemu-net.sh 0755
+img_file "$KEYDIR/keepalive.key" /etc/lifeline/keepalive.key 0600
+# the rescue escalation's test configurations (e2e-init.sh picks one)
+img_dir etc/lifeline/e2e 0755
+for f in "$SYS"/e2e-*.conf; do
+	n=${f##*/e2e-}
+	img_file "$f" "/etc/lifeline/e2e/$n" 0644
+done
 img_dir etc/lifeline/rescue 0700
 img_file "$KEYDIR/dropbear_ed25519_host_key" /etc/lifeline/rescue/dropbear_ed25519_host_key 0600
 
@@ -140,15 +181,26 @@ img_file "$KEYDIR/dropbear_ed25519_host_key" /etc/lifeline/rescue/dropbear_ed255
 img_modules "$KVER" virtio_pci virtio_net
 # and QEMU's balloon device (qemu-net.sh loads it when the device is there)
 img_modules "$KVER" virtio_balloon
+# the software watchdog, for [watchdog] (tests/e2e/t_watchdog.sh)
+img_modules "$KVER" softdog
 
-# --- the kernel and the rescue image, for kexec
+# --- the kernel and the rescue image, for kexec: where [rescue] looks by
+# default (the running kernel's /boot/vmlinuz, /boot/lifeline-rescue.img),
+# and the network snapshot program arming runs
 img_file "/boot/vmlinuz-$KVER" "/boot/vmlinuz-$KVER" 0644
-img_file "$RESCUE_IMG" /boot/rescue.img 0600    # it holds the rescue host key
+img_file "$RESCUE_IMG" /boot/lifeline-rescue.img 0600    # it holds the rescue host key
+img_file initramfs/netsnap.sh /usr/lib/lifeline/netsnap 0755
 
 # --- the memory hog of the OOM test and the demo
 musl-gcc -static -Os -s -Wall -Wextra -o "$STAGE/hog" tests/e2e/hog.c ||
 	img_die "cannot compile tests/e2e/hog.c with musl-gcc"
 img_exec "$STAGE/hog" /usr/bin/hog
+# --- the rescue escalation's test tools
+for t in freeze kunload; do
+	musl-gcc -static -Os -s -Wall -Wextra -Werror -o "$STAGE/$t" "tests/e2e/$t.c" ||
+		img_die "cannot compile tests/e2e/$t.c with musl-gcc"
+	img_exec "$STAGE/$t" "/usr/bin/$t"
+done
 
 # --- the memory guard's tests and benchmark: other inits for the same
 # image (a legacy cgroup v1 layout before lifeline; BusyBox init with or
@@ -156,6 +208,7 @@ img_exec "$STAGE/hog" /usr/bin/hog
 img_dir usr/lib/lifeline-test 0755
 img_file "$SYS/cgroup-v1-init.sh" /usr/lib/lifeline-test/cgroup-v1-init 0755
 img_file "$SYS/bench-init.sh" /usr/lib/lifeline-test/bench-init 0755
+img_file "$SYS/e2e-init.sh" /usr/lib/lifeline-test/e2e-init 0755
 img_link /bin/busybox usr/lib/lifeline-test/init
 if [ -x /usr/bin/earlyoom ]; then
 	img_exec /usr/bin/earlyoom
@@ -172,6 +225,21 @@ if ! out=$(build/lifeline --check-config "$IMG/etc/lifeline/lifeline.conf" 2>&1)
 	[ -z "$bad" ] || img_die "the image's lifeline configuration has errors (paths in the image):
 $(printf "%s\n" "$bad" | sed "s|^$IMG||")"
 fi
+
+# and so must each test configuration of the rescue escalation as a
+# drop-in, with sample values where the kernel command line puts the test's
+mkdir -p "$STAGE/check/conf.d"
+cp "$IMG/etc/lifeline/lifeline.conf" "$STAGE/check/"
+cp "$IMG"/etc/lifeline/conf.d/*.conf "$STAGE/check/conf.d/"
+for f in "$IMG"/etc/lifeline/e2e/*.conf; do
+	sed -e 's/@peer@/7500/g' -e 's/@peer2@/7600/g' -e 's/@timeout@/10s/g' \
+		-e '/@[A-Za-z0-9_]*@/d' "$f" > "$STAGE/check/conf.d/e2e.conf"
+	out=$(build/lifeline --check-config "$STAGE/check/lifeline.conf" 2>&1) && continue
+	bad=$(printf '%s\n' "$out" | grep -E '^[^ ]+:[0-9]+:[0-9]+: ' |
+		grep -Ev ': (executable not found|unknown (user|group))')
+	[ -z "$bad" ] || img_die "the test configuration ${f##*/} has errors:
+$(printf "%s\n" "$bad" | sed "s|^$STAGE/check/conf.d/e2e.conf|initramfs/system/e2e-${f##*/}|")"
+done
 
 mkdir -p "$(dirname "$OUT")"
 img_write "$OUT" "$COMPRESS"
