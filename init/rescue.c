@@ -1,13 +1,905 @@
-/* See rescue.h.  SKELETON: filled in by the rescue work. */
+/* See rescue.h.  Arming runs in steps from the loop: the keepalive files
+ * (quick), the network snapshot (a child, waited for through
+ * rescue_child_exited), then the initrd in a memfd and kexec_file_load
+ * (one go: the kernel reads both files itself).  Everything that could
+ * go wrong ends in one message, logged once per arming and shown by
+ * status; a verdict without a loaded image falls back to a plain reboot. */
 #define _GNU_SOURCE
 #include "rescue.h"
+#include "clock.h"
+#include "fmt.h"
+#include "initrd.h"
+#include "kcmdline.h"
+#include "keepalive.h"
+#include "log.h"
+#include "scan.h"
+#include "spawn.h"
+#include "status.h"
+#include "watchdog.h"
 
-void rescue_configure(const struct config *c, int machine, uint64_t now) { (void)c; (void)machine; (void)now; }
-void rescue_boot_done(uint64_t now) { (void)now; }
-void rescue_arm(struct outbuf *o, uint64_t now) { (void)o; (void)now; }
-void rescue_now(const char *reason) { (void)reason; }
-int rescue_child_exited(pid_t pid, int status, uint64_t now) { (void)pid; (void)status; (void)now; return 0; }
-void rescue_tick(uint64_t now) { (void)now; }
-uint64_t rescue_next_deadline(void) { return 0; }
-void rescue_status_text(struct outbuf *o, uint64_t now) { (void)o; (void)now; }
-void rescue_status_json(struct outbuf *o, uint64_t now) { (void)o; (void)now; }
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef SYS_kexec_file_load
+#define SYS_kexec_file_load 320         /* x86_64 */
+#endif
+#define KEXEC_FILE_UNLOAD 0x1
+#define KEXEC_FILE_ON_CRASH 0x2
+#ifndef LINUX_REBOOT_CMD_KEXEC
+#define LINUX_REBOOT_CMD_KEXEC 0x45584543
+#endif
+
+#define SNAP_TIMEOUT_MS 10000
+#define SNAP_KILL_WAIT_MS 5000  /* after SIGKILL: then arm without it */
+#define PROBLEM_LEN 200
+
+enum rstate { R_OFF, R_UNARMED, R_ARMING, R_ARMED, R_NOT_LOADED, R_FAILED };
+enum cstate { C_NONE, C_OFF, C_NOT_RESERVED, C_ARMED, C_FAILED, C_NOT_LOADED };
+
+static struct {
+	const struct config *cfg;
+	int machine;
+	int boot_done;
+	uint8_t state;                  /* enum rstate */
+	uint8_t crash;                  /* enum cstate */
+	uint8_t kexec;                  /* the normal image is loaded (by us) */
+	uint8_t rearm;                  /* the config changed while arming */
+	uint8_t snapshot;               /* the snapshot went into the initrd */
+	uint8_t keepalive;              /* keepalive.conf and .key went in */
+	uint32_t hash;                  /* of [rescue] and [keepalive] when armed */
+	pid_t snap_pid;                 /* the snapshot child, 0 if none */
+	pid_t snap_stale;               /* one given up on: ignore its exit */
+	uint64_t snap_deadline;
+	int snap_killed;
+	uint64_t armed_at;              /* when the last arming ended */
+	uint32_t arm_ms;                /* how long its blocking part took */
+	uint32_t links;                 /* "link" records in the snapshot */
+	uint64_t initrd_bytes;
+	uint32_t escalations, not_pid1;
+	char problem[PROBLEM_LEN];      /* why not armed */
+	char crash_problem[PROBLEM_LEN];
+	char note[PROBLEM_LEN];         /* armed, but without something */
+	char kernel[PATH_MAX_LEN];
+	char cmdline[KCMDLINE_MAX];
+} r;
+
+static const char *dir = RESCUE_DIR;
+
+void rescue_set_dir(const char *d)
+{
+	dir = d;
+}
+
+/* ---- small helpers ---- */
+
+static void path_in(char *buf, int cap, const char *name)
+{
+	fmt(buf, (size_t)cap, "%s/%s", dir, name);
+}
+
+/* FNV-1a: whether [rescue] or [keepalive] changed since arming.  The
+ * parser zeroes the config first, so unused bytes compare equal. */
+static uint32_t conf_hash(const struct config *c)
+{
+	uint32_t h = 2166136261u;
+	const unsigned char *p[2] = { (const void *)&c->rescue, (const void *)&c->ka };
+	size_t n[2] = { sizeof c->rescue, sizeof c->ka };
+	for (int k = 0; k < 2; k++)
+		for (size_t i = 0; i < n[k]; i++)
+			h = (h ^ p[k][i]) * 16777619u;
+	return h;
+}
+
+/* The first line of a small file, for messages ("" if none). */
+static void first_line(const char *path, char *out, int cap)
+{
+	char buf[512];
+	out[0] = '\0';
+	int n = scan_read_file(path, buf, sizeof buf);
+	if (n <= 0)
+		return;
+	int e = 0;
+	while (e < n && buf[e] != '\n')
+		e++;
+	fmt(out, (size_t)cap, "%.*s", e, buf);
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Replace path with data, mode exactly `mode` whatever the umask. */
+static int write_new(const char *path, const char *data, size_t len, mode_t mode)
+{
+	unlink(path);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return -1;
+	int ok = fchmod(fd, mode) == 0 && write_all(fd, data, len) == 0;
+	int e = errno;
+	if (close(fd) < 0 && ok)
+		return -1;
+	errno = e;
+	return ok ? 0 : -1;
+}
+
+static int read_flag(const char *path)
+{
+	char b[32];
+	if (scan_read_file(path, b, sizeof b) <= 0)
+		return -1;
+	return (int)scan_uint(b, 10, NULL);
+}
+
+/* ---- step 1: what the rescue system needs to send keepalives ---- */
+
+int rescue_render_keepalive_conf(const struct keepalive_conf *ka, const char *host, char *out,
+				 int cap)
+{
+	struct outbuf o;
+	ob_init(&o, out, (size_t)cap);
+	ob_printf(&o, "# [keepalive] of %s, written by lifeline when it armed the rescue "
+		  "system\n[keepalive]\nhost = %s\n", host, host);
+	for (int i = 0; i < ka->npeers; i++)
+		ob_printf(&o, "peer = %s\n", ka->peer[i].text);
+	ob_printf(&o, "interval = %lums\nquorum = %u\nquorum_window = %lums\n"
+		  "key = " RESCUE_KEY_PATH "\nsystem = rescue\n",
+		  (unsigned long)ka->interval_ms, ka->quorum, (unsigned long)ka->quorum_window_ms);
+	return o.truncated ? -1 : (int)o.len;
+}
+
+/* The host name keepalives carry: [keepalive] host, or the kernel's. */
+static void ka_host(const struct keepalive_conf *ka, char *out, int cap)
+{
+	struct utsname u;
+	if (ka->host[0])
+		fmt(out, (size_t)cap, "%s", ka->host);
+	else if (uname(&u) == 0)
+		fmt(out, (size_t)cap, "%s", u.nodename);
+	else
+		out[0] = '\0';
+}
+
+static void write_keepalive_files(const struct keepalive_conf *ka)
+{
+	char conf_path[PATH_MAX_LEN + 32], key_path[PATH_MAX_LEN + 32], host[72], err[160];
+	char text[2048];
+	uint8_t key[KA_KEY_SIZE];
+	path_in(conf_path, sizeof conf_path, "keepalive.conf");
+	path_in(key_path, sizeof key_path, "keepalive.key");
+	unlink(conf_path);      /* nothing stale from an earlier arming */
+	unlink(key_path);
+	r.keepalive = 0;
+	if (!ka->present)
+		return;
+	ka_host(ka, host, sizeof host);
+	if (!ka_host_valid(host)) {
+		fmt(r.note, sizeof r.note, "host name '%s' is not valid for keepalives: the "
+		    "rescue system sends none", host);
+		return;
+	}
+	if (ka_key_load(ka->key, key, err, sizeof err) < 0) {
+		fmt(r.note, sizeof r.note, "%s; the rescue system sends no keepalives", err);
+		return;
+	}
+	static const char hex[] = "0123456789abcdef";
+	for (int i = 0; i < KA_KEY_SIZE; i++) {
+		text[2 * i] = hex[key[i] >> 4];
+		text[2 * i + 1] = hex[key[i] & 15];
+	}
+	text[2 * KA_KEY_SIZE] = '\n';
+	int bad = write_new(key_path, text, 2 * KA_KEY_SIZE + 1, 0600);
+	explicit_bzero(key, sizeof key);
+	explicit_bzero(text, 2 * KA_KEY_SIZE + 1);
+	int n = bad ? -1 : rescue_render_keepalive_conf(ka, host, text, sizeof text);
+	if (bad || n < 0 || write_new(conf_path, text, (size_t)n, 0644) < 0) {
+		fmt(r.note, sizeof r.note, "cannot write %s: %s; the rescue system sends no "
+		    "keepalives", bad ? key_path : conf_path, strerror(errno));
+		unlink(key_path);
+		unlink(conf_path);
+		return;
+	}
+	r.keepalive = 1;
+}
+
+/* ---- step 2: the network snapshot, a child with a deadline ---- */
+
+static struct {
+	const char *path;
+	char *argv[3];
+	char *envp[2];
+	int out_fd;
+	int null_fd;
+} snap_job;
+
+/* Runs in a CLONE_VM|CLONE_VFORK child until execve: syscalls only. */
+static int snap_child(void *arg)
+{
+	(void)arg;
+	struct sigaction dfl;
+	sigset_t none;
+	memset(&dfl, 0, sizeof dfl);
+	dfl.sa_handler = SIG_DFL;
+	for (int s = 1; s < NSIG; s++)
+		sigaction(s, &dfl, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	setsid();
+	if (dup2(snap_job.null_fd, 0) < 0 || dup2(snap_job.out_fd, 1) < 0 ||
+	    dup2(snap_job.out_fd, 2) < 0)
+		_exit(126);
+	execve(snap_job.path, snap_job.argv, snap_job.envp);
+	_exit(127);
+}
+
+#ifdef LIFELINE_NO_MLOCK
+static char snap_stack[65536] __attribute__((aligned(16)));   /* sanitizers */
+#else
+static char snap_stack[4096] __attribute__((aligned(16)));
+#endif
+
+static pid_t start_snapshot(const char *prog, char *why, int cap)
+{
+	static char out_path[PATH_MAX_LEN + 32], log_path[PATH_MAX_LEN + 32];
+	static char env_path[] = "PATH=" SPAWN_PATH;
+	path_in(out_path, sizeof out_path, "netsnap");
+	path_in(log_path, sizeof log_path, "netsnap.log");
+	unlink(out_path);
+	snap_job.null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	snap_job.out_fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+			       0600);
+	pid_t pid = -1;
+	if (snap_job.null_fd >= 0 && snap_job.out_fd >= 0) {
+		snap_job.path = prog;
+		snap_job.argv[0] = (char *)prog;
+		snap_job.argv[1] = out_path;
+		snap_job.argv[2] = NULL;
+		snap_job.envp[0] = env_path;
+		snap_job.envp[1] = NULL;
+		pid = clone(snap_child, snap_stack + sizeof snap_stack,
+			    CLONE_VM | CLONE_VFORK | SIGCHLD, NULL);
+	}
+	if (pid < 0)
+		fmt(why, (size_t)cap, "%s", strerror(errno));
+	if (snap_job.null_fd >= 0)
+		close(snap_job.null_fd);
+	if (snap_job.out_fd >= 0)
+		close(snap_job.out_fd);
+	return pid;
+}
+
+/* "link" lines of a format-1 snapshot; -1 if it is not one. */
+static int snapshot_links(const char *path)
+{
+	char buf[4096];
+	int n = scan_read_file(path, buf, sizeof buf);
+	if (n < 19 || strncmp(buf, "lifeline-netsnap 1\n", 19))
+		return -1;
+	int links = 0;
+	for (int i = 0; i + 5 <= n; i++)
+		if ((i == 0 || buf[i - 1] == '\n') && !strncmp(buf + i, "link ", 5))
+			links++;
+	return links;
+}
+
+static void snapshot_done(int status)
+{
+	char out_path[PATH_MAX_LEN + 32], log_path[PATH_MAX_LEN + 32], line[160], why[200];
+	path_in(out_path, sizeof out_path, "netsnap");
+	path_in(log_path, sizeof log_path, "netsnap.log");
+	int links = -1;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		links = snapshot_links(out_path);
+	if (links >= 0) {
+		r.snapshot = 1;
+		r.links = (uint32_t)links;
+		return;
+	}
+	first_line(log_path, line, sizeof line);
+	if (r.snap_killed)
+		fmt(why, sizeof why, "took more than %ds: killed", SNAP_TIMEOUT_MS / 1000);
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		fmt(why, sizeof why, "cannot run %s", r.cfg->rescue.snapshot);
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		fmt(why, sizeof why, "it wrote no lifeline-netsnap 1 file");
+	else if (WIFEXITED(status))
+		fmt(why, sizeof why, "exit status %d%s%s", WEXITSTATUS(status),
+		    line[0] ? ": " : "", line);
+	else
+		fmt(why, sizeof why, "killed by signal %d", WTERMSIG(status));
+	unlink(out_path);
+	fmt(r.note, sizeof r.note, "network snapshot failed (%s): the rescue system uses ip= "
+	    "or DHCP", why);
+	log_msg(LOG_WARN, "rescue: %s", r.note);
+}
+
+/* ---- steps 3-5: the initrd, the command line, kexec_file_load ---- */
+
+int rescue_write_cpio(int fd, const char *from, uint32_t mtime)
+{
+	static const struct { const char *name; uint32_t mode; } files[] = {
+		{ "netsnap", 0644 }, { "keepalive.conf", 0644 }, { "keepalive.key", 0600 },
+	};
+	struct cpio_out c;
+	int n = 0;
+	cpio_begin(&c, fd, mtime);
+	for (unsigned i = 0; i < sizeof files / sizeof files[0]; i++) {
+		char path[PATH_MAX_LEN + 32], name[64];
+		fmt(path, sizeof path, "%s/%s", from, files[i].name);
+		fmt(name, sizeof name, "etc/rescue/%s", files[i].name);
+		if (cpio_add_file(&c, name, files[i].mode, path) == 0) {
+			n++;
+		} else if (c.err == ENOENT && c.off % 4 == 0) {
+			c.err = 0;      /* not there: nothing was written */
+		} else {
+			errno = c.err;
+			return -1;
+		}
+	}
+	if (cpio_trailer(&c) < 0) {
+		errno = c.err;
+		return -1;
+	}
+	return n;
+}
+
+/* One message per kexec_file_load error. */
+void rescue_kexec_error(int err, int crash, const char *kernel, char *out, int cap)
+{
+	const char *what = crash ? "crash kernel" : "kexec";
+	switch (err) {
+	case ENOSYS:
+	case EOPNOTSUPP:
+		fmt(out, (size_t)cap, "%s: this kernel has no kexec_file_load", what);
+		break;
+	case EPERM:
+		if (read_flag("/proc/sys/kernel/kexec_load_disabled") == 1)
+			fmt(out, (size_t)cap, "%s: disabled (kernel.kexec_load_disabled = 1)", what);
+		else
+			fmt(out, (size_t)cap, "%s: not permitted (kernel lockdown, or no "
+			    "CAP_SYS_BOOT)", what);
+		break;
+	case EKEYREJECTED:
+	case EBADMSG:
+	case ENOKEY:
+	case ENODATA:
+	case ENOPKG:
+		fmt(out, (size_t)cap, "%s: %s is not signed with a key this kernel trusts "
+		    "(lockdown or signature enforcement): %s", what, kernel, strerror(err));
+		break;
+	case ENOMEM:
+	case EADDRNOTAVAIL:
+		if (crash)
+			fmt(out, (size_t)cap, "crash kernel: the memory crashkernel= reserved is "
+			    "too small for the kernel and the image");
+		else
+			fmt(out, (size_t)cap, "kexec: not enough memory for the kernel and the image");
+		break;
+	case ENOEXEC:
+		fmt(out, (size_t)cap, "%s: %s is not a kernel image this kernel can load", what,
+		    kernel);
+		break;
+	case EINVAL:
+		fmt(out, (size_t)cap, "%s: the kernel refused %s (command line too long, or "
+		    "not a bzImage)", what, kernel);
+		break;
+	default:
+		fmt(out, (size_t)cap, "%s: kexec_file_load: %s", what, strerror(err));
+	}
+}
+
+static int kexec_load(int kfd, int ifd, const char *cmdline, unsigned long flags)
+{
+	unsigned long len = cmdline ? strlen(cmdline) + 1 : 0;
+	return (int)syscall(SYS_kexec_file_load, kfd, ifd, len, cmdline, flags);
+}
+
+/* A Xen PV guest has no kexec at all. */
+static int xen_pv(void)
+{
+	char b[16];
+	return scan_read_file("/sys/hypervisor/guest_type", b, sizeof b) > 0 &&
+	       !strncmp(b, "PV", 2) && (b[2] == '\n' || b[2] == '\0');
+}
+
+static void kernel_path(char *out, int cap)
+{
+	struct utsname u;
+	if (r.cfg->rescue.kernel[0])
+		fmt(out, (size_t)cap, "%s", r.cfg->rescue.kernel);
+	else if (uname(&u) == 0)
+		fmt(out, (size_t)cap, "/boot/vmlinuz-%s", u.release);
+	else
+		fmt(out, (size_t)cap, "/boot/vmlinuz");
+}
+
+static int fail(const char *f, ...) __attribute__((format(printf, 1, 2)));
+static int fail(const char *f, ...)
+{
+	va_list ap;
+	va_start(ap, f);
+	vfmt(r.problem, sizeof r.problem, f, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* The initrd in a memfd: the image, zeros to a 4-byte boundary, the
+ * archive.  Its fd, or -1 with r.problem set. */
+static int build_initrd(const char *image, int cpio_fd, uint64_t cpio_len)
+{
+	struct stat st;
+	int ifd = open(image, O_RDONLY | O_CLOEXEC);
+	if (ifd < 0)
+		return fail("image %s: %s (make rescue-image install-rescue)", image,
+			    strerror(errno));
+	if (fstat(ifd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(ifd);
+		return fail("image %s: not a regular file", image);
+	}
+	int mfd = memfd_create("lifeline-rescue-initrd", MFD_CLOEXEC);
+	if (mfd < 0) {
+		close(ifd);
+		return fail("memfd_create: %s", strerror(errno));
+	}
+	struct cpio_out c;
+	cpio_begin(&c, mfd, 0);
+	if (cpio_copy_fd(&c, ifd, (uint64_t)st.st_size) == 0 && cpio_pad(&c) == 0)
+		cpio_copy_fd(&c, cpio_fd, cpio_len);
+	close(ifd);
+	if (c.err) {
+		close(mfd);
+		return fail("building the initrd from %s: %s", image, strerror(c.err));
+	}
+	r.initrd_bytes = c.off;
+	return mfd;
+}
+
+/* The archive of what step 1 and 2 wrote, in extra.cpio (kept for
+ * inspection: `cpio -t < /run/lifeline/rescue/extra.cpio`).  Its fd. */
+static int write_extra(uint64_t *len)
+{
+	char path[PATH_MAX_LEN + 32];
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	path_in(path, sizeof path, "extra.cpio");
+	unlink(path);
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return fail("%s: %s", path, strerror(errno));
+	if (rescue_write_cpio(fd, dir, (uint32_t)ts.tv_sec) < 0) {
+		int e = errno;
+		close(fd);
+		return fail("%s: %s", path, strerror(e));
+	}
+	*len = (uint64_t)lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+static void load_crash(int kfd, int mfd, const char *running)
+{
+	char line[KCMDLINE_MAX];
+	if (!r.cfg->rescue.crash) {
+		r.crash = C_OFF;
+		return;
+	}
+	/* kexec_crash_size: bytes crashkernel= reserved (0: none) */
+	char b[32];
+	if (scan_read_file("/sys/kernel/kexec_crash_size", b, sizeof b) <= 0 ||
+	    scan_uint(b, 10, NULL) == 0) {
+		r.crash = C_NOT_RESERVED;
+		return;
+	}
+	if (kcmdline_build(line, sizeof line, running, r.cfg->rescue.port,
+			   r.cfg->rescue.cmdline, 1) < 0) {
+		r.crash = C_FAILED;
+		fmt(r.crash_problem, sizeof r.crash_problem, "crash kernel: command line longer "
+		    "than %d bytes", KCMDLINE_MAX - 1);
+	} else if (kexec_load(kfd, mfd, line, KEXEC_FILE_ON_CRASH) < 0) {
+		r.crash = C_FAILED;
+		rescue_kexec_error(errno, 1, r.kernel, r.crash_problem, sizeof r.crash_problem);
+	} else {
+		r.crash = C_ARMED;
+	}
+}
+
+static const char *crash_word(void)
+{
+	static const char *const w[] = { "none", "off", "not-reserved", "armed", "failed",
+					 "not-loaded" };
+	return w[r.crash];
+}
+
+static int arm_load(int kfd, int mfd, const char *running)
+{
+	if (xen_pv())
+		return fail("Xen PV guest: kexec is not possible here");
+	if (kexec_load(kfd, mfd, r.cmdline, 0) < 0)
+		rescue_kexec_error(errno, 0, r.kernel, r.problem, sizeof r.problem);
+	else
+		r.kexec = 1;
+	load_crash(kfd, mfd, running);
+	return r.kexec || r.crash == C_ARMED ? 0 : -1;
+}
+
+/* Steps 3 to 5.  0 when done (armed or prepared), -1 with r.problem. */
+static int arm_steps(void)
+{
+	char running[2560];
+	uint64_t cpio_len = 0;
+	kernel_path(r.kernel, sizeof r.kernel);
+	if (scan_read_file("/proc/cmdline", running, sizeof running) < 0)
+		running[0] = '\0';
+	if (kcmdline_build(r.cmdline, sizeof r.cmdline, running, r.cfg->rescue.port,
+			   r.cfg->rescue.cmdline, 0) < 0)
+		return fail("the rescue kernel's command line would be longer than %d bytes",
+			    KCMDLINE_MAX - 1);
+	int kfd = open(r.kernel, O_RDONLY | O_CLOEXEC);
+	if (kfd < 0)
+		return fail("kernel %s: %s", r.kernel, strerror(errno));
+	int cfd = write_extra(&cpio_len);
+	int mfd = cfd < 0 ? -1 : build_initrd(r.cfg->rescue.image, cfd, cpio_len);
+	int ret = -1;
+	if (mfd >= 0 && !r.machine) {
+		r.crash = C_NOT_LOADED;
+		ret = 0;
+	} else if (mfd >= 0) {
+		ret = arm_load(kfd, mfd, running);
+	}
+	close(kfd);
+	if (cfd >= 0)
+		close(cfd);
+	if (mfd >= 0)
+		close(mfd);
+	return ret;
+}
+
+static void kernel_name(char *out, int cap)
+{
+	const char *b = strrchr(r.kernel, '/');
+	b = b ? b + 1 : r.kernel;
+	if (!strncmp(b, "vmlinuz-", 8) && b[8])
+		fmt(out, (size_t)cap, "%s", b + 8);
+	else
+		fmt(out, (size_t)cap, "%s", r.kernel);
+}
+
+static void what_text(struct outbuf *o)
+{
+	char k[PATH_MAX_LEN], size[16];
+	kernel_name(k, sizeof k);
+	format_size((int64_t)r.initrd_bytes, size, sizeof size);
+	ob_printf(o, "%s + %s (%s, snapshot: ", k, r.cfg->rescue.image, size);
+	if (r.snapshot)
+		ob_printf(o, "%u link%s", r.links, r.links == 1 ? "" : "s");
+	else
+		ob_puts(o, "none");
+	ob_printf(o, ", keepalives: %s)", r.keepalive ? "yes" : "no");
+}
+
+static void arm_finish(uint64_t now)
+{
+	uint64_t t0 = now_ms();
+	int ok = arm_steps() == 0;
+	r.arm_ms = (uint32_t)(now_ms() - t0);
+	r.armed_at = now + r.arm_ms;
+	r.hash = conf_hash(r.cfg);
+	char what[400];
+	struct outbuf o;
+	ob_init(&o, what, sizeof what);
+	what_text(&o);
+	if (!ok) {
+		r.state = R_FAILED;
+		log_msg(LOG_ERR, "rescue: NOT ARMED: %s; a verdict reboots the host", r.problem);
+	} else if (!r.machine) {
+		r.state = R_NOT_LOADED;
+		log_msg(LOG_NOTICE, "rescue: prepared %s; not loaded (not the machine's PID 1)",
+			what);
+	} else {
+		r.state = R_ARMED;
+		log_msg(r.kexec ? LOG_NOTICE : LOG_ERR, "rescue: armed in %u ms: %s%s%s; crash "
+			"kernel: %s%s%s", r.arm_ms, r.kexec ? "kexec " : "kexec FAILED (",
+			r.kexec ? what : r.problem, r.kexec ? "" : ")", crash_word(),
+			r.crash == C_FAILED ? ": " : "", r.crash == C_FAILED ? r.crash_problem : "");
+	}
+	if (r.rearm) {
+		r.rearm = 0;
+		rescue_arm(NULL, now);
+	}
+}
+
+static void arm_start(uint64_t now)
+{
+	r.state = R_ARMING;
+	r.kexec = 0;
+	r.crash = C_NONE;
+	r.snapshot = 0;
+	r.links = 0;
+	r.initrd_bytes = 0;
+	r.problem[0] = r.crash_problem[0] = r.note[0] = '\0';
+	r.cmdline[0] = '\0';
+	r.snap_killed = 0;
+	/* /run/lifeline/rescue, 0700: the key goes there */
+	if (!strcmp(dir, RESCUE_DIR))
+		mkdir("/run/lifeline", 0755);
+	if ((mkdir(dir, 0700) < 0 && errno != EEXIST) || chmod(dir, 0700) < 0) {
+		fail("cannot create %s: %s", dir, strerror(errno));
+		r.state = R_FAILED;
+		log_msg(LOG_ERR, "rescue: NOT ARMED: %s; a verdict reboots the host", r.problem);
+		return;
+	}
+	write_keepalive_files(&r.cfg->ka);
+	if (r.note[0])
+		log_msg(LOG_WARN, "rescue: %s", r.note);
+	char snap[PATH_MAX_LEN + 32];
+	path_in(snap, sizeof snap, "netsnap");
+	unlink(snap);
+	if (r.cfg->rescue.snapshot[0]) {
+		char why[120];
+		pid_t pid = start_snapshot(r.cfg->rescue.snapshot, why, sizeof why);
+		if (pid > 0) {
+			r.snap_pid = pid;
+			r.snap_deadline = now + SNAP_TIMEOUT_MS;
+			return;         /* rescue_child_exited goes on */
+		}
+		fmt(r.note, sizeof r.note, "network snapshot failed (%s): the rescue system "
+		    "uses ip= or DHCP", why);
+		log_msg(LOG_WARN, "rescue: %s", r.note);
+	}
+	arm_finish(now);
+}
+
+/* ---- the interface ---- */
+
+static void unload(void)
+{
+	if (r.kexec && syscall(SYS_kexec_file_load, -1, -1, 0UL, NULL,
+			       (unsigned long)KEXEC_FILE_UNLOAD) < 0)
+		log_msg(LOG_WARN, "rescue: unloading the kexec image: %s", strerror(errno));
+	if (r.crash == C_ARMED && syscall(SYS_kexec_file_load, -1, -1, 0UL, NULL,
+					  (unsigned long)(KEXEC_FILE_UNLOAD | KEXEC_FILE_ON_CRASH)) < 0)
+		log_msg(LOG_WARN, "rescue: unloading the crash kernel: %s", strerror(errno));
+	r.kexec = 0;
+	r.crash = C_NONE;
+}
+
+void rescue_configure(const struct config *c, int machine, uint64_t now)
+{
+	r.cfg = c;
+	r.machine = machine;
+	if (!c->rescue.present) {
+		if (r.state != R_OFF) {
+			unload();
+			if (r.snap_pid > 0) {
+				kill(r.snap_pid, SIGKILL);
+				r.snap_stale = r.snap_pid;
+				r.snap_pid = 0;
+			}
+			log_msg(LOG_NOTICE, "rescue: off (no [rescue] section)");
+		}
+		r.state = R_OFF;
+		return;
+	}
+	if (r.state == R_OFF) {
+		r.state = R_UNARMED;
+		if (r.boot_done && c->rescue.arm)
+			arm_start(now);
+		return;
+	}
+	if (conf_hash(c) == r.hash)
+		return;
+	if (r.state == R_ARMING) {
+		r.rearm = 1;
+	} else if (r.state != R_UNARMED || (r.boot_done && c->rescue.arm)) {
+		log_msg(LOG_NOTICE, "rescue: [rescue] or [keepalive] changed: arming again");
+		arm_start(now);
+	}
+}
+
+void rescue_boot_done(uint64_t now)
+{
+	r.boot_done = 1;
+	if (r.cfg && r.cfg->rescue.present && r.cfg->rescue.arm && r.state == R_UNARMED)
+		arm_start(now);
+}
+
+void rescue_arm(struct outbuf *o, uint64_t now)
+{
+	if (!r.cfg || !r.cfg->rescue.present) {
+		if (o)
+			ob_puts(o, "error: no [rescue] section in the config\n");
+		return;
+	}
+	if (r.state == R_ARMING) {
+		if (o)
+			ob_puts(o, "error: arming already (the network snapshot runs)\n");
+		return;
+	}
+	arm_start(now);
+	if (!o)
+		return;
+	ob_puts(o, r.state == R_FAILED ? "error: " : "ok\n");
+	rescue_status_text(o, now);
+}
+
+/* Booting the rescue system: nothing here allocates or starts anything. */
+void rescue_now(const char *reason)
+{
+	log_msg(LOG_ERR, "rescue: %s: booting the rescue system", reason);
+	if (!r.machine) {
+		r.not_pid1++;
+		log_msg(LOG_ERR, "rescue: not the machine's PID 1: not booting the rescue system");
+		return;
+	}
+	r.escalations++;
+	watchdog_release();
+	sync();
+	if (read_flag("/sys/kernel/kexec_loaded") != 0) {
+		reboot(LINUX_REBOOT_CMD_KEXEC);
+		log_msg(LOG_ERR, "rescue: reboot(KEXEC): %s", strerror(errno));
+	}
+	if (read_flag("/sys/kernel/kexec_crash_loaded") == 1) {
+		log_msg(LOG_ERR, "rescue: starting the crash kernel (sysrq-c)");
+		int fd = open("/proc/sysrq-trigger", O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, "c", 1) != 1)
+			log_msg(LOG_ERR, "rescue: /proc/sysrq-trigger: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
+	log_msg(LOG_ERR, "rescue: no rescue kernel: plain reboot");
+	reboot(RB_AUTOBOOT);
+	log_msg(LOG_ERR, "rescue: reboot: %s", strerror(errno));
+}
+
+int rescue_child_exited(pid_t pid, int status, uint64_t now)
+{
+	if (pid <= 0)
+		return 0;
+	if (pid == r.snap_stale) {
+		r.snap_stale = 0;
+		return 1;
+	}
+	if (pid != r.snap_pid)
+		return 0;
+	r.snap_pid = 0;
+	snapshot_done(status);
+	arm_finish(now);
+	return 1;
+}
+
+void rescue_tick(uint64_t now)
+{
+	if (r.snap_pid <= 0 || now < r.snap_deadline)
+		return;
+	if (!r.snap_killed) {
+		log_msg(LOG_WARN, "rescue: the network snapshot takes more than %ds: killing it",
+			SNAP_TIMEOUT_MS / 1000);
+		kill(r.snap_pid, SIGKILL);
+		r.snap_killed = 1;
+		r.snap_deadline = now + SNAP_KILL_WAIT_MS;
+		return;
+	}
+	/* killed and still not gone (stuck in the kernel): arm without it */
+	r.snap_stale = r.snap_pid;
+	r.snap_pid = 0;
+	snapshot_done(SIGKILL);    /* the wait status of a SIGKILL death */
+	arm_finish(now);
+}
+
+uint64_t rescue_next_deadline(void)
+{
+	return r.snap_pid > 0 ? r.snap_deadline : 0;
+}
+
+/* ---- status ---- */
+
+static const char *state_word(void)
+{
+	static const char *const w[] = { "off", "unarmed", "arming", "armed", "not-loaded",
+					 "failed" };
+	return w[r.state];
+}
+
+void rescue_status_text(struct outbuf *o, uint64_t now)
+{
+	char ago[16];
+	if (!r.cfg || r.state == R_OFF) {
+		if (r.not_pid1 || r.escalations)
+			ob_printf(o, "rescue: off; verdicts acted on: %u%s\n",
+				  r.escalations + r.not_pid1, r.not_pid1 ? " (not PID 1)" : "");
+		return;
+	}
+	format_duration(now > r.armed_at ? now - r.armed_at : 0, ago, sizeof ago);
+	switch (r.state) {
+	case R_UNARMED:
+		ob_printf(o, "rescue: NOT ARMED: %s; a verdict reboots the host\n",
+			  !r.cfg->rescue.arm ? "arm = no (lifelinectl rescue arm)"
+			  : "waiting for the boot tasks");
+		break;
+	case R_ARMING:
+		ob_puts(o, "rescue: arming (snapshot running)\n");
+		break;
+	case R_FAILED:
+		ob_printf(o, "rescue: NOT ARMED: %s; a verdict reboots the host\n", r.problem);
+		break;
+	case R_NOT_LOADED:
+		ob_printf(o, "rescue: prepared %s ago, not loaded (not the machine's PID 1): ", ago);
+		what_text(o);
+		ob_puts(o, "\n");
+		break;
+	default:
+		if (r.kexec) {
+			ob_printf(o, "rescue: armed %s ago: kexec ", ago);
+			what_text(o);
+		} else {
+			ob_printf(o, "rescue: armed %s ago, crash kernel only (%s)", ago, r.problem);
+		}
+		ob_printf(o, "; crash kernel: %s%s%s\n", r.crash == C_FAILED ? "FAILED" : crash_word(),
+			  r.crash == C_FAILED ? ": " : "", r.crash == C_FAILED ? r.crash_problem : "");
+	}
+	if (r.note[0] && r.state != R_UNARMED && r.state != R_ARMING)
+		ob_printf(o, "rescue: note: %s\n", r.note);
+	if (r.escalations || r.not_pid1)
+		ob_printf(o, "rescue: verdicts acted on: %u%s\n", r.escalations + r.not_pid1,
+			  r.not_pid1 ? " (not PID 1)" : "");
+}
+
+static void json_str_or_null(struct outbuf *o, const char *s)
+{
+	if (s && s[0])
+		ob_json_str(o, s);
+	else
+		ob_puts(o, "null");
+}
+
+void rescue_status_json(struct outbuf *o, uint64_t now)
+{
+	int on = r.cfg && r.state != R_OFF;
+	int done = r.state == R_ARMED || r.state == R_NOT_LOADED || r.state == R_FAILED;
+	ob_printf(o, "\"rescue\":{\"enabled\":%s,\"state\":\"%s\",\"kexec\":%s,\"crash\":\"%s\","
+		  "\"problem\":", on ? "true" : "false", state_word(), r.kexec ? "true" : "false",
+		  r.state == R_OFF ? "off" : crash_word());
+	if (r.state == R_UNARMED)
+		ob_json_str(o, !r.cfg->rescue.arm ? "arm = no" : "waiting for the boot tasks");
+	else
+		json_str_or_null(o, on ? r.problem : NULL);
+	ob_puts(o, ",\"crash_problem\":");
+	json_str_or_null(o, on ? r.crash_problem : NULL);
+	ob_puts(o, ",\"note\":");
+	json_str_or_null(o, on ? r.note : NULL);
+	if (done)
+		ob_printf(o, ",\"armed_ms_ago\":%lu,\"arm_ms\":%u",
+			  (unsigned long)(now > r.armed_at ? now - r.armed_at : 0), r.arm_ms);
+	else
+		ob_puts(o, ",\"armed_ms_ago\":null,\"arm_ms\":null");
+	ob_puts(o, ",\"kernel\":");
+	json_str_or_null(o, done ? r.kernel : NULL);
+	ob_puts(o, ",\"image\":");
+	json_str_or_null(o, on ? r.cfg->rescue.image : NULL);
+	ob_printf(o, ",\"initrd_bytes\":%lu,\"snapshot\":%s,\"snapshot_links\":%u,"
+		  "\"keepalive\":%s,\"cmdline\":", (unsigned long)r.initrd_bytes,
+		  r.snapshot ? "true" : "false", r.links, r.keepalive ? "true" : "false");
+	json_str_or_null(o, done ? r.cmdline : NULL);
+	ob_printf(o, ",\"escalations\":%u,\"not_pid1\":%u},", r.escalations, r.not_pid1);
+}

@@ -1,10 +1,225 @@
-/* See watchdog.h.  SKELETON: filled in by the watchdog work. */
+/* See watchdog.h.  One device open at a time.  The pets come from the
+ * loop's timer, so a PID 1 stuck anywhere (in a syscall, in a busy loop,
+ * stopped by a debugger) stops petting and the device resets the machine
+ * after its timeout. */
 #define _GNU_SOURCE
 #include "watchdog.h"
+#include "fmt.h"
+#include "log.h"
+#include "status.h"
 
-void watchdog_configure(const struct config *c, uint64_t now) { (void)c; (void)now; }
-void watchdog_tick(uint64_t now) { (void)now; }
-uint64_t watchdog_next_deadline(void) { return 0; }
-void watchdog_release(void) { }
-void watchdog_status_text(struct outbuf *o, uint64_t now) { (void)o; (void)now; }
-void watchdog_status_json(struct outbuf *o, uint64_t now) { (void)o; (void)now; }
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+/* <linux/watchdog.h>, which musl's headers do not carry */
+struct wd_info {
+	uint32_t options, firmware_version;
+	uint8_t identity[32];
+};
+#define WDIOC_GETSUPPORT _IOR('W', 0, struct wd_info)
+#define WDIOC_KEEPALIVE _IOR('W', 5, int)
+#define WDIOC_SETTIMEOUT _IOWR('W', 6, int)
+#define WDIOC_GETTIMEOUT _IOR('W', 7, int)
+
+#define PROBLEM_LEN 160
+
+static struct {
+	const struct watchdog_conf *conf;
+	int fd;
+	char device[PATH_MAX_LEN];      /* what fd is open on, or waited for */
+	uint32_t want_s;                /* timeout asked for */
+	uint32_t timeout_s;             /* what the device took (0: unknown) */
+	uint32_t interval_ms;
+	uint64_t next;                  /* next pet, or next open attempt */
+	uint64_t last_pet, opened_at;
+	uint64_t pets;
+	uint32_t pet_failures;
+	int said_missing;               /* "waiting for" logged since configure */
+	int use_write;                  /* the ioctl is not there: pet by write */
+	int settimeout_err;             /* errno of WDIOC_SETTIMEOUT, 0 if it worked */
+	char identity[33];
+	char problem[PROBLEM_LEN];      /* why it is not open */
+	struct ratelimit rl;
+} w = { .fd = -1 };
+
+/* Between pets: as configured, else a quarter of the timeout; never more
+ * than half the timeout the device uses. */
+uint32_t watchdog_interval_ms(uint32_t conf_interval_ms, uint32_t timeout_ms)
+{
+	uint32_t i = conf_interval_ms ? conf_interval_ms : timeout_ms / 4;
+	if (i > timeout_ms / 2)
+		i = timeout_ms / 2;
+	return i < 100 ? 100 : i;
+}
+
+static void pet(uint64_t now)
+{
+	int r = w.use_write ? -1 : ioctl(w.fd, WDIOC_KEEPALIVE, 0);
+	if (r < 0 && !w.use_write && (errno == ENOTTY || errno == EINVAL || errno == EOPNOTSUPP)) {
+		/* any write pets a watchdog device; 'V' is kept for the close */
+		w.use_write = 1;
+		log_msg(LOG_NOTICE, "watchdog: %s has no WDIOC_KEEPALIVE: petting by write",
+			w.device);
+	}
+	if (w.use_write)
+		r = write(w.fd, ".", 1) == 1 ? 0 : -1;
+	if (r == 0) {
+		w.pets++;
+		w.last_pet = now;
+		return;
+	}
+	w.pet_failures++;
+	if (ratelimit_take(&w.rl, now))
+		log_msg(LOG_ERR, "watchdog: petting %s: %s", w.device, strerror(errno));
+}
+
+static void open_device(uint64_t now)
+{
+	const struct watchdog_conf *c = w.conf;
+	w.next = now + watchdog_interval_ms(c->interval_ms, c->timeout_ms);
+	int fd = open(w.device, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fmt(w.problem, sizeof w.problem, "waiting for %s (%s)", w.device, strerror(errno));
+		if (!w.said_missing++)
+			log_msg(LOG_WARN, "watchdog: %s; trying again every %ums", w.problem,
+				watchdog_interval_ms(c->interval_ms, c->timeout_ms));
+		return;
+	}
+	w.fd = fd;
+	w.problem[0] = '\0';
+	w.use_write = 0;
+	w.opened_at = now;
+	w.want_s = (c->timeout_ms + 999) / 1000;
+	int t = (int)w.want_s;
+	w.settimeout_err = ioctl(fd, WDIOC_SETTIMEOUT, &t) < 0 ? errno : 0;
+	/* what the driver took (it may round, or cap at its maximum) */
+	t = 0;
+	w.timeout_s = ioctl(fd, WDIOC_GETTIMEOUT, &t) == 0 && t > 0 ? (uint32_t)t : 0;
+	struct wd_info info;
+	memset(&info, 0, sizeof info);
+	if (ioctl(fd, WDIOC_GETSUPPORT, &info) == 0)
+		fmt(w.identity, sizeof w.identity, "%.32s", (const char *)info.identity);
+	else
+		w.identity[0] = '\0';
+	uint32_t t_ms = w.timeout_s ? w.timeout_s * 1000 : c->timeout_ms;
+	w.interval_ms = watchdog_interval_ms(c->interval_ms, t_ms);
+	pet(now);
+	w.next = now + w.interval_ms;
+	if (w.settimeout_err)
+		log_msg(LOG_WARN, "watchdog: %s: cannot set the timeout to %us (%s); it uses %s%us",
+			w.device, w.want_s, strerror(w.settimeout_err), w.timeout_s ? "" : "its own, ",
+			w.timeout_s ? w.timeout_s : w.want_s);
+	log_msg(LOG_NOTICE, "watchdog: %s%s%s%s open, timeout %us, petted every %ums", w.device,
+		w.identity[0] ? " (" : "", w.identity, w.identity[0] ? ")" : "",
+		w.timeout_s ? w.timeout_s : w.want_s, w.interval_ms);
+}
+
+void watchdog_release(void)
+{
+	if (w.fd < 0)
+		return;
+	/* the magic close: 'V', then close, and the driver stops the timer
+	 * (unless it was built with nowayout) */
+	if (write(w.fd, "V", 1) != 1)
+		log_msg(LOG_ERR, "watchdog: %s: magic close: %s", w.device, strerror(errno));
+	close(w.fd);
+	w.fd = -1;
+	log_msg(LOG_NOTICE, "watchdog: %s closed (magic close)", w.device);
+}
+
+void watchdog_configure(const struct config *c, uint64_t now)
+{
+	const struct watchdog_conf *wc = &c->wd;
+	int same = w.fd >= 0 && wc->present && !strcmp(w.device, wc->device) &&
+		   w.want_s == (wc->timeout_ms + 999) / 1000;
+	w.conf = wc;
+	if (same) {
+		/* only the interval may have changed */
+		uint32_t t_ms = w.timeout_s ? w.timeout_s * 1000 : wc->timeout_ms;
+		w.interval_ms = watchdog_interval_ms(wc->interval_ms, t_ms);
+		if (w.next > now + w.interval_ms)
+			w.next = now + w.interval_ms;
+		return;
+	}
+	watchdog_release();
+	w.problem[0] = '\0';
+	w.said_missing = 0;
+	w.pets = 0;
+	w.pet_failures = 0;
+	w.timeout_s = 0;
+	ratelimit_reset(&w.rl);
+	if (!wc->present) {
+		w.conf = NULL;
+		return;
+	}
+	fmt(w.device, sizeof w.device, "%s", wc->device);
+	open_device(now);
+}
+
+void watchdog_tick(uint64_t now)
+{
+	if (!w.conf || now < w.next)
+		return;
+	if (w.fd < 0) {
+		open_device(now);
+		return;
+	}
+	pet(now);
+	w.next = now + w.interval_ms;
+}
+
+uint64_t watchdog_next_deadline(void)
+{
+	return w.conf ? w.next : 0;
+}
+
+void watchdog_status_text(struct outbuf *o, uint64_t now)
+{
+	char ago[16], every[16];
+	if (!w.conf)
+		return;
+	if (w.fd < 0) {
+		ob_printf(o, "watchdog: %s\n", w.problem[0] ? w.problem : "closed");
+		return;
+	}
+	format_duration(now - w.last_pet, ago, sizeof ago);
+	format_duration(w.interval_ms, every, sizeof every);
+	ob_printf(o, "watchdog: %s, timeout %us%s, petted %s ago (every %s)", w.device,
+		  w.timeout_s ? w.timeout_s : w.want_s, w.timeout_s ? "" : " (not confirmed)",
+		  w.pets ? ago : "never", every);
+	if (w.pet_failures)
+		ob_printf(o, ", %u failed pets", w.pet_failures);
+	ob_puts(o, "\n");
+}
+
+void watchdog_status_json(struct outbuf *o, uint64_t now)
+{
+	ob_printf(o, "\"watchdog\":{\"enabled\":%s,\"device\":", w.conf ? "true" : "false");
+	if (w.conf)
+		ob_json_str(o, w.device);
+	else
+		ob_puts(o, "null");
+	ob_printf(o, ",\"open\":%s,\"identity\":", w.fd >= 0 ? "true" : "false");
+	if (w.fd >= 0 && w.identity[0])
+		ob_json_str(o, w.identity);
+	else
+		ob_puts(o, "null");
+	ob_printf(o, ",\"timeout_s\":%u,\"timeout_set\":%s,\"interval_ms\":%u,\"pets\":%lu,"
+		  "\"failed_pets\":%u,\"last_pet_ms_ago\":",
+		  w.conf ? (w.timeout_s ? w.timeout_s : w.want_s) : 0u,
+		  w.fd >= 0 && !w.settimeout_err ? "true" : "false", w.fd >= 0 ? w.interval_ms : 0u,
+		  (unsigned long)w.pets, w.pet_failures);
+	if (w.fd >= 0 && w.pets)
+		ob_printf(o, "%lu", (unsigned long)(now - w.last_pet));
+	else
+		ob_puts(o, "null");
+	ob_puts(o, ",\"problem\":");
+	if (w.conf && w.fd < 0 && w.problem[0])
+		ob_json_str(o, w.problem);
+	else
+		ob_puts(o, "null");
+	ob_puts(o, "},");
+}

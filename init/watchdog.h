@@ -16,6 +16,10 @@ uint64_t watchdog_next_deadline(void);
 /* The magic close: before a clean shutdown's reboot(2) and the kexec. */
 void watchdog_release(void);
 
+/* Between pets: conf_interval_ms, or a quarter of the timeout when 0;
+ * never more than half the timeout, never less than 100 ms. */
+uint32_t watchdog_interval_ms(uint32_t conf_interval_ms, uint32_t timeout_ms);
+
 void watchdog_status_text(struct outbuf *o, uint64_t now);
 void watchdog_status_json(struct outbuf *o, uint64_t now);
 
