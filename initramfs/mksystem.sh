@@ -19,9 +19,14 @@
 #                                          $RESCUE_IMG, where [rescue]
 #                                          looks for them by default
 #   /usr/lib/lifeline/netsnap             initramfs/netsnap.sh, the network
-#                                          snapshot taken when arming
-#   /sbin/ip                              iproute2's (netsnap reads it
-#                                          best), in place of busybox's
+#                                          snapshot taken when arming; it
+#                                          gets busybox's ip (busybox sh
+#                                          prefers its applets), which
+#                                          prints no "proto kernel": the
+#                                          subnet route lands in the
+#                                          snapshot too, and the rescue
+#                                          system's attempt to add it again
+#                                          fails, harmlessly
 #   /etc/lifeline/keepalive.key           the test keepalive key, made once
 #                                          in $SYSTEM_KEYDIR/keepalive.key
 #                                          (the test machine's lifeline-peer
@@ -82,10 +87,6 @@ img_init "$STAGE/root"
 # --- lifeline: PID 1 and its client
 img_exec build/lifeline /sbin/lifeline
 img_exec build/lifelinectl /sbin/lifelinectl
-
-# --- iproute2's ip, where busybox's would go: the network snapshot
-# (netsnap) reads "proto kernel" from it, which busybox's ip leaves out
-img_exec /bin/ip /sbin/ip
 
 # --- busybox and its applets, where Debian puts the real programs; left
 # out: init and linuxrc (lifeline is init), crond and crontab (the real
