@@ -1487,10 +1487,11 @@ int config_load(struct config *cfg, const char *main_path,
 	return p.errors + p.missing;
 }
 
-/* Does some word of a command line name an sshd or dropbear that exists?
- * A word is split further at shell punctuation, so that a wrapper such as
- * sh -c '... exec /usr/sbin/dropbear ...' counts only if dropbear is there. */
-static int names_access(const char *word)
+/* Does a word of a command line name prog (or, with prog NULL, sshd or
+ * dropbear)?  A word is split further at shell punctuation, so that a
+ * wrapper such as sh -c '... exec /usr/sbin/dropbear ...' counts too;
+ * with must_exist, only if that program is there. */
+static int word_names(const char *word, const char *prog, int must_exist)
 {
 	char tok[PATH_MAX_LEN], path[PATH_MAX_LEN];
 	const char *w = word;
@@ -1505,12 +1506,29 @@ static int names_access(const char *word)
 			tok[n] = '\0';
 			const char *base = strrchr(tok, '/');
 			base = base ? base + 1 : tok;
-			if ((!strcmp(base, "sshd") || !strcmp(base, "dropbear")) &&
-			    config_resolve_exec(tok, path, sizeof path) == 0)
+			int match = prog ? !strcmp(base, prog)
+					 : !strcmp(base, "sshd") || !strcmp(base, "dropbear");
+			if (match && (!must_exist ||
+				      config_resolve_exec(tok, path, sizeof path) == 0))
 				return 1;
 		}
 		w += n;
 	}
+	return 0;
+}
+
+static int names_access(const char *word)
+{
+	return word_names(word, NULL, 1);
+}
+
+int config_unit_runs(const struct config *cfg, const struct unit_conf *u,
+		     const char *prog)
+{
+	const char *a = conf_exec(cfg, u);
+	for (int k = 0; k < u->argc; k++, a = conf_next_str(a))
+		if (word_names(a, prog, 0))
+			return 1;
 	return 0;
 }
 

@@ -208,6 +208,11 @@ int64_t parse_duration_ms(const char *s, int len);
 /* 1 if some service's command line names an sshd or dropbear program that
  * exists (directly, or inside a shell wrapper's script). */
 int config_access_ok(const struct config *cfg);
+/* 1 if u's command line runs a program named prog (base name), directly
+ * or inside a shell wrapper's script: how keepalives tell sshd and
+ * dropbear apart. */
+int config_unit_runs(const struct config *cfg, const struct unit_conf *u,
+		     const char *prog);
 /* Parse more sections into cfg, after config_end: sections whose names
  * cfg already has are skipped silently, config_end checks only the new
  * ones.  Used to add the built-in fallback's access services. */

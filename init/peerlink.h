@@ -8,7 +8,9 @@
 #define LIFELINE_PEERLINK_H
 #include "config.h"
 #include "outbuf.h"
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 /* From the active config, at boot and after a reload: loads the key, opens
  * (or keeps) the sockets, registers them with the loop (TAG_KEEPALIVE).
@@ -21,6 +23,15 @@ void peerlink_event(int idx, uint64_t now);
 void peerlink_tick(uint64_t now);
 /* Next send time (0: none). */
 uint64_t peerlink_next_deadline(void);
+
+/* One datagram from sa, as peerlink_event handles it (exposed for the
+ * unit tests): returns an enum ka_result, or PL_UNKNOWN_PEER when sa is
+ * not a configured peer (address and port). */
+#define PL_UNKNOWN_PEER 100
+int peerlink_receive(const uint8_t *buf, size_t len, const struct sockaddr *sa,
+		     socklen_t sl, uint64_t now);
+/* What a reached quorum calls: rescue_now (tests put their own here). */
+extern void (*peerlink_on_quorum)(const char *reason);
 
 /* Head lines of `lifelinectl status`, and the "keepalive" JSON member
  * (followed by a comma). */

@@ -10,8 +10,8 @@ struct quorum {
 };
 
 void quorum_reset(struct quorum *q);
-/* Record peer's verdict at now; 1 if then at least k distinct peers have
- * sent one within (now - window_ms, now]. */
+/* Record peer's verdict at now (> 0: 0 is "none"); 1 if then at least k
+ * distinct peers have sent one within (now - window_ms, now]. */
 int quorum_note(struct quorum *q, int peer, uint64_t now, int k, uint32_t window_ms);
 /* How many distinct peers are within the window at now. */
 int quorum_count(const struct quorum *q, uint64_t now, uint32_t window_ms);

@@ -228,6 +228,8 @@ int main(void)
 	suite_protect();
 	suite_keepalive();
 	suite_config_esc();
+	suite_quorum();
+	suite_peerlink();
 
 	t_end();
 	printf("# %d tests, %d failed\n", total, failed);

@@ -124,5 +124,7 @@ void suite_fmt(void);
 void suite_scan(void);
 void suite_keepalive(void);
 void suite_config_esc(void);
+void suite_quorum(void);
+void suite_peerlink(void);
 
 #endif
