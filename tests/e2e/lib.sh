@@ -295,3 +295,25 @@ hog_run() {
 	done
 	note "$what: status memory: $(printf '%s' "$json" | jq -c '.memory | {kills, threshold_kb, last_kill}' 2>/dev/null)"
 }
+
+# ---- rescue escalation (issue #6) ----
+#   boot_e2e WHAT NAME [APPEND]  boot_system with the test configuration
+#                              NAME (initramfs/system/e2e-NAME.conf, picked
+#                              by rdinit=/usr/lib/lifeline-test/e2e-init);
+#                              APPEND: more kernel parameters, among them
+#                              lifeline.e2e.KEY=VALUE for its @KEY@s
+#   serial_has ERE             a line of the serial console matches ERE
+#   serial_count ERE           how many do
+#   serial_hasnt ERE           no line does
+#   KA_KEY                     the test keepalive key, also in the image
+#                              as /etc/lifeline/keepalive.key
+KA_KEY=$ROOT/build/e2e/system-keys/keepalive.key
+
+boot_e2e() {
+	BOOT_INIT=/usr/lib/lifeline-test/e2e-init \
+	BOOT_APPEND="lifeline.e2e=$2${3:+ $3}" boot_system "$1"
+}
+
+serial_has() { grep -Eq "$1" "$SERIAL" 2>/dev/null; }
+serial_count() { grep -Ec "$1" "$SERIAL" 2>/dev/null; }
+serial_hasnt() { ! grep -Eq "$1" "$SERIAL" 2>/dev/null; }
