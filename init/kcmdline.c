@@ -28,9 +28,15 @@ static const char *word_end(const char *s)
 }
 
 /* 1 if the parameter s..e is one the rescue system takes over.  A
- * leading quote ("console=ttyS0") is allowed, as the kernel allows it. */
+ * leading quote ("console=ttyS0") is allowed, as the kernel allows it; a
+ * quote left open is not: it would swallow what comes after it. */
 static int wanted(const char *s, const char *e)
 {
+	int quotes = 0;
+	for (const char *q = s; q < e; q++)
+		quotes += *q == '"';
+	if (quotes % 2)
+		return 0;
 	if (s < e && *s == '"')
 		s++;
 	for (unsigned i = 0; i < sizeof keep / sizeof keep[0]; i++) {

@@ -603,7 +603,7 @@ static void arm_finish(uint64_t now)
 	uint64_t t0 = now_ms();
 	int ok = arm_steps() == 0;
 	r.arm_ms = (uint32_t)(now_ms() - t0);
-	r.armed_at = now + r.arm_ms;
+	r.armed_at = now;
 	r.hash = conf_hash(r.cfg);
 	char what[400];
 	struct outbuf o;
@@ -877,6 +877,11 @@ void rescue_status_json(struct outbuf *o, uint64_t now)
 {
 	int on = r.cfg && r.state != R_OFF;
 	int done = r.state == R_ARMED || r.state == R_NOT_LOADED || r.state == R_FAILED;
+	if (!on) {
+		ob_printf(o, "\"rescue\":{\"enabled\":false,\"state\":\"off\",\"escalations\":%u,"
+			  "\"not_pid1\":%u},", r.escalations, r.not_pid1);
+		return;
+	}
 	ob_printf(o, "\"rescue\":{\"enabled\":%s,\"state\":\"%s\",\"kexec\":%s,\"crash\":\"%s\","
 		  "\"problem\":", on ? "true" : "false", state_word(), r.kexec ? "true" : "false",
 		  r.state == R_OFF ? "off" : crash_word());

@@ -197,11 +197,12 @@ void watchdog_status_text(struct outbuf *o, uint64_t now)
 
 void watchdog_status_json(struct outbuf *o, uint64_t now)
 {
-	ob_printf(o, "\"watchdog\":{\"enabled\":%s,\"device\":", w.conf ? "true" : "false");
-	if (w.conf)
-		ob_json_str(o, w.device);
-	else
-		ob_puts(o, "null");
+	if (!w.conf) {
+		ob_puts(o, "\"watchdog\":{\"enabled\":false},");
+		return;
+	}
+	ob_puts(o, "\"watchdog\":{\"enabled\":true,\"device\":");
+	ob_json_str(o, w.device);
 	ob_printf(o, ",\"open\":%s,\"identity\":", w.fd >= 0 ? "true" : "false");
 	if (w.fd >= 0 && w.identity[0])
 		ob_json_str(o, w.identity);
@@ -209,7 +210,7 @@ void watchdog_status_json(struct outbuf *o, uint64_t now)
 		ob_puts(o, "null");
 	ob_printf(o, ",\"timeout_s\":%u,\"timeout_set\":%s,\"interval_ms\":%u,\"pets\":%lu,"
 		  "\"failed_pets\":%u,\"last_pet_ms_ago\":",
-		  w.conf ? (w.timeout_s ? w.timeout_s : w.want_s) : 0u,
+		  w.timeout_s ? w.timeout_s : w.want_s,
 		  w.fd >= 0 && !w.settimeout_err ? "true" : "false", w.fd >= 0 ? w.interval_ms : 0u,
 		  (unsigned long)w.pets, w.pet_failures);
 	if (w.fd >= 0 && w.pets)
@@ -217,7 +218,7 @@ void watchdog_status_json(struct outbuf *o, uint64_t now)
 	else
 		ob_puts(o, "null");
 	ob_puts(o, ",\"problem\":");
-	if (w.conf && w.fd < 0 && w.problem[0])
+	if (w.fd < 0 && w.problem[0])
 		ob_json_str(o, w.problem);
 	else
 		ob_puts(o, "null");

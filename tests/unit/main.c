@@ -227,6 +227,10 @@ int main(void)
 	suite_memconf();
 	suite_protect();
 	suite_keepalive();
+	suite_initrd();
+	suite_kcmdline();
+	suite_rescue();
+	suite_watchdog();
 	suite_config_esc();
 	suite_quorum();
 	suite_peerlink();
