@@ -29,11 +29,11 @@
 
 struct plpeer {
 	struct peer_conf pc;
+	int last_errno;             /* of the last failed send */
 	struct ka_replay replay;
 	struct ka_counters cnt;
 	uint64_t unknown;           /* from its address but another port */
 	uint64_t send_err;
-	int last_errno;
 	uint64_t last_verdict;      /* monotonic ms of the last accepted verdict; 0 never */
 	/* rate-limited log: what was already reported, and when the next line may go */
 	struct ka_counters logged;
@@ -535,7 +535,7 @@ int peerlink_receive(const uint8_t *buf, size_t len, const struct sockaddr *sa,
 	enum ka_result r = pl.have_key ? ka_decode(buf, len, pl.key, &m) : KA_BAD_MAC;
 	if (r == KA_OK && m.type != KA_VERDICT)
 		r = KA_BAD_TYPE;
-	if (r == KA_OK && strcmp(m.host, pl.host))
+	if (r == KA_OK && strcmp(m.host, pl.host) != 0)
 		r = KA_BAD_FIELD;       /* a verdict for another host */
 	if (r == KA_OK)
 		r = ka_verdict_check(&pl.sent, &m, VERDICT_WINDOW);
@@ -558,6 +558,7 @@ void peerlink_event(int idx, uint64_t now)
 		uint8_t buf[KA_SIZE + 1];
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof ss;
+		ss.ss_family = AF_UNSPEC;
 		/* MSG_TRUNC: the real length, so an oversized datagram is bad-size */
 		ssize_t n = recvfrom(pl.fd[idx], buf, sizeof buf, MSG_TRUNC | MSG_DONTWAIT,
 				     (struct sockaddr *)&ss, &sl);
