@@ -54,8 +54,12 @@ $(B)/lifeline.debug: $(CORE_SRC) init/main.c $(HDRS) $(KA_SRC) $(KA_HDRS) rescue
 $(B)/lifeline: $(B)/lifeline.debug
 	strip -s -R .comment -o $@ $<
 
-$(B)/lifelinectl: init/lifelinectl.c | $(B)
-	$(MUSLCC) $(PID1_CFLAGS) -o $@ $< $(PID1_LDFLAGS)
+# lifelinectl keygen writes keys with the keepalive module (with BearSSL:
+# keepalive.c is one unit; --gc-sections drops what keygen does not use)
+$(B)/lifelinectl: init/lifelinectl.c $(KA_SRC) $(KA_HDRS) rescue/fortify.c init/fmt.c \
+		$(B)/musl-inc/bearssl.h | $(B)
+	$(MUSLCC) $(PID1_CFLAGS) -Iinit -Irescue -I$(B)/musl-inc -o $@ init/lifelinectl.c \
+		$(KA_SRC) rescue/fortify.c init/fmt.c $(BEARSSL_A) $(PID1_LDFLAGS)
 	strip -s $@
 
 $(B)/lifeline-peer: $(PEER_SRC) $(PEER_HDRS) $(KA_SRC) $(KA_HDRS) rescue/fortify.c init/fmt.c \
@@ -69,9 +73,9 @@ $(B)/san/lifeline: $(CORE_SRC) init/main.c $(HDRS) $(KA_SRC) $(KA_HDRS)
 	mkdir -p $(B)/san
 	$(CC) $(SAN_CFLAGS) -Iinit -Irescue -o $@ $(CORE_SRC) init/main.c $(KA_SRC) -lbearssl
 
-$(B)/san/lifelinectl: init/lifelinectl.c
+$(B)/san/lifelinectl: init/lifelinectl.c $(KA_SRC) $(KA_HDRS) init/fmt.c
 	mkdir -p $(B)/san
-	$(CC) $(SAN_CFLAGS) -o $@ $<
+	$(CC) $(SAN_CFLAGS) -Iinit -Irescue -o $@ init/lifelinectl.c $(KA_SRC) init/fmt.c -lbearssl
 
 $(B)/unit-tests: tests/unit/*.c tests/unit/*.h $(CORE_SRC) $(HDRS) $(KA_SRC) $(KA_HDRS) \
 		$(PEER_LIB) $(PEER_HDRS) | $(B)

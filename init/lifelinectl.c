@@ -2,6 +2,8 @@
  * Exit codes: 0 done, 1 lifeline refused (the reason on stderr),
  * 2 usage, 3 cannot reach lifeline. */
 #define _GNU_SOURCE
+#include "keepalive.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #include <unistd.h>
 
 #define DEFAULT_SOCKET "/run/lifeline/control"
+#define DEFAULT_KEY "/etc/lifeline/keepalive.key"
 
 static void usage(FILE *f)
 {
@@ -24,7 +27,78 @@ static void usage(FILE *f)
 		"  reload              re-read the configuration (refused if broken)\n"
 		"  check-config        check the configuration lifeline would load\n"
 		"  log                 lifeline's log ring, with service output\n"
+		"  rescue arm          arm the rescue system again (kexec load)\n"
+		"  rescue now --yes    boot the rescue system NOW (reboots the host)\n"
+		"  keygen [FILE]       write a new keepalive key (default " DEFAULT_KEY ")\n"
 		"  reboot | poweroff | halt\n");
+}
+
+/* keygen: local, no socket.  The key never goes to stdout (terminals and
+ * logs keep what they show); the user copies the file. */
+static int keygen(int argc, char **argv, int i)
+{
+	const char *path = i + 1 < argc ? argv[i + 1] : DEFAULT_KEY;
+	char err[256];
+	if (i + 2 < argc) {
+		fprintf(stderr, "lifelinectl: keygen takes at most one file name\n");
+		return 2;
+	}
+	if (ka_key_generate(path, err, sizeof err) < 0) {
+		fprintf(stderr, "lifelinectl: keygen: %s\n", err);
+		return 1;
+	}
+	printf("%s: a new keepalive key (mode 0600)\n"
+	       "Copy this file to each peer of this host, as the key of its [host NAME]\n"
+	       "section in peer.conf (for example: scp -p %s PEER:/etc/lifeline/peer/NAME.key),\n"
+	       "then set [keepalive] key = %s here if it is not the default.\n",
+	       path, path, path);
+	return 0;
+}
+
+/* rescue now reboots at once: only with --yes, or a "yes" typed at a
+ * terminal.  1 to go on. */
+static int confirm_rescue_now(int yes)
+{
+	char line[16];
+	if (yes)
+		return 1;
+	if (!isatty(0)) {
+		fprintf(stderr, "lifelinectl: rescue now reboots this host into the rescue "
+			"system at once; add --yes\n");
+		return 0;
+	}
+	fprintf(stderr, "This reboots the host into the rescue system NOW: every service "
+		"stops without a clean shutdown.\nType yes to go on: ");
+	if (!fgets(line, sizeof line, stdin) || strcmp(line, "yes\n") != 0) {
+		fprintf(stderr, "lifelinectl: not confirmed\n");
+		return 0;
+	}
+	return 1;
+}
+
+/* rescue arm | rescue now [--yes]; 0 ok (arg set), else an exit code */
+static int rescue_args(int argc, char **argv, int i, const char **arg)
+{
+	int yes = 0;
+	const char *what = NULL;
+	for (int k = i + 1; k < argc; k++) {
+		if (!strcmp(argv[k], "--yes"))
+			yes = 1;
+		else if (!what && (!strcmp(argv[k], "arm") || !strcmp(argv[k], "now")))
+			what = argv[k];
+		else {
+			fprintf(stderr, "lifelinectl: rescue takes arm, or now [--yes]\n");
+			return 2;
+		}
+	}
+	if (!what || (yes && strcmp(what, "now") != 0)) {
+		fprintf(stderr, "lifelinectl: rescue takes arm, or now [--yes]\n");
+		return 2;
+	}
+	if (!strcmp(what, "now") && !confirm_rescue_now(yes))
+		return 2;
+	*arg = what;
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -50,6 +124,8 @@ int main(int argc, char **argv)
 	}
 	const char *cmd = argv[i];
 	const char *arg = i + 1 < argc ? argv[i + 1] : NULL;
+	if (!strcmp(cmd, "keygen"))
+		return keygen(argc, argv, i);
 	static const char *const one[] = { "start", "stop", "restart" };
 	static const char *const none[] = { "reload", "check-config", "log", "reboot",
 					    "poweroff", "halt" };
@@ -75,6 +151,12 @@ int main(int argc, char **argv)
 			fprintf(stderr, "lifelinectl: status takes only --json\n");
 			return 2;
 		}
+		known = 1;
+	}
+	if (!strcmp(cmd, "rescue")) {
+		int rc = rescue_args(argc, argv, i, &arg);
+		if (rc)
+			return rc;
 		known = 1;
 	}
 	if (!known) {
