@@ -205,11 +205,11 @@ static void write_keepalive_files(const struct keepalive_conf *ka)
 		return;
 	}
 	static const char hex[] = "0123456789abcdef";
-	for (int i = 0; i < KA_KEY_SIZE; i++) {
+	for (size_t i = 0; i < KA_KEY_SIZE; i++) {
 		text[2 * i] = hex[key[i] >> 4];
 		text[2 * i + 1] = hex[key[i] & 15];
 	}
-	text[2 * KA_KEY_SIZE] = '\n';
+	text[(size_t)2 * KA_KEY_SIZE] = '\n';
 	int bad = write_new(key_path, text, 2 * KA_KEY_SIZE + 1, 0600);
 	explicit_bzero(key, sizeof key);
 	explicit_bzero(text, 2 * KA_KEY_SIZE + 1);
@@ -295,7 +295,7 @@ static int snapshot_links(const char *path)
 {
 	char buf[4096];
 	int n = scan_read_file(path, buf, sizeof buf);
-	if (n < 19 || strncmp(buf, "lifeline-netsnap 1\n", 19))
+	if (n < 19 || strncmp(buf, "lifeline-netsnap 1\n", 19) != 0)
 		return -1;
 	int links = 0;
 	for (int i = 0; i + 5 <= n; i++)
