@@ -113,6 +113,11 @@ $(B)/ka-selftest: tests/selftest/ka_selftest.c tests/unit/rfc4231.h $(KA_SRC) $(
 		tests/selftest/ka_selftest.c $(KA_SRC) rescue/fortify.c init/fmt.c \
 		$(BEARSSL_A) $(PID1_LDFLAGS)
 
+# the keepalive protocol from a shell, for the ns and e2e tests (glibc)
+$(B)/ka-tool: tests/tools/ka_tool.c $(KA_SRC) $(KA_HDRS) init/fmt.c | $(B)
+	$(CC) $(BASE) -O1 -g -Iinit -Irescue -o $@ tests/tools/ka_tool.c $(KA_SRC) init/fmt.c \
+		-lbearssl
+
 man: $(MAN)
 $(B)/%: man/%.scd | $(B)
 	scdoc < $< > $@
@@ -121,11 +126,11 @@ deps:
 	sh tests/deps.sh
 
 check-fast: deps all $(B)/unit-tests $(B)/san/unit-tests $(B)/san/lifeline \
-		$(B)/san/lifelinectl $(B)/san/lifeline-peer $(B)/fuzz-config $(B)/fuzz-keepalive $(B)/ka-selftest
+		$(B)/san/lifelinectl $(B)/san/lifeline-peer $(B)/fuzz-config $(B)/fuzz-keepalive $(B)/ka-selftest $(B)/ka-tool
 	sh tests/run.sh fast
 
 check: deps all images $(B)/unit-tests $(B)/san/unit-tests $(B)/san/lifeline \
-		$(B)/san/lifelinectl $(B)/san/lifeline-peer $(B)/fuzz-config $(B)/fuzz-keepalive $(B)/ka-selftest
+		$(B)/san/lifelinectl $(B)/san/lifeline-peer $(B)/fuzz-config $(B)/fuzz-keepalive $(B)/ka-selftest $(B)/ka-tool
 	sh tests/run.sh all
 
 bench: deps all images
