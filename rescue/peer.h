@@ -41,6 +41,7 @@ struct lp_host_conf {
 	uint8_t key[KA_KEY_SIZE];
 	struct lp_addr addr;     /* where its keepalives come from (port 0) */
 	uint8_t have_addr, have_ssh, have_key;
+	uint8_t seen_key, seen_addr;     /* written, even if wrong */
 	uint8_t nssh;
 	struct lp_addr ssh[LP_MAX_SSH];
 	int line;                /* of its [host NAME] header */

@@ -508,6 +508,7 @@ static void host_key(struct parser *p, int line, int kc, const char *k, size_t k
 	if (keyis(k, kl, "key")) {
 		char err[LP_PATH_MAX + 128];
 
+		h->seen_key = 1;
 		if (set_path(p, line, vc, v, vl, h->key_path, sizeof h->key_path, "key") < 0)
 			return;
 		h->have_key = 0;
@@ -516,6 +517,7 @@ static void host_key(struct parser *p, int line, int kc, const char *k, size_t k
 		else
 			h->have_key = 1;
 	} else if (keyis(k, kl, "address")) {
+		h->seen_addr = 1;
 		if (lp_addr_parse(v, vl, -1, 0, &h->addr) < 0)
 			report(p, line, vc, "bad address '%.*s' (an IPv4 or IPv6 address, no port)",
 			       (int)vl, v);
@@ -595,12 +597,13 @@ static void finish(struct parser *p, int line_count)
 	for (int i = 0; i < c->nhosts; i++) {
 		struct lp_host_conf *h = &c->host[i];
 
-		if (!h->key_path[0])
+		if (!h->seen_key)
 			report(p, h->line, 1, "[host %s] needs a key (key = /etc/lifeline/peer/%s.key)",
 			       h->name, h->name);
 		if (!h->have_addr) {
-			report(p, h->line, 1, "[host %s] needs an address (where its keepalives "
-			       "come from)", h->name);
+			if (!h->seen_addr)
+				report(p, h->line, 1, "[host %s] needs an address (where its "
+				       "keepalives come from)", h->name);
 			continue;
 		}
 		if (!h->have_ssh) {

@@ -227,6 +227,7 @@ int main(void)
 	suite_memconf();
 	suite_protect();
 	suite_keepalive();
+	suite_peer();
 	suite_initrd();
 	suite_kcmdline();
 	suite_rescue();

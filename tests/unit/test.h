@@ -123,6 +123,7 @@ void suite_userdb(void);
 void suite_fmt(void);
 void suite_scan(void);
 void suite_keepalive(void);
+void suite_peer(void);
 void suite_initrd(void);
 void suite_kcmdline(void);
 void suite_rescue(void);
