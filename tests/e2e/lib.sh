@@ -62,9 +62,14 @@ finish() { exit "$FAILED"; }
 
 e2e_cleanup() {
 	[ -n "$QPID" ] && kill -KILL "$QPID" 2>/dev/null
+	[ -n "${PEER_PID:-}" ] && kill -TERM "$PEER_PID" 2>/dev/null
 	if [ "$FAILED" != 0 ] && [ -f "${SERIAL:-/nonexistent}" ]; then
 		echo "# --- serial console (last 60 lines) ---"
 		tail -n 60 "$SERIAL" | sed 's/^/# /'
+	fi
+	if [ "$FAILED" != 0 ] && [ -s "${PEER_LOG:-/nonexistent}" ]; then
+		echo "# --- lifeline-peer's log (last 30 lines) ---"
+		tail -n 30 "$PEER_LOG" | sed 's/^/# /'
 	fi
 	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
@@ -307,6 +312,21 @@ hog_run() {
 #   serial_hasnt ERE           no line does
 #   KA_KEY                     the test keepalive key, also in the image
 #                              as /etc/lifeline/keepalive.key
+#   free_udp N                 a loopback UDP port nobody uses
+#   peer_start GRACE [MORE]    build/lifeline-peer on 127.0.0.1:$PEER_PORT
+#                              (set it before the boot, the guest sends to
+#                              10.0.2.2:$PEER_PORT), watching the guest as
+#                              host lifeline-test from 127.0.0.1 with its
+#                              SSH ports $P22 and $P2222; grace GRACE; MORE:
+#                              more [peer] lines; its log lines, each after
+#                              the host's time in ms, go to $PEER_LOG;
+#                              sets PEER_PID
+#   peer_stop                  ends it
+#   peer_json FILTER           jq FILTER over `lifeline-peer status --json`
+#   peer_host FILTER           ... over the guest's entry in it
+#   peer_event EVENT           the host's time in ms of the first log line
+#                              of host=lifeline-test event=EVENT (empty:
+#                              none yet)
 KA_KEY=$ROOT/build/e2e/system-keys/keepalive.key
 
 boot_e2e() {
@@ -317,3 +337,55 @@ boot_e2e() {
 serial_has() { grep -Eq "$1" "$SERIAL" 2>/dev/null; }
 serial_count() { grep -Ec "$1" "$SERIAL" 2>/dev/null; }
 serial_hasnt() { ! grep -Eq "$1" "$SERIAL" 2>/dev/null; }
+
+free_udp() {
+	_p=$(( 20000 + ($$ * 11 + ${1:-0} * 17) % 20000 ))
+	while ss -lunH "sport = :$_p" 2>/dev/null | grep -q .; do _p=$((_p + 1)); done
+	echo "$_p"
+}
+
+PEER_PID=
+PEER_LOG=$T/peer.log
+peer_start() {
+	cat > "$T/peer.conf" <<EOC
+[peer]
+listen = 127.0.0.1:$PEER_PORT
+grace = $1
+probe_interval = 1s
+probe_timeout = 2s
+verdict_interval = 2s
+down_after = 10s
+socket = $T/peer.sock
+metrics = $T/peer.prom
+metrics_interval = 1s
+${2:-}
+
+[host lifeline-test]
+key = $KA_KEY
+address = 127.0.0.1
+ssh = 127.0.0.1:$P22 127.0.0.1:$P2222
+EOC
+	: > "$PEER_LOG"
+	rm -f "$T/peer.fifo" "$T/peer.sock"
+	mkfifo "$T/peer.fifo" || return 1
+	stamp_lines < "$T/peer.fifo" >> "$PEER_LOG" &
+	"$ROOT/build/lifeline-peer" -c "$T/peer.conf" > "$T/peer.fifo" 2>&1 < /dev/null &
+	PEER_PID=$!
+	wait_for 10 test -S "$T/peer.sock"
+}
+
+peer_stop() {
+	[ -n "$PEER_PID" ] || return 0
+	kill -TERM "$PEER_PID" 2>/dev/null
+	wait "$PEER_PID" 2>/dev/null
+	PEER_PID=
+}
+
+peer_json() {
+	"$ROOT/build/lifeline-peer" status --json -s "$T/peer.sock" 2>/dev/null | jq -r "$1" 2>/dev/null
+}
+peer_host() { peer_json ".hosts[] | select(.host == \"lifeline-test\") | $1"; }
+
+peer_event() {
+	awk -v e="event=$1" '$0 ~ /host=lifeline-test / && index($0, e " ") { print $1; exit }' "$PEER_LOG"
+}
