@@ -279,6 +279,46 @@ static void fallback(void)
 	}
 }
 
+/* The commented-out example in the shipped configs/lifeline.conf, with
+ * its '#' taken away, must parse into what its comments say. */
+static void shipped_example(void)
+{
+	TEST("config: the shipped example of the escalation sections parses") {
+		static char text[8192];
+		char line[512];
+		size_t o = 0;
+		int in = 0;
+		FILE *f = fopen("configs/lifeline.conf", "r");
+		CHECK_MSG(f != NULL, "cannot open configs/lifeline.conf (run from the tree's top)");
+		while (f && fgets(line, sizeof line, f)) {
+			if (!strcmp(line, "#[keepalive]\n"))
+				in = 1;
+			if (in && line[0] != '#')
+				break;
+			/* "#key = value" and "#[section]"; not "# comment" */
+			if (in && line[1] != ' ' && line[1] != '\n' &&
+			    o + strlen(line) < sizeof text) {
+				memcpy(text + o, line + 1, strlen(line));
+				o += strlen(line) - 1;
+			}
+		}
+		if (f)
+			fclose(f);
+		text[o] = '\0';
+		int ret = parse(text);
+		CHECK_MSG(cap.n == 0 && ret == 0, "reports: %s", capture_str(&cap));
+		CHECK_INT(cfg.ka.present, 1);
+		CHECK_INT(cfg.ka.npeers, 2);
+		CHECK_INT(cfg.ka.quorum, 2);
+		CHECK_INT(cfg.ka.port, 7500);
+		CHECK_INT(cfg.rescue.present, 1);
+		CHECK_STR(cfg.rescue.cmdline, "console=ttyS0");
+		CHECK_INT(cfg.rescue.port, 2222);
+		CHECK_INT(cfg.wd.present, 1);
+		CHECK_INT(cfg.wd.timeout_ms, 60000);
+	}
+}
+
 void suite_config_esc(void)
 {
 	for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++)
@@ -286,4 +326,5 @@ void suite_config_esc(void)
 	defaults();
 	every_key();
 	fallback();
+	shipped_example();
 }
