@@ -1,0 +1,217 @@
+#!/bin/sh
+# lifeline-peer against a real host: the peer in one network namespace, the
+# host in another (lifeline as PID 1 of a PID+mount+net namespace, sending
+# keepalives with [keepalive] and supervising a real dropbear on port
+# 2222), a veth pair between them.  The peer probes dropbear; while SSH
+# answers there is never a verdict; with dropbear stopped (SIGSTOP: the port
+# still accepts TCP but no banner comes, so a probe must time out) the
+# verdict comes only once the grace period (3 s) has passed, and lifeline
+# acts on it (here: "booting the rescue system", refused as not the
+# machine's PID 1); SSH back: up, no more verdicts; a host reporting rescue
+# (system = rescue) gets none, nor does a silent one (down).  Status, JSON,
+# metrics, forged/replayed/unknown datagrams are checked along the way.
+# san: yes
+. "$(dirname "$0")/lib.sh"
+
+PEER=$ROOT/build/lifeline-peer
+case $LIFELINE in */san/*) PEER=$ROOT/build/san/lifeline-peer ;; esac
+KT=$ROOT/build/ka-tool
+for b in "$PEER" "$KT"; do
+	[ -x "$b" ] || { fail "$b exists (make)"; exit 1; }
+done
+GRACE_MS=3000
+HOSTIP=10.77.0.2
+PEERIP=10.77.0.1
+VH=lph$$
+VP=lpp$$
+PEERNS=
+PEERPID=
+
+peer_cleanup() {
+	[ -n "$PEERPID" ] && kill -TERM "$PEERPID" 2>/dev/null
+	[ -n "$PEERNS" ] && kill -KILL "$PEERNS" 2>/dev/null
+	ip link del "$VH" 2>/dev/null
+	if [ "$FAILED" != 0 ] && [ -f "$T/peer.log" ]; then
+		echo "# --- lifeline-peer log (last 30 lines) ---"
+		tail -n 30 "$T/peer.log" | sed 's/^/# /'
+	fi
+	cleanup
+}
+trap peer_cleanup EXIT INT TERM
+
+"$LIFELINECTL" keygen "$T/host.key" > /dev/null || { fail "lifelinectl keygen"; exit 1; }
+# the peer's copy of the host's key (the same content, its own file)
+cp "$T/host.key" "$T/peer-web1.key" && chmod 600 "$T/peer-web1.key"
+"$PEER" keygen "$T/wrong.key" > /dev/null || { fail "lifeline-peer keygen"; exit 1; }
+check "lifeline-peer keygen writes a 0600 key" [ "$(stat -c %a "$T/wrong.key")" = 600 ]
+
+host_conf() { # host_conf [KEEPALIVE-EXTRA | none]
+	cat <<EOC
+[boot lo]
+exec = /sbin/ip link set lo up
+[service rescue-ssh]
+exec = /usr/sbin/dropbear -F -E -s -j -k -p 2222 -r $T/dropbear_key
+early = yes
+protect = yes
+EOC
+	[ "${1:-}" = none ] && return
+	printf '[keepalive]\npeer = %s:7500\nkey = %s\nhost = web1\ninterval = 500ms\n%s\n' \
+		"$PEERIP" "$T/host.key" "${1:-}"
+}
+
+cat > "$T/peer.conf" <<EOC
+[peer]
+listen = $PEERIP:7500
+grace = ${GRACE_MS}ms
+probe_interval = 500ms
+probe_timeout = 1s
+verdict_interval = 1s
+down_after = 3s
+socket = $T/peer.sock
+metrics = $T/peer.prom
+metrics_interval = 1s
+
+[host web1]
+key = $T/peer-web1.key
+address = $HOSTIP
+ssh = $HOSTIP:2222
+EOC
+check "lifeline-peer --check-config accepts the config" \
+	sh -c "\"$PEER\" --check-config $T/peer.conf | grep -q 'ok (1 host, 1 SSH target)'"
+
+make_keys
+host_conf > "$T/lifeline.conf"
+start_ns
+wait_for 15 svc_running rescue-ssh || fail "dropbear runs under lifeline"
+
+# the peer's namespace, and the wire between the two
+unshare --net sleep 600 &
+PEERNS=$!
+wait_for 5 sh -c "[ \"\$(readlink /proc/$PEERNS/ns/net)\" != \"\$(readlink /proc/self/ns/net)\" ]"
+wire() {
+	ip link add "$VH" type veth peer name "$VP" &&
+		ip link set "$VH" netns "$NSPID" && ip link set "$VP" netns "$PEERNS" &&
+		nsenter -t "$NSPID" -n sh -c "ip addr add $HOSTIP/24 dev $VH && ip link set $VH up" &&
+		nsenter -t "$PEERNS" -n sh -c "ip link set lo up && ip addr add $PEERIP/24 dev $VP &&
+			ip link set $VP up"
+}
+check "a veth pair between the host's and the peer's namespaces" wire
+
+nsenter -t "$PEERNS" -n "$PEER" -c "$T/peer.conf" > "$T/peer.out" 2> "$T/peer.log" < /dev/null &
+PEERPID=$!
+check "lifeline-peer starts and opens its socket" wait_for 10 test -S "$T/peer.sock"
+
+pstatus() { "$PEER" status -s "$T/peer.sock"; }
+pjson() { "$PEER" status --json -s "$T/peer.sock" | jq -r "$1"; }
+hj() { pjson ".hosts[] | select(.host == \"web1\") | $1"; }
+pstate() { hj .state 2>/dev/null; }
+verdicts() { grep -c 'host=web1 event=verdict ' "$T/peer.log"; }
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+# --- up: keepalives arrive, dropbear answers ----------------------------
+check "the host comes up at the peer (keepalives and SSH)" wait_for 20 sh -c "[ \"\$($PEER status -s $T/peer.sock | awk '\$1 == \"web1\" { print \$2 }')\" = up ]"
+pstatus | sed 's/^/# /'
+check "status: web1 up, system normal, 2222:ok" \
+	sh -c "\"$PEER\" status -s $T/peer.sock | awk '\$1 == \"web1\"' | grep -Eq '^web1 +up +[0-9.]+m?s ago +normal +2222:ok '"
+check "status --json is valid JSON" sh -c "\"$PEER\" status --json -s $T/peer.sock | jq -e . > /dev/null"
+check "JSON: state up, the rescue-ssh bit, keepalives counted" \
+	sh -c "[ \"\$(\"$PEER\" status --json -s $T/peer.sock | jq -r '.hosts[0] | \"\(.state) \(.state_bits | join(\",\")) \(.keepalives > 0) \(.ssh[0].result)\"')\" = 'up rescue-ssh true ok' ]"
+check "the log says event=up" grep -q 'host=web1 event=up ' "$T/peer.log"
+check "metrics file: web1 up" wait_for 5 grep -qx 'lifeline_peer_host_state{host="web1",state="up"} 1' "$T/peer.prom"
+check "metrics file: ssh_up 1" grep -qx 'lifeline_peer_ssh_up{host="web1",address="10.77.0.2",port="2222"} 1' "$T/peer.prom"
+
+# a wrong key, a replay, and an address the peer does not know
+in_ns "$KT" keepalive "$HOSTIP:0" "$PEERIP:7500" "$T/wrong.key" web1 > /dev/null
+in_ns "$KT" keepalive "$HOSTIP:0" "$PEERIP:7500" "$T/host.key" web1 --boot 1234 --seq 7 --state 4 > /dev/null
+in_ns "$KT" keepalive "$HOSTIP:0" "$PEERIP:7500" "$T/host.key" web1 --boot 1234 --seq 7 --state 4 > /dev/null
+in_ns ip addr add 10.77.0.3/24 dev "$VH"
+in_ns "$KT" keepalive "10.77.0.3:0" "$PEERIP:7500" "$T/host.key" web1 > /dev/null
+sleep 0.3
+check "a keepalive under a wrong key: counted bad-mac, logged" \
+	sh -c "[ \"\$(\"$PEER\" status --json -s $T/peer.sock | jq '.hosts[0].dropped[\"bad-mac\"]')\" = 1 ] && grep -q 'host=web1 event=dropped bad-mac=1' $T/peer.log"
+check "the same keepalive twice: the second counted replay" \
+	wait_for 12 sh -c "[ \"\$(\"$PEER\" status --json -s $T/peer.sock | jq '.hosts[0].dropped.replay')\" = 1 ] && grep -q 'host=web1 event=dropped.* replay=1' $T/peer.log"
+check "a datagram from an unknown address: counted and logged" \
+	sh -c "[ \"\$(\"$PEER\" status --json -s $T/peer.sock | jq .unknown_source)\" = 1 ] && grep -q 'event=unknown-source count=1 last_from=10.77.0.3:' $T/peer.log"
+
+# --- while SSH answers, never a verdict ---------------------------------
+sleep $(( GRACE_MS / 1000 + 2 ))
+check "SSH answering for longer than the grace period: still up" [ "$(pstate)" = up ]
+check "... and no verdict sent" [ "$(verdicts)" = 0 ]
+check "... and none at lifeline" sh -c "! ctl log | grep -q 'verdict from'"
+
+# --- dropbear stopped: a probe times out; the verdict after the grace ----
+DB=$(child_pid dropbear)
+kill -STOP "$DB"
+t0=$(now_ms)
+check "with dropbear stopped: unreachable, the probe times out (TCP accepts, no banner)" \
+	wait_for 5 sh -c "[ \"\$(\"$PEER\" status --json -s $T/peer.sock | jq -r '.hosts[0] | \"\(.state) \(.ssh[0].result)\"')\" = 'unreachable timeout' ]"
+pstatus | sed 's/^/# /'
+check "status counts down to the verdict" sh -c "\"$PEER\" status -s $T/peer.sock | awk '\$1 == \"web1\"' | grep -Eq ' in [0-9.]+m?s '"
+while [ "$(verdicts)" = 0 ] && [ $(( $(now_ms) - t0 )) -lt 15000 ]; do sleep 0.05; done
+t1=$(now_ms)
+took=$((t1 - t0))
+note "first verdict $took ms after SIGSTOP (grace $GRACE_MS ms, probes every 500 ms)"
+check "a verdict is sent" [ "$(verdicts)" -ge 1 ]
+# the last banner was read at most one probe interval before the stop
+check "not before the grace period: $took ms >= $((GRACE_MS - 600)) ms" [ "$took" -ge $((GRACE_MS - 600)) ]
+check "soon after it: $took ms <= $((GRACE_MS + 3000)) ms" [ "$took" -le $((GRACE_MS + 3000)) ]
+check "the log said unreachable, then dead, then verdict" awk '
+	/host=web1 event=unreachable / && !u { u = NR }
+	/host=web1 event=dead / && !d { d = NR }
+	/host=web1 event=verdict / && !v { v = NR }
+	END { exit !(u && d && v && u < d && d < v) }' "$T/peer.log"
+check "lifeline acts on the verdict" wait_for 5 sh -c "\"$LIFELINECTL\" -s $T/control log | grep -q 'keepalive: verdict from $PEERIP:7500 (1 of 1 within [^)]*): booting the rescue system'"
+check "... and, not the machine's PID 1, does not reboot" \
+	sh -c "\"$LIFELINECTL\" -s $T/control log | grep -q 'not the machine.s PID 1: not booting the rescue system'"
+check "status: dead" [ "$(pstate)" = dead ]
+check "metrics file: dead 1, verdicts counted" wait_for 5 sh -c "grep -qx 'lifeline_peer_host_state{host=\"web1\",state=\"dead\"} 1' $T/peer.prom && grep -Eq '^lifeline_peer_verdicts_sent_total\{host=\"web1\"\} [1-9]' $T/peer.prom"
+n1=$(verdicts)
+sleep 2.2
+n2=$(verdicts)
+check "verdicts repeat every second while dead ($n1 then $n2 after 2.2 s)" [ $((n2 - n1)) -ge 1 ] && [ $((n2 - n1)) -le 3 ]
+check "each verdict echoes a recent keepalive (lifeline accepts them: no stale drops)" \
+	sh -c "! \"$LIFELINECTL\" -s $T/control log | grep -q 'dropped.*stale'"
+
+# --- SSH back: up, verdicts stop -----------------------------------------
+kill -CONT "$DB"
+check "dropbear answers again: up" wait_for 5 sh -c "[ \"\$(\"$PEER\" status --json -s $T/peer.sock | jq -r '.hosts[0].state')\" = up ]"
+n1=$(verdicts)
+sleep 3
+check "no verdict after SSH answered" [ "$(verdicts)" = "$n1" ]
+
+# --- the host reports rescue: never a verdict ----------------------------
+host_conf "system = rescue" > "$T/lifeline.conf"
+ctl reload > /dev/null
+check "system = rescue: the peer shows rescue" wait_for 5 sh -c "[ \"\$(\"$PEER\" status --json -s $T/peer.sock | jq -r '.hosts[0] | \"\(.state) \(.system)\"')\" = 'rescue rescue' ]"
+check "the log says event=rescue" grep -q 'host=web1 event=rescue ' "$T/peer.log"
+kill -STOP "$DB"
+n1=$(verdicts)
+sleep $(( GRACE_MS / 1000 + 3 ))
+check "a host in rescue with SSH stopped gets no verdict" [ "$(verdicts)" = "$n1" ]
+check "... its probe times out all the same" [ "$(hj '.ssh[0].result')" = timeout ]
+check "status: rescue" sh -c "\"$PEER\" status -s $T/peer.sock | grep -Eq '^web1 +rescue +[0-9.]+m?s ago +rescue '"
+check "metrics file: rescue 1" wait_for 3 grep -qx 'lifeline_peer_host_state{host="web1",state="rescue"} 1' "$T/peer.prom"
+
+# --- silence: down, and no verdict (silence = down) ---------------------
+host_conf none > "$T/lifeline.conf"
+ctl reload > /dev/null
+check "no keepalives for down_after: down" wait_for 8 sh -c "[ \"\$(\"$PEER\" status --json -s $T/peer.sock | jq -r '.hosts[0].state')\" = down ]"
+check "the log says event=down" grep -q 'host=web1 event=down ' "$T/peer.log"
+sleep $(( GRACE_MS / 1000 + 1 ))
+check "silent with SSH stopped: still no verdict" [ "$(verdicts)" = "$n1" ]
+kill -CONT "$DB"
+pstatus | sed 's/^/# /'
+
+# --- status: root only, and the daemon stops cleanly -----------------------
+check "status as another user is refused" \
+	sh -c "! setpriv --reuid=65534 --regid=65534 --clear-groups \"$PEER\" status -s $T/peer.sock 2>&1 | grep -q web1"
+kill -TERM "$PEERPID"
+check "SIGTERM: the peer exits 0 and removes its socket" \
+	sh -c "wait_for() { _e=\$((\$(date +%s) + \$1)); shift; while ! \"\$@\"; do [ \$(date +%s) -ge \$_e ] && return 1; sleep 0.1; done; }; wait_for 5 sh -c '! kill -0 $PEERPID 2>/dev/null' && [ ! -e $T/peer.sock ]"
+wait "$PEERPID"
+rc=$?
+check "exit status 0 (was $rc)" [ "$rc" = 0 ]
+PEERPID=
+check "the peer logged no error" sh -c "! grep -q 'event=error' $T/peer.log"
+finish
