@@ -54,6 +54,49 @@ static int terminated(const char *s, size_t cap)
 	return memchr(s, '\0', cap) != NULL;
 }
 
+/* [keepalive], [rescue], [watchdog]: what the parser promises */
+static void check_escalation(const struct config *cfg, int ret)
+{
+	const struct keepalive_conf *ka = &cfg->ka;
+	if (ka->npeers > MAX_PEERS)
+		fail("more peers than MAX_PEERS", -1);
+	for (int i = 0; i < ka->npeers; i++) {
+		const struct peer_conf *pc = &ka->peer[i];
+		if (!terminated(pc->text, sizeof pc->text) || !pc->text[0] || pc->port == 0 ||
+		    (pc->family != 2 && pc->family != 10))    /* AF_INET, AF_INET6 */
+			fail("a stored peer is malformed", i);
+		for (int k = 0; k < i; k++)
+			if (ka->peer[k].family == pc->family && ka->peer[k].port == pc->port &&
+			    !memcmp(ka->peer[k].addr, pc->addr, sizeof pc->addr))
+				fail("duplicate peers stored", i);
+	}
+	if (!terminated(ka->host, sizeof ka->host) || !terminated(ka->key, sizeof ka->key) ||
+	    ka->key[0] != '/')
+		fail("[keepalive] host or key malformed", -1);
+	for (const char *c = ka->host; *c; c++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.", *c))
+			fail("invalid character in the stored host", -1);
+	if (ka->interval_ms < 100 || ka->interval_ms > 60000 || ka->quorum < 1 ||
+	    ka->quorum > MAX_PEERS || ka->quorum_window_ms < 100)
+		fail("[keepalive] value out of range", -1);
+	/* a config without errors keeps the cross-checks */
+	if (ret == 0 && ka->present && (ka->npeers == 0 || ka->quorum > ka->npeers))
+		fail("[keepalive] without peers or quorum > peers accepted", -1);
+	const struct rescue_conf *r = &cfg->rescue;
+	if (!terminated(r->image, sizeof r->image) || !terminated(r->kernel, sizeof r->kernel) ||
+	    !terminated(r->snapshot, sizeof r->snapshot) ||
+	    !terminated(r->cmdline, sizeof r->cmdline) || r->image[0] != '/' ||
+	    (r->kernel[0] && r->kernel[0] != '/') || (r->snapshot[0] && r->snapshot[0] != '/') ||
+	    r->port == 0 || r->arm > 1 || r->crash > 1)
+		fail("[rescue] value malformed", -1);
+	const struct watchdog_conf *w = &cfg->wd;
+	if (!terminated(w->device, sizeof w->device) || w->device[0] != '/' ||
+	    w->timeout_ms < 1000 || w->timeout_ms > 3600000)
+		fail("[watchdog] value malformed", -1);
+	if (ret == 0 && w->interval_ms > w->timeout_ms / 2)
+		fail("[watchdog] interval over half the timeout accepted", -1);
+}
+
 static void check(const struct config_parser *p, const struct config *cfg, int ret)
 {
 	if (ret != p->errors + p->missing)
@@ -105,6 +148,7 @@ static void check(const struct config_parser *p, const struct config *cfg, int r
 		if (u->nice < -20 || u->nice > 19)
 			fail("nice out of range", i);
 	}
+	check_escalation(cfg, ret);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
