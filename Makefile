@@ -162,6 +162,12 @@ E2E = $(B)/e2e
 rescue-image: all
 	KVER=$(KVER) RESCUE_KEYDIR=$(RESCUE_KEYDIR) sh initramfs/mkrescue.sh $(B)/rescue.img
 
+# where lifeline's [rescue] image (default) finds it; root only: it holds
+# the rescue system's SSH host key
+install-rescue:
+	test -s $(B)/rescue.img || { echo "make rescue-image first" >&2; exit 1; }
+	install -D -m 0600 $(B)/rescue.img $(DESTDIR)/boot/lifeline-rescue.img
+
 # test and demo images: they let in the test client's key only
 $(E2E)/client_key:
 	mkdir -p $(E2E)
@@ -187,4 +193,5 @@ demo: deps all images
 clean:
 	rm -rf $(B)
 
-.PHONY: all man deps check check-fast bench install demo clean rescue-image system-image images
+.PHONY: all man deps check check-fast bench install demo clean rescue-image system-image images \
+	install-rescue

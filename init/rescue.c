@@ -65,6 +65,7 @@ static struct {
 	int snap_killed;
 	uint64_t armed_at;              /* when the last arming ended */
 	uint32_t arm_ms;                /* how long its blocking part took */
+	uint32_t load_ms;               /* of which kexec_file_load */
 	uint32_t links;                 /* "link" records in the snapshot */
 	uint64_t initrd_bytes;
 	uint32_t escalations, not_pid1;
@@ -535,11 +536,18 @@ static int arm_load(int kfd, int mfd, const char *running)
 {
 	if (xen_pv())
 		return fail("Xen PV guest: kexec is not possible here");
+	/* The loads block the loop (the kernel reads and checks the kernel
+	 * and the initrd itself): a fresh pet gives them the watchdog's whole
+	 * timeout. */
+	uint64_t t0 = now_ms();
+	watchdog_pet(t0);
 	if (kexec_load(kfd, mfd, r.cmdline, 0) < 0)
 		rescue_kexec_error(errno, 0, r.kernel, r.problem, sizeof r.problem);
 	else
 		r.kexec = 1;
 	load_crash(kfd, mfd, running);
+	r.load_ms = (uint32_t)(now_ms() - t0);
+	watchdog_pet(now_ms());
 	return r.kexec || r.crash == C_ARMED ? 0 : -1;
 }
 
@@ -618,8 +626,8 @@ static void arm_finish(uint64_t now)
 			what);
 	} else {
 		r.state = R_ARMED;
-		log_msg(r.kexec ? LOG_NOTICE : LOG_ERR, "rescue: armed in %u ms: %s%s%s; crash "
-			"kernel: %s%s%s", r.arm_ms, r.kexec ? "kexec " : "kexec FAILED (",
+		log_msg(r.kexec ? LOG_NOTICE : LOG_ERR, "rescue: armed in %u ms (load %u ms): %s%s%s; "
+			"crash kernel: %s%s%s", r.arm_ms, r.load_ms, r.kexec ? "kexec " : "kexec FAILED (",
 			r.kexec ? what : r.problem, r.kexec ? "" : ")", crash_word(),
 			r.crash == C_FAILED ? ": " : "", r.crash == C_FAILED ? r.crash_problem : "");
 	}
@@ -637,6 +645,7 @@ static void arm_start(uint64_t now)
 	r.snapshot = 0;
 	r.links = 0;
 	r.initrd_bytes = 0;
+	r.load_ms = 0;
 	r.problem[0] = r.crash_problem[0] = r.note[0] = '\0';
 	r.cmdline[0] = '\0';
 	r.snap_killed = 0;
@@ -894,10 +903,11 @@ void rescue_status_json(struct outbuf *o, uint64_t now)
 	ob_puts(o, ",\"note\":");
 	json_str_or_null(o, on ? r.note : NULL);
 	if (done)
-		ob_printf(o, ",\"armed_ms_ago\":%lu,\"arm_ms\":%u",
-			  (unsigned long)(now > r.armed_at ? now - r.armed_at : 0), r.arm_ms);
+		ob_printf(o, ",\"armed_ms_ago\":%lu,\"arm_ms\":%u,\"load_ms\":%u",
+			  (unsigned long)(now > r.armed_at ? now - r.armed_at : 0), r.arm_ms,
+			  r.load_ms);
 	else
-		ob_puts(o, ",\"armed_ms_ago\":null,\"arm_ms\":null");
+		ob_puts(o, ",\"armed_ms_ago\":null,\"arm_ms\":null,\"load_ms\":null");
 	ob_puts(o, ",\"kernel\":");
 	json_str_or_null(o, done ? r.kernel : NULL);
 	ob_puts(o, ",\"image\":");
