@@ -519,6 +519,47 @@ static void rate_limit(void)
 	}
 }
 
+/* The status head must fit in one control answer (4096 bytes) with
+ * everything else: 8 peers with long IPv6 addresses and drops of several
+ * kinds take one line each. */
+static void status_size(void)
+{
+	TEST("peerlink: status of 8 IPv6 peers with drops stays under 1600 bytes") {
+		char text[2048];
+		int o = snprintf(text, sizeof text, "[keepalive]\nkey = %s\nhost = "
+				 "abcdefghijabcdefghijabcdefghij1\nquorum = 8\n", keypath);
+		for (int i = 0; i < 8; i++)
+			o += snprintf(text + o, sizeof text - (size_t)o,
+				      "peer = [2001:db8:1234:5678:9abc:def0:1234:567%d]:6552%d\n", i, i);
+		CHECK_INT(parse_text(&parser, &cfg, &cap, text, -1), 0);
+		peerlink_configure(&empty, 1000);
+		peerlink_configure(&cfg, 1000);
+		peerlink_tick(1000);
+		uint8_t zero[KA_SIZE] = { 0 };
+		for (int i = 0; i < 8; i++) {
+			struct sockaddr_in6 s6 = { .sin6_family = AF_INET6 };
+			char a[64];
+			snprintf(a, sizeof a, "2001:db8:1234:5678:9abc:def0:1234:567%d", i);
+			inet_pton(AF_INET6, a, &s6.sin6_addr);
+			s6.sin6_port = htons((uint16_t)(65520 + i));
+			CHECK_INT(peerlink_receive(zero, 1, (struct sockaddr *)&s6, sizeof s6, 1100),
+				  KA_BAD_SIZE);
+			CHECK_INT(peerlink_receive(zero, sizeof zero, (struct sockaddr *)&s6,
+						   sizeof s6, 1100), KA_BAD_MAC);
+			s6.sin6_port = htons(1);
+			CHECK_INT(peerlink_receive(zero, sizeof zero, (struct sockaddr *)&s6,
+						   sizeof s6, 1100), PL_UNKNOWN_PEER);
+		}
+		const char *st = status(1100);
+		t_note("peerlink: status of 8 IPv6 peers: %zu bytes", strlen(st));
+		CHECK_CONTAINS(st, "  peer [2001:db8:1234:5678:9abc:def0:1234:5677]:65527: last "
+			       "verdict never, ok 0, dropped 3 (bad-size 1, bad-mac 1, unknown-peer 1)");
+		CHECK_MSG(strlen(st) < 1600, "%zu bytes: %s", strlen(st), st);
+		const char *j = status_json(1100);
+		CHECK_MSG(strlen(j) < 3000, "JSON %zu bytes", strlen(j));
+	}
+}
+
 void suite_peerlink(void)
 {
 	keypath = temp_file(KEYHEX "\n");
@@ -540,5 +581,6 @@ void suite_peerlink(void)
 	quorum_and_rescue();
 	problems();
 	rate_limit();
+	status_size();
 	peerlink_configure(&empty, 0);
 }
