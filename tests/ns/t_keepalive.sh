@@ -6,7 +6,8 @@
 # verdict is acted on ("booting the rescue system", which rescue_now
 # refuses here: not the machine's PID 1); a forged, a replayed and a stale
 # verdict and a datagram from an unknown sender are counted and ignored;
-# quorum 2 of 2 needs both peers; a key others can read stops the sending.
+# quorum 2 of 2 needs both peers; `lifelinectl rescue now` needs --yes; a
+# key others can read stops the sending until it is fixed.
 # san: yes
 . "$(dirname "$0")/lib.sh"
 
@@ -147,6 +148,20 @@ check "quorum 2: the same peer twice is still not enough" [ "$(logcount "$ACTED"
 kt verdict "$P2" "$KEY" -t 10 > /dev/null 2>&1
 check "quorum 2: the second peer's verdict completes it" wait_for 3 sh -c \
 	"\"$LIFELINECTL\" -s $T/control log | grep -q 'keepalive: verdict from $P2 (2 of 2 within 1m): booting the rescue system'"
+
+# --- lifelinectl rescue now ------------------------------------------------
+before=$(logcount 'rescue: lifelinectl rescue now')
+ctl rescue now < /dev/null > /dev/null 2> "$T/now.err"
+rc=$?
+check "rescue now without --yes is refused (exit 2, got $rc)" [ "$rc" = 2 ]
+check "... saying why" grep -q 'add --yes' "$T/now.err"
+check "... without asking lifeline" [ "$(logcount 'rescue: lifelinectl rescue now')" = "$before" ]
+ctl rescue now --yes > /dev/null 2>&1
+rc=$?
+check "rescue now --yes is sent (exit 0, got $rc)" [ "$rc" = 0 ]
+check "... and reaches rescue_now, which does not reboot here" wait_for 3 sh -c \
+	"\"$LIFELINECTL\" -s $T/control log | grep -A1 'rescue: lifelinectl rescue now' | grep -q \"not the machine's PID 1\""
+check "lifeline is still there" svc_running sshd
 
 # --- a key others can read -------------------------------------------------
 chmod 0644 "$KEY"
