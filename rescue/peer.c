@@ -813,7 +813,7 @@ static void reap(void)
 static void serve_status(int fd, int64_t now)
 {
 	struct timeval tv = { 2, 0 };
-	char req[64];
+	char req[64] = "";
 	size_t got = 0;
 	struct lp_view v;
 	FILE *f;
