@@ -310,6 +310,7 @@ hog_run() {
 #   serial_has ERE             a line of the serial console matches ERE
 #   serial_count ERE           how many do
 #   serial_hasnt ERE           no line does
+#   pid1_is PORT COMM          the guest's PID 1 is COMM (over ssh on PORT)
 #   KA_KEY                     the test keepalive key, also in the image
 #                              as /etc/lifeline/keepalive.key
 #   free_udp N                 a loopback UDP port nobody uses
@@ -337,6 +338,7 @@ boot_e2e() {
 serial_has() { grep -Eq "$1" "$SERIAL" 2>/dev/null; }
 serial_count() { grep -Ec "$1" "$SERIAL" 2>/dev/null; }
 serial_hasnt() { ! grep -Eq "$1" "$SERIAL" 2>/dev/null; }
+pid1_is() { [ "$(gssh "$1" cat /proc/1/comm 2>/dev/null)" = "$2" ]; }
 
 free_udp() {
 	_p=$(( 20000 + ($$ * 11 + ${1:-0} * 17) % 20000 ))

@@ -106,8 +106,7 @@ check "3: the rescue system took the network snapshot" \
 check "3: key login on the rescue port" wait_for 30 login "$P2222"
 # the rescue init hands PID 1 over to lifeline when its set-up is done
 # (dropbear answers before that)
-handed_over() { [ "$(gssh "$P2222" cat /proc/1/comm 2>/dev/null)" = lifeline ]; }
-check "3: the rescue init handed PID 1 over to lifeline" wait_for 60 handed_over
+check "3: the rescue init handed PID 1 over to lifeline" wait_for 60 pid1_is "$P2222" lifeline
 wait_for 20 login "$P2222"
 motd=$(gssh "$P2222" 'head -n 1 /etc/motd; cat /proc/cmdline')
 note "3: $motd"
