@@ -61,7 +61,7 @@ static void ago(char *out, size_t cap, int64_t ms)
 
 void lp_out_table(FILE *f, const struct lp_view *v)
 {
-	fprintf(f, "%-20s %-11s %-14s %-7s %-22s %-14s %8s %8s\n", "HOST", "STATE",
+	fprintf(f, "%-20s %-11s %-14s %-7s %-24s %-14s %8s %8s\n", "HOST", "STATE",
 		"LAST-KEEPALIVE", "SYSTEM", "SSH", "NEXT-VERDICT", "VERDICTS", "DROPPED");
 	for (int i = 0; i < v->nhosts; i++) {
 		const struct lp_host *h = &v->host[i];
@@ -81,7 +81,7 @@ void lp_out_table(FILE *f, const struct lp_view *v)
 			memcpy(next, "in ", 4);
 			lp_duration_str(in, next + 3, sizeof next - 3);
 		}
-		fprintf(f, "%-20s %-11s %-14s %-7s %-22s %-14s %8" PRIu64 " %8" PRIu64 "\n",
+		fprintf(f, "%-20s %-11s %-14s %-7s %-24s %-14s %8" PRIu64 " %8" PRIu64 "\n",
 			h->conf->name, lp_state_name(s), last, system_name(h), ssh, next,
 			h->hs.verdicts, drops_total(h));
 	}

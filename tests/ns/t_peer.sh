@@ -45,6 +45,13 @@ cp "$T/host.key" "$T/peer-web1.key" && chmod 600 "$T/peer-web1.key"
 "$PEER" keygen "$T/wrong.key" > /dev/null || { fail "lifeline-peer keygen"; exit 1; }
 check "lifeline-peer keygen writes a 0600 key" [ "$(stat -c %a "$T/wrong.key")" = 600 ]
 
+# the shipped example: good once its key files exist
+sed "s|^key = .*|key = $T/peer-web1.key|" configs/peer.conf > "$T/example.conf"
+check "configs/peer.conf passes --check-config (with its keys present)" \
+	sh -c "\"$PEER\" --check-config $T/example.conf | grep -q 'ok (2 hosts, 4 SSH targets)'"
+check "... and without them, says which key file is missing, where" \
+	sh -c "\"$PEER\" --check-config configs/peer.conf 2>&1 | grep -q '^configs/peer.conf:[0-9]*:7: /etc/lifeline/peer/web1.key: No such file or directory\$'"
+
 host_conf() { # host_conf [KEEPALIVE-EXTRA | none]
 	cat <<EOC
 [boot lo]
