@@ -61,6 +61,8 @@ sleep "$IDLE"
 c1=$(cs)
 echo "idle wake-ups of PID 1 in ${IDLE} s with 16 services: $((c1 - c0)) (target 0)"
 
+echo; sh tests/bench/peer.sh    # lifeline-peer with 1,000 and 10,000 hosts (issue #6)
+
 # the memory guard against earlyoom and no guard, in QEMU (issue #5)
 echo
 if [ -r build/system.img ] || make -s images; then
