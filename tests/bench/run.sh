@@ -70,3 +70,11 @@ if [ -r build/system.img ] || make -s images; then
 else
 	echo "memory guard bench: skipped (no build/system.img; make images)"
 fi
+
+# verdict to rescue SSH banner: kexec against a full reboot, in QEMU (issue #6)
+echo
+if [ -r build/system.img ]; then
+	sh tests/bench/escalate.sh
+else
+	echo "escalation bench: skipped (no build/system.img; make images)"
+fi
