@@ -139,6 +139,18 @@ static void syslog_open(void)
 	}
 }
 
+/* A pipe or socket on standard error that does not keep up loses lines
+ * rather than stopping the loop (a terminal or file is left alone: its
+ * open file may be shared with others). */
+static void stderr_nonblock(void)
+{
+	struct stat st;
+	int fl = fcntl(2, F_GETFL);
+
+	if (fl >= 0 && fstat(2, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
+		(void)fcntl(2, F_SETFL, fl | O_NONBLOCK);
+}
+
 /* An ISO 8601 UTC time for a monotonic instant. */
 static void iso_time(int64_t mono, int64_t now, char *out, size_t cap)
 {
@@ -1216,6 +1228,7 @@ static int daemon_main(const char *path)
 		fprintf(stderr, "%s: %d problem%s: not starting\n", path, n, n == 1 ? "" : "s");
 		return 1;
 	}
+	stderr_nonblock();
 	if (conf.syslog)
 		syslog_open();
 	if (getrandom(&my_boot_id, sizeof my_boot_id, 0) != (ssize_t)sizeof my_boot_id) {
