@@ -163,6 +163,11 @@ check "a verdict is sent" [ "$(verdicts)" -ge 1 ]
 # the last banner was read at most one probe interval before the stop
 check "not before the grace period: $took ms >= $((GRACE_MS - 600)) ms" [ "$took" -ge $((GRACE_MS - 600)) ]
 check "soon after it: $took ms <= $((GRACE_MS + 3000)) ms" [ "$took" -le $((GRACE_MS + 3000)) ]
+# the peer's own clock: from the last banner read to "dead" (first verdict)
+gap=$(hj '.ssh_ok_ms_ago - .state_since_ms_ago')
+note "last SSH answer to dead: $gap ms"
+check "dead exactly when the grace has passed since SSH last answered ($gap ms, $GRACE_MS..$((GRACE_MS + 150)))" \
+	[ "$gap" -ge "$GRACE_MS" ] && [ "$gap" -le $((GRACE_MS + 150)) ]
 check "the log said unreachable, then dead, then verdict" awk '
 	/host=web1 event=unreachable / && !u { u = NR }
 	/host=web1 event=dead / && !d { d = NR }
