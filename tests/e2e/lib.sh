@@ -354,7 +354,7 @@ peer_start() {
 listen = 127.0.0.1:$PEER_PORT
 grace = $1
 probe_interval = 1s
-probe_timeout = 2s
+probe_timeout = 3s
 verdict_interval = 2s
 down_after = 10s
 socket = $T/peer.sock

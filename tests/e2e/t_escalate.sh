@@ -74,8 +74,9 @@ gssh "$P22" "kill -STOP $sshd_pid $drop_pid" || fail "2: SIGSTOP sent"
 t_stop=$(now_ms)
 check "2: no SSH banner on port 22" sh -c "! timeout 3 busybox nc 127.0.0.1 $P22 </dev/null | grep -q SSH-"
 sent0=$(num "$(peer_host .keepalives)")
-unreachable() { [ "$(peer_host .state)" = unreachable ]; }
-check "2: the peer counts down (state unreachable)" wait_for 20 unreachable
+# (from its log: the state itself lasts only what is left of the grace)
+unreachable() { [ -n "$(peer_event unreachable)" ]; }
+check "2: the peer counts down (event=unreachable)" wait_for 20 unreachable
 build/lifeline-peer status -s "$T/peer.sock" 2>&1 | sed 's/^/# 2: peer: /'
 verdict_sent() { [ -n "$(peer_event verdict)" ]; }
 check "2: the peer sends a verdict" wait_for $((GRACE + 30)) verdict_sent
@@ -86,6 +87,9 @@ note "2: the first verdict $dt ms after the SIGSTOP"
 # (1 s) before the SIGSTOP
 check "2: not before the grace period ($dt ms >= $((GRACE * 1000 - 1500)) ms)" \
 	[ "$dt" -ge $((GRACE * 1000 - 1500)) ]
+t_u=$(peer_event unreachable) t_d=$(peer_event dead)
+in_order() { [ -n "$t_d" ] && [ "$t_u" -le "$t_d" ] && [ "$t_d" -le "$t_verdict" ]; }
+check "2: in that order: unreachable, dead, verdict" in_order
 grep 'host=lifeline-test event=' "$PEER_LOG" | sed 's/^/# 2: peer log: /'
 check "2: keepalives went on while SSH was down ($sent0 before the countdown)" \
 	sh -c "[ $(num "$(peer_host .keepalives)") -gt $sent0 ]"
