@@ -61,6 +61,8 @@ static struct {
 	uint32_t hash;                  /* of [rescue] and [keepalive] when armed */
 	pid_t snap_pid;                 /* the snapshot child, 0 if none */
 	pid_t snap_stale;               /* one given up on: ignore its exit */
+	pid_t load_pid;                 /* the kexec load's child, 0 if none */
+	uint64_t load_started;
 	uint64_t snap_deadline;
 	int snap_killed;
 	uint64_t armed_at;              /* when the last arming ended */
@@ -77,6 +79,7 @@ static struct {
 } r;
 
 static const char *dir = RESCUE_DIR;
+static void unload(void);
 
 void rescue_set_dir(const char *d)
 {
@@ -411,12 +414,6 @@ void rescue_kexec_error(int err, int crash, const char *kernel, char *out, int c
 	}
 }
 
-static int kexec_load(int kfd, int ifd, const char *cmdline, unsigned long flags)
-{
-	unsigned long len = cmdline ? strlen(cmdline) + 1 : 0;
-	return (int)syscall(SYS_kexec_file_load, kfd, ifd, len, cmdline, flags);
-}
-
 /* A Xen PV guest has no kexec at all. */
 static int xen_pv(void)
 {
@@ -498,33 +495,6 @@ static int write_extra(uint64_t *len)
 	return fd;
 }
 
-static void load_crash(int kfd, int mfd, const char *running)
-{
-	char line[KCMDLINE_MAX];
-	if (!r.cfg->rescue.crash) {
-		r.crash = C_OFF;
-		return;
-	}
-	/* kexec_crash_size: bytes crashkernel= reserved (0: none) */
-	char b[32];
-	if (scan_read_file("/sys/kernel/kexec_crash_size", b, sizeof b) <= 0 ||
-	    scan_uint(b, 10, NULL) == 0) {
-		r.crash = C_NOT_RESERVED;
-		return;
-	}
-	if (kcmdline_build(line, sizeof line, running, r.cfg->rescue.port,
-			   r.cfg->rescue.cmdline, 1) < 0) {
-		r.crash = C_FAILED;
-		fmt(r.crash_problem, sizeof r.crash_problem, "crash kernel: command line longer "
-		    "than %d bytes", KCMDLINE_MAX - 1);
-	} else if (kexec_load(kfd, mfd, line, KEXEC_FILE_ON_CRASH) < 0) {
-		r.crash = C_FAILED;
-		rescue_kexec_error(errno, 1, r.kernel, r.crash_problem, sizeof r.crash_problem);
-	} else {
-		r.crash = C_ARMED;
-	}
-}
-
 static const char *crash_word(void)
 {
 	static const char *const w[] = { "none", "off", "not-reserved", "armed", "failed",
@@ -532,26 +502,126 @@ static const char *crash_word(void)
 	return w[r.crash];
 }
 
+/* The loads run in a child that shares PID 1's memory (CLONE_VM, without
+ * CLONE_VFORK), so that the loop goes on while the kernel reads and
+ * checks the kernel and the initrd: seconds under QEMU without KVM.  The
+ * child has its own copy of the fd table and makes raw syscalls only
+ * (errno would be PID 1's), leaving the results in load_job. */
+static struct {
+	int kfd, mfd;
+	int crash;                      /* load the crash kernel too */
+	unsigned long len, crash_len;   /* of the command lines, NUL included */
+	long ret, crash_ret;            /* 0 or -errno */
+	char crash_line[KCMDLINE_MAX];
+} load_job;
+
+static long raw_kexec(int kfd, int mfd, unsigned long len, const char *line,
+		      unsigned long flags)
+{
+#if defined(__x86_64__)
+	long ret;
+	register long r10 __asm__("r10") = (long)line;
+	register long r8 __asm__("r8") = (long)flags;
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"((long)SYS_kexec_file_load), "D"((long)kfd), "S"((long)mfd),
+			   "d"((long)len), "r"(r10), "r"(r8)
+			 : "rcx", "r11", "memory");
+	return ret;
+#else
+	/* elsewhere through libc: errno is shared with PID 1 (a race on
+	 * errno only, the result is right) */
+	return syscall(SYS_kexec_file_load, kfd, mfd, len, line, flags) < 0 ? -errno : 0;
+#endif
+}
+
+static int load_child(void *arg)
+{
+	(void)arg;
+	load_job.ret = raw_kexec(load_job.kfd, load_job.mfd, load_job.len, r.cmdline, 0);
+	if (load_job.crash)
+		load_job.crash_ret = raw_kexec(load_job.kfd, load_job.mfd, load_job.crash_len,
+					       load_job.crash_line, KEXEC_FILE_ON_CRASH);
+	return 0;
+}
+
+#ifdef LIFELINE_NO_MLOCK
+static char load_stack[65536] __attribute__((aligned(16)));   /* sanitizers */
+#else
+static char load_stack[2048] __attribute__((aligned(16)));
+#endif
+
+/* What the crash kernel gets, decided before the load. */
+static void plan_crash(const char *running)
+{
+	char b[32];
+	load_job.crash = 0;
+	if (!r.cfg->rescue.crash) {
+		r.crash = C_OFF;
+		return;
+	}
+	/* kexec_crash_size: bytes crashkernel= reserved (0: none) */
+	if (scan_read_file("/sys/kernel/kexec_crash_size", b, sizeof b) <= 0 ||
+	    scan_uint(b, 10, NULL) == 0) {
+		r.crash = C_NOT_RESERVED;
+		return;
+	}
+	int n = kcmdline_build(load_job.crash_line, sizeof load_job.crash_line, running,
+			       r.cfg->rescue.port, r.cfg->rescue.cmdline, 1);
+	if (n < 0) {
+		r.crash = C_FAILED;
+		fmt(r.crash_problem, sizeof r.crash_problem, "crash kernel: command line longer "
+		    "than %d bytes", KCMDLINE_MAX - 1);
+		return;
+	}
+	load_job.crash = 1;
+	load_job.crash_len = (unsigned long)n + 1;
+}
+
+/* The load's results into r.  0 if something was loaded. */
+static int load_results(void)
+{
+	if (load_job.ret == 0)
+		r.kexec = 1;
+	else
+		rescue_kexec_error((int)-load_job.ret, 0, r.kernel, r.problem, sizeof r.problem);
+	if (load_job.crash && load_job.crash_ret == 0) {
+		r.crash = C_ARMED;
+	} else if (load_job.crash) {
+		r.crash = C_FAILED;
+		rescue_kexec_error((int)-load_job.crash_ret, 1, r.kernel, r.crash_problem,
+				   sizeof r.crash_problem);
+	}
+	return r.kexec || r.crash == C_ARMED ? 0 : -1;
+}
+
+/* Start the load: 1 while the child runs, else done (0, or -1 with
+ * r.problem). */
 static int arm_load(int kfd, int mfd, const char *running)
 {
 	if (xen_pv())
 		return fail("Xen PV guest: kexec is not possible here");
-	/* The loads block the loop (the kernel reads and checks the kernel
-	 * and the initrd itself): a fresh pet gives them the watchdog's whole
-	 * timeout. */
-	uint64_t t0 = now_ms();
-	watchdog_pet(t0);
-	if (kexec_load(kfd, mfd, r.cmdline, 0) < 0)
-		rescue_kexec_error(errno, 0, r.kernel, r.problem, sizeof r.problem);
-	else
-		r.kexec = 1;
-	load_crash(kfd, mfd, running);
-	r.load_ms = (uint32_t)(now_ms() - t0);
-	watchdog_pet(now_ms());
-	return r.kexec || r.crash == C_ARMED ? 0 : -1;
+	plan_crash(running);
+	load_job.kfd = kfd;
+	load_job.mfd = mfd;
+	load_job.len = strlen(r.cmdline) + 1;
+	load_job.ret = load_job.crash_ret = -EINPROGRESS;
+	r.load_started = now_ms();
+	pid_t pid = clone(load_child, load_stack + sizeof load_stack, CLONE_VM | SIGCHLD, NULL);
+	if (pid > 0) {
+		r.load_pid = pid;
+		return 1;
+	}
+	/* no child: load here, the loop waits */
+	log_msg(LOG_WARN, "rescue: clone for the kexec load: %s; loading in the loop",
+		strerror(errno));
+	load_child(NULL);
+	r.load_ms = (uint32_t)(now_ms() - r.load_started);
+	return load_results();
 }
 
-/* Steps 3 to 5.  0 when done (armed or prepared), -1 with r.problem. */
+/* Steps 3 to 5.  0 when done (armed or prepared), 1 while the load runs,
+ * -1 with r.problem. */
 static int arm_steps(void)
 {
 	char running[2560];
@@ -575,6 +645,7 @@ static int arm_steps(void)
 	} else if (mfd >= 0) {
 		ret = arm_load(kfd, mfd, running);
 	}
+	/* the load's child has its own copies */
 	close(kfd);
 	if (cfd >= 0)
 		close(cfd);
@@ -606,12 +677,8 @@ static void what_text(struct outbuf *o)
 	ob_printf(o, ", keepalives: %s)", r.keepalive ? "yes" : "no");
 }
 
-static void arm_finish(uint64_t now)
+static void arm_done(uint64_t now, int ok)
 {
-	uint64_t t0 = now_ms();
-	int ok = arm_steps() == 0;
-	r.arm_ms = (uint32_t)(now_ms() - t0);
-	r.armed_at = now;
 	r.hash = conf_hash(r.cfg);
 	char what[400];
 	struct outbuf o;
@@ -626,10 +693,11 @@ static void arm_finish(uint64_t now)
 			what);
 	} else {
 		r.state = R_ARMED;
-		log_msg(r.kexec ? LOG_NOTICE : LOG_ERR, "rescue: armed in %u ms (load %u ms): %s%s%s; "
-			"crash kernel: %s%s%s", r.arm_ms, r.load_ms, r.kexec ? "kexec " : "kexec FAILED (",
-			r.kexec ? what : r.problem, r.kexec ? "" : ")", crash_word(),
-			r.crash == C_FAILED ? ": " : "", r.crash == C_FAILED ? r.crash_problem : "");
+		log_msg(r.kexec ? LOG_NOTICE : LOG_ERR, "rescue: armed (prepared in %u ms, loaded in "
+			"%u ms): %s%s%s; crash kernel: %s%s%s", r.arm_ms, r.load_ms,
+			r.kexec ? "kexec " : "kexec FAILED (", r.kexec ? what : r.problem,
+			r.kexec ? "" : ")", crash_word(), r.crash == C_FAILED ? ": " : "",
+			r.crash == C_FAILED ? r.crash_problem : "");
 	}
 	if (r.rearm) {
 		r.rearm = 0;
@@ -637,8 +705,45 @@ static void arm_finish(uint64_t now)
 	}
 }
 
+static void arm_finish(uint64_t now)
+{
+	uint64_t t0 = now_ms();
+	int rc = arm_steps();
+	r.arm_ms = (uint32_t)(now_ms() - t0);
+	r.armed_at = now;
+	if (rc == 1)
+		return;         /* rescue_child_exited goes on */
+	arm_done(now, rc == 0);
+}
+
+/* The load's child ended. */
+static void load_done(int status, uint64_t now)
+{
+	r.load_ms = (uint32_t)(now_ms() - r.load_started);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		/* killed before it could say: what is loaded is unknown */
+		if (load_job.ret == -EINPROGRESS)
+			load_job.ret = -EINTR;
+		if (load_job.crash && load_job.crash_ret == -EINPROGRESS)
+			load_job.crash_ret = -EINTR;
+	}
+	int ok = load_results() == 0;
+	if (r.state == R_OFF) {
+		unload();       /* [rescue] went away meanwhile */
+		r.rearm = 0;
+		return;
+	}
+	r.armed_at = now;
+	arm_done(now, ok);
+}
+
 static void arm_start(uint64_t now)
 {
+	if (r.load_pid) {
+		/* load_job is the running child's: after it */
+		r.rearm = 1;
+		return;
+	}
 	r.state = R_ARMING;
 	r.kexec = 0;
 	r.crash = C_NONE;
@@ -742,7 +847,8 @@ void rescue_arm(struct outbuf *o, uint64_t now)
 	}
 	if (r.state == R_ARMING) {
 		if (o)
-			ob_puts(o, "error: arming already (the network snapshot runs)\n");
+			ob_puts(o, r.load_pid ? "error: arming already (loading the kernel)\n"
+				: "error: arming already (the network snapshot runs)\n");
 		return;
 	}
 	arm_start(now);
@@ -785,6 +891,11 @@ int rescue_child_exited(pid_t pid, int status, uint64_t now)
 {
 	if (pid <= 0)
 		return 0;
+	if (pid == r.load_pid) {
+		r.load_pid = 0;
+		load_done(status, now);
+		return 1;
+	}
 	if (pid == r.snap_stale) {
 		r.snap_stale = 0;
 		return 1;
@@ -847,7 +958,8 @@ void rescue_status_text(struct outbuf *o, uint64_t now)
 			  : "waiting for the boot tasks");
 		break;
 	case R_ARMING:
-		ob_puts(o, "rescue: arming (snapshot running)\n");
+		ob_puts(o, r.load_pid ? "rescue: arming (loading the kernel and the image)\n"
+			: "rescue: arming (snapshot running)\n");
 		break;
 	case R_FAILED:
 		ob_printf(o, "rescue: NOT ARMED: %s; a verdict reboots the host\n", r.problem);

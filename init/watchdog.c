@@ -159,14 +159,6 @@ void watchdog_configure(const struct config *c, uint64_t now)
 	open_device(now);
 }
 
-void watchdog_pet(uint64_t now)
-{
-	if (w.conf && w.fd >= 0) {
-		pet(now);
-		w.next = now + w.interval_ms;
-	}
-}
-
 void watchdog_tick(uint64_t now)
 {
 	if (!w.conf || now < w.next)

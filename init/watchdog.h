@@ -13,9 +13,6 @@
 void watchdog_configure(const struct config *c, uint64_t now);
 void watchdog_tick(uint64_t now);
 uint64_t watchdog_next_deadline(void);
-/* Pet now if the device is open (before something that blocks the loop:
- * the kexec load). */
-void watchdog_pet(uint64_t now);
 /* The magic close: before a clean shutdown's reboot(2) and the kexec. */
 void watchdog_release(void);
 
