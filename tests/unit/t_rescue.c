@@ -363,6 +363,27 @@ void suite_rescue(void)
 		CHECK_CONTAINS(status_json(25000), "xxxxxxxx\"");
 	}
 
+	TEST("rescue: as the machine's init: the load runs in a child; garbage is refused") {
+		/* "KERNEL" is no kernel: kexec_file_load refuses it (ENOEXEC; EPERM
+		 * without CAP_SYS_BOOT; ENOSYS without kexec), nothing is loaded */
+		load("snapshot = no\ncrash = no\n");
+		rescue_configure(&cfg, 1, 27000);
+		const char *t = status_text(27000);
+		if (strstr(t, "loading the kernel")) {
+			CHECK_INT(reap_one(27500), 1);
+			t = status_text(27500);
+		} else {
+			FAIL("no load started: %s", t);
+		}
+		CHECK_CONTAINS(t, "rescue: NOT ARMED: kexec: ");
+		CHECK_CONTAINS(t, "; a verdict reboots the host\n");
+		CHECK(strstr(t, "is not a kernel image") || strstr(t, "not permitted") ||
+		      strstr(t, "no kexec_file_load"));
+		CHECK_CONTAINS(status_json(27500), "\"state\":\"failed\",\"kexec\":false,"
+			       "\"crash\":\"off\"");
+		rescue_configure(&cfg, 0, 28000);       /* never a machine again here */
+	}
+
 	TEST("rescue: [rescue] removed by a reload: off") {
 		reset();
 		CHECK_STR(status_text(26000), "rescue: off; verdicts acted on: 1 (not PID 1)\n");
