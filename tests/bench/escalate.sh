@@ -13,7 +13,8 @@
 #   reboot   the same guest, armed the same way, then its kexec image
 #            unloaded (tests/e2e/kunload.c): `lifelinectl rescue now --yes`
 #            finds no rescue kernel and reboots (RB_AUTOBOOT) at once; from
-#            the command to QEMU's exit (-no-reboot), plus a fresh QEMU
+#            the command (started over ssh: its ~1 s of login is counted)
+#            to QEMU's exit (-no-reboot), plus a fresh QEMU
 #            booting the rescue image (build/e2e/rescue.img, the address
 #            from ip=) to its banner.  QEMU's firmware is quick; a real
 #            server's firmware adds tens of seconds to a reboot, not to a
