@@ -80,15 +80,20 @@ static void fmt_ms(char *buf, int cap, uint64_t ms)
 		fmt(buf, (size_t)cap, "%lums", (unsigned long)ms);
 }
 
-static void set_problem(const char *msg)
+static void set_problem_at(int level, const char *msg)
 {
 	if (!strcmp(pl.problem, msg))
 		return;
 	fmt(pl.problem, sizeof pl.problem, "%s", msg);
 	if (msg[0])
-		log_msg(LOG_ERR, "keepalive: not sending: %s", msg);
+		log_msg(level, "keepalive: not sending: %s", msg);
 	else
 		log_msg(LOG_NOTICE, "keepalive: sending to %d peer(s)", pl.npeers);
+}
+
+static void set_problem(const char *msg)
+{
+	set_problem_at(LOG_ERR, msg);
 }
 
 static void close_fd(int i)
@@ -258,7 +263,8 @@ static uint16_t current_state(void)
 }
 
 /* [keepalive] host, or the kernel's host name now (a boot task may set
- * it after lifeline has started). */
+ * it after lifeline has started).  -1 with err; -2 while the kernel's
+ * name is still unset ("(none)", before the hostname boot task). */
 static int resolve_host(char *out, char *err, int cap)
 {
 	const char *h = pl.ka.host;
@@ -269,6 +275,11 @@ static int resolve_host(char *out, char *err, int cap)
 			return -1;
 		}
 		h = un.nodename;
+		if (!h[0] || !strcmp(h, "(none)")) {
+			fmt(err, (size_t)cap, "waiting for the host name (the kernel's is "
+			    "not set yet; a boot task sets it, or set [keepalive] host)");
+			return -2;
+		}
 	}
 	if (strlen(h) > KA_HOST_MAX || !ka_host_valid(h)) {
 		fmt(err, (size_t)cap, "the host name '%.40s' is not valid in a keepalive "
@@ -369,7 +380,12 @@ static void send_round(uint64_t now)
 		if (!pl.have_key)
 			return;
 	}
-	if (resolve_host(pl.host, err, sizeof err) < 0 || open_sockets(err, sizeof err) < 0) {
+	int hr = resolve_host(pl.host, err, sizeof err);
+	if (hr == -2) {
+		set_problem_at(LOG_NOTICE, err);
+		return;
+	}
+	if (hr < 0 || open_sockets(err, sizeof err) < 0) {
 		set_problem(err);
 		return;
 	}

@@ -247,7 +247,10 @@ $a $dev"
 			set -- $rest
 			dev=$(net_map "$b") || continue
 			dest=$1; shift
-			ip -"$a" route add "$dest" dev "$dev" "$@" 2>/dev/null ||
+			# replace: the kernel made the route of each address's own
+			# subnet (and fe80::/64) when the address was added; a
+			# snapshot taken with busybox ip lists those too
+			ip -"$a" route replace "$dest" dev "$dev" "$@" 2>/dev/null ||
 				net_log "snapshot: cannot add route $dest dev $dev $*"
 			;;
 		*) net_log "snapshot: unknown line: $kind $a $b $rest" ;;
