@@ -142,6 +142,7 @@ install: all
 	install -D -m 0755 $(B)/lifeline-peer $(DESTDIR)$(PREFIX)/sbin/lifeline-peer
 	# the network snapshot lifeline takes when it arms the rescue system
 	install -D -m 0755 initramfs/netsnap.sh $(DESTDIR)$(PREFIX)/lib/lifeline/netsnap
+	install -D -m 0644 configs/peer.conf $(DESTDIR)$(PREFIX)/share/doc/lifeline/peer.conf.example
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/lifeline/conf.d
 	install -m 0644 configs/conf.d/README $(DESTDIR)$(SYSCONFDIR)/lifeline/conf.d/README
 	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/lifeline/rescue
