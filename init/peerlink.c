@@ -4,6 +4,7 @@
  * quorum.  Drops are logged at most once per peer per DROP_LOG_MS. */
 #define _GNU_SOURCE
 #include "peerlink.h"
+#include "clock.h"
 #include "fmt.h"
 #include "keepalive.h"
 #include "log.h"
@@ -390,15 +391,13 @@ static void send_round(uint64_t now)
 		return;
 	}
 	struct ka_msg m;
-	struct timespec ts;
 	memset(&m, 0, sizeof m);
-	clock_gettime(CLOCK_REALTIME, &ts);
 	m.type = KA_KEEPALIVE;
 	m.state = pl.state = current_state();
 	memcpy(m.host, pl.host, sizeof m.host);
 	m.boot_id = pl.sent.boot_id;
 	m.seq = pl.sent.seq + 1;
-	m.time_ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	m.time_ms = wall_ms();
 	uint8_t out[KA_SIZE];
 	if (ka_encode(&m, pl.key, out) < 0) {
 		set_problem("cannot encode a keepalive (a bug)");

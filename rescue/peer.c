@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include "peer.h"
 #include "fmt.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -78,18 +79,12 @@ static int64_t metrics_next, metrics_last = -1000000;
 
 static int64_t mono_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)now_ms();
 }
 
 static int64_t real_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)wall_ms();
 }
 
 /* ---- logging: one write per line; stderr and, if asked, /dev/log ---- */

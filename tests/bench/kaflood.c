@@ -10,6 +10,7 @@
  * links rescue/keepalive.c (-lbearssl). */
 #define _GNU_SOURCE
 #include "keepalive.h"
+#include "clock.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -21,22 +22,6 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t real_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void sleep_until(int64_t t)
 {
@@ -77,7 +62,7 @@ int main(int argc, char **argv)
 		perror("kaflood");
 		return 1;
 	}
-	start = now_ms();
+	start = (int64_t)now_ms();
 	end = start + (int64_t)secs * 1000;
 	/* datagram k goes to host k % n at start + k * interval / n */
 	for (;;) {
@@ -98,10 +83,10 @@ int main(int argc, char **argv)
 
 		if (at >= end)
 			break;
-		if (at > now_ms())
+		if (at > (int64_t)now_ms())
 			sleep_until(at);
 		snprintf(m.host, sizeof m.host, "h%d", i);
-		m.time_ms = (uint64_t)real_ms();
+		m.time_ms = wall_ms();
 		if (ka_encode(&m, key, d) < 0)
 			return 1;
 		memset(&cm, 0, sizeof cm);
