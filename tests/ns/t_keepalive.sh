@@ -126,19 +126,17 @@ check "unknown senders are logged" wait_for 11 sh -c \
 	"\"$LIFELINECTL\" -s $T/control log | grep -q 'keepalive: dropped 1 datagram(s) from unknown senders (last: 127.0.0.2:7699)'"
 
 ctl status --json > "$T/status.json" 2>&1
-check "status --json is valid JSON with the keepalive member" python3 -c '
-import json, sys
-k = json.load(open(sys.argv[1]))["keepalive"]
-p = k["peers"][0]
-c = p["counters"]
-assert k["enabled"] and k["sending"] and k["problem"] is None, k
-assert k["host"] == "web1" and k["system"] == "normal" and k["interval_ms"] == 500, k
-assert k["state"] == ["sshd", "rescue-ssh"] and k["seq"] >= 7, k
-assert k["unknown_senders"] == 1 and k["quorums_reached"] == 1, k
-assert p["peer"] == sys.argv[2] and p["verdicts"] == 1 and p["last_verdict_ms_ago"] >= 0, p
-assert (c["ok"], c["bad-mac"], c["replay"], c["stale"], c["bad-size"]) == (1, 1, 1, 1, 0), c
-assert c["unknown-peer"] == 1, c
-' "$T/status.json" "$P1"
+# (jq -e: exit 1 when the expression is false or null, 5 on bad JSON)
+json_ok() { jq -e --arg p1 "$P1" "$1" "$T/status.json" > /dev/null; }
+check "status --json is valid JSON with the keepalive member" json_ok '
+.keepalive as $k | $k.peers[0] as $p | $p.counters as $c |
+$k.enabled and $k.sending and $k.problem == null and
+$k.host == "web1" and $k.system == "normal" and $k.interval_ms == 500 and
+$k.state == ["sshd", "rescue-ssh"] and $k.seq >= 7 and
+$k.unknown_senders == 1 and $k.quorums_reached == 1 and
+$p.peer == $p1 and $p.verdicts == 1 and $p.last_verdict_ms_ago >= 0 and
+[$c.ok, $c["bad-mac"], $c.replay, $c.stale, $c["bad-size"], $c["unknown-peer"]] == [1, 1, 1, 1, 0, 1]
+'
 
 # --- quorum 2 of 2 -----------------------------------------------------------
 { standard_config ""; EXTRA="quorum = 2" ka_section "$P1" "$P2"; } > "$T/lifeline.conf"
