@@ -62,10 +62,10 @@ $(B)/lifelinectl: init/lifelinectl.c $(KA_SRC) $(KA_HDRS) rescue/fortify.c init/
 		$(KA_SRC) rescue/fortify.c init/fmt.c $(BEARSSL_A) $(PID1_LDFLAGS)
 	strip -s $@
 
-$(B)/lifeline-peer: $(PEER_SRC) $(PEER_HDRS) $(KA_SRC) $(KA_HDRS) rescue/fortify.c init/fmt.c \
+$(B)/lifeline-peer: $(PEER_SRC) $(PEER_HDRS) $(KA_SRC) $(KA_HDRS) rescue/fortify.c init/fmt.c init/scan.c \
 		$(B)/musl-inc/bearssl.h | $(B)
 	$(MUSLCC) $(PID1_CFLAGS) -Iinit -Irescue -I$(B)/musl-inc -o $@ $(PEER_SRC) \
-		$(KA_SRC) rescue/fortify.c init/fmt.c $(BEARSSL_A) $(PID1_LDFLAGS)
+		$(KA_SRC) rescue/fortify.c init/fmt.c init/scan.c $(BEARSSL_A) $(PID1_LDFLAGS)
 	strip -s -R .comment $@
 
 # sanitizer builds (glibc)
@@ -88,9 +88,9 @@ $(B)/san/unit-tests: tests/unit/*.c tests/unit/*.h $(CORE_SRC) $(HDRS) $(KA_SRC)
 	$(CC) $(SAN_CFLAGS) -Iinit -Irescue -o $@ tests/unit/*.c $(CORE_SRC) $(KA_SRC) \
 		$(PEER_LIB) -lbearssl
 
-$(B)/san/lifeline-peer: $(PEER_SRC) $(PEER_HDRS) $(KA_SRC) $(KA_HDRS) init/fmt.c
+$(B)/san/lifeline-peer: $(PEER_SRC) $(PEER_HDRS) $(KA_SRC) $(KA_HDRS) init/fmt.c init/scan.c
 	mkdir -p $(B)/san
-	$(CC) $(SAN_CFLAGS) -Iinit -Irescue -o $@ $(PEER_SRC) $(KA_SRC) init/fmt.c -lbearssl
+	$(CC) $(SAN_CFLAGS) -Iinit -Irescue -o $@ $(PEER_SRC) $(KA_SRC) init/fmt.c init/scan.c -lbearssl
 
 $(B)/fuzz-config: tests/fuzz/fuzz_config.c $(CORE_SRC) $(HDRS) | $(B)
 	clang $(BASE) -g -O1 -fsanitize=fuzzer,address,undefined -Iinit -o $@ \

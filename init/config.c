@@ -161,36 +161,6 @@ const char *conf_next_str(const char *s)
 	return s + strlen(s) + 1;
 }
 
-int64_t parse_duration_ms(const char *s, int len)
-{
-	int64_t v = 0;
-	int i = 0;
-	if (len <= 0)
-		return -1;
-	for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
-		v = v * 10 + (s[i] - '0');
-		if (v > 100000000)
-			return -1;
-	}
-	if (i == 0)
-		return -1;
-	const char *u = s + i;
-	int ul = len - i;
-	int64_t mul;
-	if (ul == 0 || (ul == 1 && u[0] == 's'))
-		mul = 1000;
-	else if (ul == 2 && u[0] == 'm' && u[1] == 's')
-		mul = 1;
-	else if (ul == 1 && u[0] == 'm')
-		mul = 60000;
-	else if (ul == 1 && u[0] == 'h')
-		mul = 3600000;
-	else
-		return -1;
-	v *= mul;
-	return v > 0x7fffffff ? -1 : v;
-}
-
 int64_t parse_size(const char *s, int len)
 {
 	int64_t v = 0;

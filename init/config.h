@@ -5,6 +5,7 @@
  * larger than one line; every error is reported as file:line:col. */
 #ifndef LIFELINE_CONFIG_H
 #define LIFELINE_CONFIG_H
+#include "scan.h"             /* parse_duration_ms */
 #include "sizes.h"
 #include <stdint.h>
 
@@ -198,8 +199,6 @@ const char *conf_next_str(const char *s);
  * optional "B" or "iB" after).  -1 on error or overflow. */
 int64_t parse_size(const char *s, int len);
 
-/* Parse "30s", "100ms", "5m", "2h" or a number of seconds. -1 on error. */
-int64_t parse_duration_ms(const char *s, int len);
 
 /* A restart is immediate only after this much uptime: below it, a service
  * that dies at once could be restarted in a busy loop. */

@@ -29,4 +29,9 @@ int scan_lines(const char *path, char *buf, int cap, scan_line_fn fn, void *ctx)
 typedef int (*scan_name_fn)(void *ctx, const char *name);
 int scan_dir(const char *path, char *buf, int cap, scan_name_fn fn, void *ctx);
 
+/* Parse "30s", "100ms", "5m", "2h" or a number of seconds, into
+ * milliseconds up to 2^31 - 1 (the config files of lifeline and
+ * lifeline-peer alike).  -1 on error. */
+int64_t parse_duration_ms(const char *s, int len);
+
 #endif

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include "peer.h"
 #include "fmt.h"
+#include "scan.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -77,29 +78,7 @@ void lp_conf_free(struct lp_conf *c)
 
 int64_t lp_duration_ms(const char *s, size_t len)
 {
-	int64_t v = 0, mul;
-	size_t i = 0;
-
-	for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
-		v = v * 10 + (s[i] - '0');
-		if (v > 100000000)
-			return -1;
-	}
-	if (i == 0)
-		return -1;
-	s += i;
-	len -= i;
-	if (len == 0 || (len == 1 && s[0] == 's'))
-		mul = 1000;
-	else if (len == 2 && s[0] == 'm' && s[1] == 's')
-		mul = 1;
-	else if (len == 1 && s[0] == 'm')
-		mul = 60000;
-	else if (len == 1 && s[0] == 'h')
-		mul = 3600000;
-	else
-		return -1;
-	return v * mul;
+	return len > 64 ? -1 : parse_duration_ms(s, (int)len);
 }
 
 void lp_duration_str(int64_t ms, char *out, size_t cap)
