@@ -1304,8 +1304,11 @@ int config_end(struct config_parser *p)
 			p->errors++;
 			report_at(p, def_file[i], def_line[i], msg);
 		}
+		/* the access services never wait long between attempts: a
+		 * fixed sshd_config must bring SSH back in seconds */
 		if (!bit_get(p->restart_max_set, i))
-			u->restart_max_ms = cfg->restart_max_ms;
+			u->restart_max_ms = u->protect && cfg->restart_max_ms > PROTECTED_RESTART_MAX_MS
+					    ? PROTECTED_RESTART_MAX_MS : cfg->restart_max_ms;
 		if (!bit_get(p->stable_set, i))
 			u->stable_ms = cfg->stable_ms;
 		if (!bit_get(p->timeout_set, i))

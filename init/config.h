@@ -13,6 +13,8 @@ enum unit_kind { UNIT_SERVICE, UNIT_BOOT, UNIT_SHUTDOWN };
 enum restart_policy { RESTART_ALWAYS, RESTART_ON_FAILURE, RESTART_NEVER };
 
 #define OOM_ADJ_UNSET (-2000)
+/* restart backoff cap of protected services unless they set their own */
+#define PROTECTED_RESTART_MAX_MS 2000
 #define SIZE_UNSET UINT64_MAX   /* memory_min/memory_max not given */
 #define PIDS_UNSET 0            /* pids_max not given: no limit */
 

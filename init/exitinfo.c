@@ -67,3 +67,18 @@ int exit_is_failure(const struct exit_info *e)
 {
 	return !(e->kind == EXIT_CODE && e->value == 0);
 }
+
+int exit_killed_from_outside(const struct exit_info *e)
+{
+	if (e->kind == EXIT_OOM)
+		return 1;
+	if (e->kind != EXIT_SIGNAL)
+		return 0;
+	switch (e->value) {
+	case SIGSEGV: case SIGABRT: case SIGBUS: case SIGILL: case SIGFPE:
+	case SIGSYS: case SIGTRAP: case SIGXCPU: case SIGXFSZ: case SIGPIPE:
+		return 0;
+	default:
+		return 1;
+	}
+}

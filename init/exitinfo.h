@@ -21,5 +21,11 @@ int exit_format(const struct exit_info *e, char *buf, size_t cap);
 const char *signal_name(int sig, char *buf, size_t cap);
 /* A clean exit: code 0, or the stop signal we sent. */
 int exit_is_failure(const struct exit_info *e);
+/* 1 if the process was killed from outside (SIGKILL from the kernel's OOM
+ * killer, the guard or an admin, SIGTERM, SIGHUP, ...): a death it did not
+ * cause itself, so no crash.  Exit codes and the signals a process brings
+ * on itself (SIGSEGV, SIGABRT, SIGBUS, SIGILL, SIGFPE, SIGSYS, SIGTRAP,
+ * SIGXCPU, SIGXFSZ, SIGPIPE) are its own failures. */
+int exit_killed_from_outside(const struct exit_info *e);
 
 #endif

@@ -311,6 +311,30 @@ static void attribute_oom(struct unit *u, pid_t pid, int wstatus, int64_t base)
 	}
 }
 
+/* How long to wait before restarting u, which just died.  A service
+ * killed from outside (the kernel's OOM killer, the guard, an admin's
+ * SIGKILL) did not fail by itself: every moment without it may be a moment
+ * without access, and an OOM killer working through a short-memory machine
+ * kills the same daemon again and again, so it comes straight back however
+ * often that happens and its crash count stays as it was.  Only a storm
+ * faster than OUTSIDE_BURST deaths a second is spaced OUTSIDE_SPACING_MS
+ * apart (a service the kernel kills the moment it starts, say a memory_max
+ * too small for it, must not keep PID 1 busy).  A service that fails by
+ * itself backs off: 0, then 100 ms doubling up to its restart_delay_max. */
+#define OUTSIDE_BURST 20
+#define OUTSIDE_SPACING_MS 100
+static uint32_t restart_delay(struct unit *u, const struct unit_conf *c, uint64_t now)
+{
+	if (exit_killed_from_outside(&u->last_exit)) {
+		if (now >= u->kills_window_ms + 1000) {
+			u->kills_window_ms = now;
+			u->kills_in_window = 0;
+		}
+		return ++u->kills_in_window > OUTSIDE_BURST ? OUTSIDE_SPACING_MS : 0;
+	}
+	return backoff_delay_ms(u->crashes++, c->restart_max_ms);
+}
+
 void units_child_exited(pid_t pid, int wstatus)
 {
 	uint64_t now = now_ms();
@@ -370,8 +394,7 @@ void units_child_exited(pid_t pid, int wstatus)
 		u->next_ms = 0;
 		return;
 	}
-	uint32_t delay = backoff_delay_ms(u->crashes, c->restart_max_ms);
-	u->crashes++;
+	uint32_t delay = restart_delay(u, c, now);
 	u->restarts++;
 	if (delay == 0) {
 		spawn_now(u, now);      /* first: a restart waits for nothing */

@@ -46,6 +46,8 @@ struct unit {
 	uint8_t protect_warned;
 	uint32_t restarts;      /* times restarted after dying */
 	uint32_t crashes;       /* consecutive, drives the backoff */
+	uint64_t kills_window_ms; /* deaths from outside: this second's start */
+	uint32_t kills_in_window; /* ... and their count in it */
 	uint32_t spawn_failures;
 	struct exit_info last_exit;
 	const char *spawn_step; /* last failed step, for status */

@@ -1,42 +1,54 @@
 #!/bin/sh
-# sshd, cron and the rescue dropbear are each SIGKILLed 100 times; each
-# comes back every time, and logins on both ports work afterwards.
+# A kill storm, as an OOM killer working through a short-memory machine
+# makes one: sshd, cron and the rescue dropbear are each SIGKILLed 20 times
+# in a row (KILLS), each time as soon as the new process is there, with
+# the shipped restart settings (no backoff override).  A service killed
+# from outside is not crash-looping: every kill is followed by a new
+# process within 1 s (seen from outside, polling every 0.1 s), the status
+# keeps the crash count at 0, and logins on both ports work right after.
 # san: yes
 . "$(dirname "$0")/lib.sh"
-KILLS=${KILLS:-100}
-# a short backoff cap keeps 300 kills within a few minutes; the backoff
-# itself is covered by the unit tests and t_crashloop
-boot_standard "restart_delay_max = 300ms"
+KILLS=${KILLS:-20}
+boot_standard
 
-# kill_loop COMM: SIGKILL lifeline's child COMM $KILLS times
+ms() { echo $(( $(date +%s%N) / 1000000 )); }
+# kill_loop COMM: SIGKILL lifeline's child COMM $KILLS times; one line per
+# kill with the time (ms) until the new process was there
 kill_loop() {
 	i=0
+	: > "$T/respawn.$1"
 	while [ $i -lt "$KILLS" ]; do
-		old=
 		wait_for 10 sh -c "pgrep -P $NSPID -x $1 >/dev/null" || break
 		old=$(child_pid "$1")
+		t0=$(ms)
 		kill -KILL "$old"
 		if ! wait_for 10 sh -c "p=\$(pgrep -P $NSPID -x $1 | head -n1); [ -n \"\$p\" ] && [ \"\$p\" != $old ]"; then
 			break
 		fi
+		echo $(( $(ms) - t0 )) >> "$T/respawn.$1"
 		i=$((i + 1))
 	done
-	echo "$i" > "$T/kills.$1"
 }
 kill_loop dropbear & p1=$!
 kill_loop sshd & p2=$!
 kill_loop cron & p3=$!
 wait $p1 $p2 $p3
 for c in dropbear sshd cron; do
-	n=$(cat "$T/kills.$c")
+	n=$(wc -l < "$T/respawn.$c")
+	worst=$(sort -n "$T/respawn.$c" | tail -n 1)
+	note "$c: respawn after each kill (ms): $(tr '\n' ' ' < "$T/respawn.$c")"
 	check "$c came back after each of $KILLS SIGKILLs (got $n)" [ "$n" = "$KILLS" ]
+	check "$c came back within 1 s every time (slowest ${worst:-?} ms)" [ "${worst:-99999}" -le 1000 ]
 done
+log=$(ctl log)
 for s in rescue-ssh sshd cron; do
 	r=$(ctl status | awk -v n="$s" '$1 == n { print $6 }')
 	check "status counts $s's restarts ($r >= $KILLS)" [ "${r:-0}" -ge "$KILLS" ]
 	check "status shows $s killed by SIGKILL" sh -c "\"$LIFELINECTL\" -s $T/control status | grep '^$s ' | grep -q 'killed by SIGKILL'"
+	check "no restart of $s after a SIGKILL was delayed" sh -c \
+		"! printf '%s\n' \"\$1\" | grep -E '$s: killed by SIGKILL.*restarting in [1-9]'" x "$log"
 done
-check "ssh login on port 22 after the kills" wait_for 15 login 22
-check "ssh login on port 2222 after the kills" wait_for 15 login 2222
+check "ssh login on port 22 right after the kills" wait_for 5 login 22
+check "ssh login on port 2222 right after the kills" wait_for 5 login 2222
 ctl status | sed 's/^/# /'
 finish

@@ -587,6 +587,20 @@ static void positive_cases(void)
 		CHECK_INT(find("b") ? find("b")->restart_max_ms : 0, 2000);
 		CHECK_INT(find("b") ? find("b")->stable_ms : 0, 100);
 	}
+	TEST("config: protected services back off at most 2s unless they say otherwise") {
+		parse_clean("[service p]\nexec = /bin/true\nprotect = yes\n"
+			    "[service q]\nexec = /bin/true\nprotect = yes\nrestart_delay_max = 1m\n"
+			    "[service r]\nexec = /bin/true\nprotect = yes\n"
+			    "[service u]\nexec = /bin/true\n"
+			    "[lifeline]\nrestart_delay_max = 5m\n");
+		CHECK_INT(find("p") ? find("p")->restart_max_ms : 0, 2000);
+		CHECK_INT(find("q") ? find("q")->restart_max_ms : 0, 60000);
+		CHECK_INT(find("u") ? find("u")->restart_max_ms : 0, 300000);
+		/* a global cap below 2s applies to them too */
+		parse_clean("[service p]\nexec = /bin/true\nprotect = yes\n"
+			    "[lifeline]\nrestart_delay_max = 500ms\n");
+		CHECK_INT(find("p") ? find("p")->restart_max_ms : 0, 500);
+	}
 	TEST("config: without [lifeline] units get the built-in defaults") {
 		parse_clean("[service a]\nexec = /bin/true\n");
 		CHECK_INT(cfg.unit[0].restart_max_ms, 30000);

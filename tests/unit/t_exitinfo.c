@@ -128,4 +128,23 @@ void suite_exitinfo(void)
 		exit_format(&rt, buf, sizeof buf);
 		CHECK_STR(buf, "killed by signal 42");
 	}
+	TEST("exit: killed from outside, or its own failure") {
+		static const int outside[] = { SIGKILL, SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGUSR1 };
+		static const int own[] = { SIGSEGV, SIGABRT, SIGBUS, SIGILL, SIGFPE, SIGSYS,
+					   SIGTRAP, SIGXCPU, SIGXFSZ, SIGPIPE };
+		for (unsigned i = 0; i < sizeof outside / sizeof outside[0]; i++) {
+			exit_classify(W_SIGNALED(outside[i]), 0, 0, &e);
+			CHECK_MSG(exit_killed_from_outside(&e), "signal %d is not from outside", outside[i]);
+		}
+		for (unsigned i = 0; i < sizeof own / sizeof own[0]; i++) {
+			exit_classify(W_SIGNALED(own[i]) | W_CORE, 0, 0, &e);
+			CHECK_MSG(!exit_killed_from_outside(&e), "signal %d is from outside", own[i]);
+		}
+		exit_classify(W_SIGNALED(SIGKILL), 1, 0, &e);      /* oom-killed */
+		CHECK_INT(exit_killed_from_outside(&e), 1);
+		exit_classify(W_EXITED(0), 0, 0, &e);
+		CHECK_INT(exit_killed_from_outside(&e), 0);
+		exit_classify(W_EXITED(137), 0, 0, &e);             /* a shell's "killed" code */
+		CHECK_INT(exit_killed_from_outside(&e), 0);
+	}
 }
