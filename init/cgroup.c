@@ -35,9 +35,15 @@ static struct {
 	int pid1;               /* cg_init ran: the layer may be (re)configured */
 	int on, mem, pids;      /* layout made; controllers enabled down the tree */
 	int cpu;                /* the cpu controller too (best effort, see make_layout) */
-	int ev_fd;              /* inotify on limited/memory.events */
+	int ev_fd;              /* inotify on memory.events of limited and sessions */
 	uint64_t memtotal, reserve, limit, high; /* bytes; limit/high as written */
+	uint64_t slimit, shigh; /* the sessions' */
 	int limit_written;
+	/* the MemTotal change log: at most a line a second while a balloon
+	 * moves; the last value said, and what is still to say */
+	uint64_t said_total, said_limit, said_ms;
+	int log_pending;
+	uint8_t reserve_capped; /* said that the reserve was cut to a quarter */
 	uint32_t session_pids_max;
 	uint64_t err_next_ms;   /* error lines: at most one per 5 s */
 	unsigned err_suppressed;
@@ -135,8 +141,8 @@ int64_t cg_parse_value(const char *text)
 /* "key value" lines; keys compared whole ("oom" is not "oom_kill"). */
 void cg_parse_events(const char *text, struct cg_stats *s)
 {
-	static const char *const keys[] = { "oom", "oom_kill", "oom_group_kill" };
-	int64_t *dst[] = { &s->oom, &s->oom_kill, &s->oom_group_kill };
+	static const char *const keys[] = { "oom", "oom_kill", "oom_group_kill", "high", "max" };
+	int64_t *dst[] = { &s->oom, &s->oom_kill, &s->oom_group_kill, &s->ev_high, &s->ev_max };
 	for (const char *l = text; *l;) {
 		const char *sp = l;
 		while (*sp && *sp != ' ' && *sp != '\n')
@@ -179,30 +185,36 @@ uint64_t cg_reserve_for(const struct config *cfg)
 	return cfg->mem.headroom + protected_sum(cfg);
 }
 
-/* Floor: a reserve larger than memory would leave the unprotected
- * processes nothing, and the kernel would OOM-kill in their group without
- * end.  They always keep a quarter of MemTotal, and at least 32 MiB (or all
- * of MemTotal if it is smaller). */
-static uint64_t limit_floor(uint64_t memtotal)
+/* A reserve that does not fit the machine would leave the unprotected
+ * processes nothing, and the kernel would OOM-kill among them without end
+ * (a 256 MiB dom0 has a MemTotal of 122 MiB): it shrinks to a quarter. */
+uint64_t cg_reserve_effective(const struct config *cfg, uint64_t memtotal_bytes)
 {
-	uint64_t f = memtotal / 4, small = 32 * MIB;
-	if (f < small)
-		f = memtotal < small ? memtotal : small;
-	return f;
+	uint64_t r = cg_reserve_for(cfg), q = memtotal_bytes / 4;
+	return r < q ? r : q;
 }
 
 uint64_t cg_limit_for(const struct config *cfg, uint64_t memtotal_bytes)
 {
-	uint64_t reserve = cg_reserve_for(cfg), floor = limit_floor(memtotal_bytes);
-	uint64_t lim = memtotal_bytes > reserve ? memtotal_bytes - reserve : 0;
-	if (lim < floor)
-		lim = floor;
-	return lim & PAGE_MASK_;
+	return (memtotal_bytes - cg_reserve_effective(cfg, memtotal_bytes)) & PAGE_MASK_;
 }
 
+uint64_t cg_sessions_limit_for(uint64_t limit)
+{
+	uint64_t room = limit / 16;
+	if (room < 8 * MIB)
+		room = 8 * MIB;
+	if (room > limit / 2)
+		room = limit / 2;
+	return (limit - room) & PAGE_MASK_;
+}
+
+/* The high mark: the kernel throttles and reclaims there, and the guard
+ * hears of it (memory.events "high") before the group reaches its max,
+ * where the kernel's OOM killer would pick its own victim. */
 static uint64_t high_for(uint64_t limit)
 {
-	return (limit - limit / 16) & PAGE_MASK_;
+	return (limit - limit / 32) & PAGE_MASK_;
 }
 
 /* The group of u relative to the root.  A name with a '.' could be taken
@@ -345,9 +357,12 @@ static void set_protection(const struct config *cfg)
 		cg_error("cannot set memory.min of %s: %s", PROT, strerror(-e));
 }
 
+/* The kernel notifies a change of memory.events as a modification of the
+ * file: the guard hears of a group reaching its high mark or its max
+ * without polling. */
 static void watch_events(void)
 {
-	char p[PATH_BUF];
+	char p[PATH_BUF], q[PATH_BUF];
 	if (cg.ev_fd >= 0 || !cg.mem)
 		return;
 	cg.ev_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -356,7 +371,9 @@ static void watch_events(void)
 		return;
 	}
 	gpath(p, LIM, "memory.events");
+	gpath(q, SESS, "memory.events");
 	if (inotify_add_watch(cg.ev_fd, p, IN_MODIFY) < 0 ||
+	    inotify_add_watch(cg.ev_fd, q, IN_MODIFY) < 0 ||
 	    loop_add(cg.ev_fd, LOOP_TAG(TAG_CGROUP, 0)) < 0) {
 		cg_error("cannot watch %s: %s", p, strerror(errno));
 		close(cg.ev_fd);
@@ -432,68 +449,164 @@ void cg_test_root(const char *path, int fake)
 
 /* Shrinking: memory.high first (the kernel reclaims gently), then
  * memory.max.  Both writes may reclaim in PID 1's context for a moment,
- * memory.max may OOM-kill inside the group: that is the point. */
-static void write_limits(uint64_t old_limit)
+ * memory.max may OOM-kill inside the group: that is the point.  0 or the
+ * first error. */
+static int write_pair(const char *group, uint64_t high, uint64_t max, int shrink)
 {
 	int e1, e2;
-	if (cg.limit < old_limit) {
-		e1 = gwrite_u64(LIM, "memory.high", cg.high);
-		e2 = gwrite_u64(LIM, "memory.max", cg.limit);
+	if (shrink) {
+		e1 = gwrite_u64(group, "memory.high", high);
+		e2 = gwrite_u64(group, "memory.max", max);
 	} else {
-		e2 = gwrite_u64(LIM, "memory.max", cg.limit);
-		e1 = gwrite_u64(LIM, "memory.high", cg.high);
+		e2 = gwrite_u64(group, "memory.max", max);
+		e1 = gwrite_u64(group, "memory.high", high);
 	}
 	if (e1 < 0 || e2 < 0)
-		cg_error("cannot set the limit of %s: %s", LIM, strerror(e1 < 0 ? -e1 : -e2));
+		cg_error("cannot set the limit of %s: %s", group, strerror(e1 < 0 ? -e1 : -e2));
+	return e1 < 0 ? e1 : e2;
+}
+
+static void write_limits(uint64_t old_limit)
+{
+	int shrink = cg.limit < old_limit;
+	/* the sessions' group lies inside limited: shrink it first, grow it
+	 * last, so it is never the one left above its parent */
+	int e1 = shrink ? write_pair(SESS, cg.shigh, cg.slimit, 1) : 0;
+	int e2 = write_pair(LIM, cg.high, cg.limit, shrink);
+	if (!shrink)
+		e1 = write_pair(SESS, cg.shigh, cg.slimit, 0);
 	cg.limit_written = e1 == 0 && e2 == 0;
 }
 
-void cg_memtotal(const struct config *cfg, uint64_t memtotal_bytes)
+/* The MemTotal line: only when a figure in MiB changed, at most once a
+ * second (a balloon moves MemTotal every few hundred ms); what is held
+ * back is said by cg_flush_log once the second has passed. */
+static void say_memtotal(uint64_t now)
 {
-	uint64_t old_total = cg.memtotal, old_limit = cg.limit, old_reserve = cg.reserve;
 	const unsigned long long m = MIB;
+	if (cg.said_total / m == cg.memtotal / m && cg.said_limit / m == cg.limit / m) {
+		cg.log_pending = 0;
+		return;
+	}
+	if (cg.said_ms && now >= cg.said_ms && now < cg.said_ms + 1000) {
+		cg.log_pending = 1;
+		return;
+	}
+	if (!cg.said_total)
+		log_msg(LOG_INFO, "memory: MemTotal %llu MiB: limit for unprotected "
+			"processes %llu MiB (memory.high %llu MiB), for the sessions %llu MiB",
+			cg.memtotal / m, cg.limit / m, cg.high / m, cg.slimit / m);
+	else if (cg.said_total / m != cg.memtotal / m)
+		log_msg(LOG_NOTICE, "memory: MemTotal %llu MiB -> %llu MiB: limit for "
+			"unprotected processes %llu MiB -> %llu MiB", cg.said_total / m,
+			cg.memtotal / m, cg.said_limit / m, cg.limit / m);
+	else
+		log_msg(LOG_NOTICE, "memory: reserve %llu MiB: limit for unprotected "
+			"processes %llu MiB -> %llu MiB", cg.reserve / m, cg.said_limit / m,
+			cg.limit / m);
+	cg.said_total = cg.memtotal;
+	cg.said_limit = cg.limit;
+	cg.said_ms = now;
+	cg.log_pending = 0;
+}
+
+void cg_flush_log(uint64_t now)
+{
+	if (cg.log_pending && cg.on && cg.mem)
+		say_memtotal(now);
+}
+
+void cg_memtotal(const struct config *cfg, uint64_t memtotal_bytes, uint64_t now)
+{
+	uint64_t old_limit = cg.limit, old_slimit = cg.slimit;
 	if (!memtotal_bytes)
 		return;
 	cg.memtotal = memtotal_bytes;
-	cg.reserve = cg_reserve_for(cfg);
+	cg.reserve = cg_reserve_effective(cfg, memtotal_bytes);
 	cg.limit = cg_limit_for(cfg, memtotal_bytes);
 	cg.high = high_for(cg.limit);
-	if (!cg.on || !cg.mem || (cg.limit == old_limit && cg.limit_written))
+	cg.slimit = cg_sessions_limit_for(cg.limit);
+	cg.shigh = high_for(cg.slimit);
+	if (!cg.on || !cg.mem)
 		return;
-	write_limits(old_limit ? old_limit : NO_LIMIT);
-	if (!old_limit)
-		log_msg(LOG_INFO, "memory: MemTotal %llu MiB: limit for unprotected "
-			"processes %llu MiB (memory.high %llu MiB)", cg.memtotal / m,
-			cg.limit / m, cg.high / m);
-	else if (cg.limit != old_limit && old_total != cg.memtotal)
-		log_msg(LOG_NOTICE, "memory: MemTotal %llu MiB -> %llu MiB: limit for "
-			"unprotected processes %llu MiB -> %llu MiB", old_total / m,
-			cg.memtotal / m, old_limit / m, cg.limit / m);
-	else if (cg.limit != old_limit)
-		log_msg(LOG_NOTICE, "memory: reserve %llu MiB -> %llu MiB: limit for "
-			"unprotected processes %llu MiB -> %llu MiB", old_reserve / m,
-			cg.reserve / m, old_limit / m, cg.limit / m);
-	if (cg.limit != old_limit && cg.memtotal - cg.limit < cg.reserve)
-		log_msg(LOG_WARN, "memory: the reserve (%llu MiB) leaves too little of "
-			"MemTotal: unprotected processes keep %llu MiB", cg.reserve / m,
-			cg.limit / m);
+	if (cg.limit != old_limit || cg.slimit != old_slimit || !cg.limit_written)
+		write_limits(old_limit ? old_limit : NO_LIMIT);
+	say_memtotal(now);
+	int capped = cg.reserve < cg_reserve_for(cfg);
+	if (capped && !cg.reserve_capped)
+		log_msg(LOG_NOTICE, "memory: the reserve (%llu MiB) is more than a quarter of "
+			"MemTotal: a quarter is kept instead", cg_reserve_for(cfg) / MIB);
+	cg.reserve_capped = (uint8_t)capped;
 }
 
-int cg_limited_pressure(void)
+/* ---- what fills a group ---- */
+
+void cg_parse_stat(const char *text, struct cg_fill *f)
 {
-	char p[PATH_BUF], buf[32];
-	int64_t cur, high = (int64_t)cg.high;
-	if (!cg.on || !cg.mem)
-		return 0;
-	gpath(p, LIM, "memory.current");
-	if (scan_read_file(p, buf, sizeof buf) < 0)
-		return 0;
-	cur = cg_parse_value(buf);
-	if (!cg.limit_written) {
-		gpath(p, LIM, "memory.high");
-		high = scan_read_file(p, buf, sizeof buf) < 0 ? -1 : cg_parse_value(buf);
+	static const char *const keys[] = { "anon", "file", "shmem" };
+	int64_t *dst[] = { &f->anon, &f->file, &f->shmem };
+	for (const char *l = text; *l;) {
+		const char *sp = l;
+		while (*sp && *sp != ' ' && *sp != '\n')
+			sp++;
+		for (unsigned i = 0; i < sizeof keys / sizeof keys[0] && *sp == ' '; i++) {
+			size_t kl = strlen(keys[i]);
+			if ((size_t)(sp - l) == kl && !strncmp(l, keys[i], kl)) {
+				uint64_t v = scan_uint(sp, 10, NULL);
+				*dst[i] = v > INT64_MAX ? INT64_MAX : (int64_t)v;
+			}
+		}
+		const char *nl = strchr(l, '\n');
+		if (!nl)
+			break;
+		l = nl + 1;
 	}
-	return cur >= 0 && high > 0 && cur >= high;
+}
+
+int cg_fill_unreclaimable(const struct cg_fill *f)
+{
+	int64_t cache;
+	if (f->current <= 0 || f->file < 0)
+		return 0;
+	cache = f->file - (f->shmem > 0 ? f->shmem : 0);
+	return cache < f->current / 8;
+}
+
+static const char *const group_dir[CG_NGROUPS] = { SESS, LIM };
+
+const char *cg_group_name(enum cg_group g)
+{
+	static const char *const names[CG_NGROUPS] = { "/" SESS, "/" LIM };
+	return names[g];
+}
+
+static int64_t read_value(const char *g, const char *file);
+
+int cg_group_fill(enum cg_group g, struct cg_fill *f)
+{
+	char p[PATH_BUF], buf[1536];
+	struct cg_stats s;
+	f->current = f->high = f->max = f->file = f->shmem = f->anon = -1;
+	f->ev_high = f->ev_max = f->ev_oom = -1;
+	if (!cg.on || !cg.mem || g >= CG_NGROUPS)
+		return -1;
+	f->current = read_value(group_dir[g], "memory.current");
+	if (f->current < 0)
+		return -1;
+	f->high = read_value(group_dir[g], "memory.high");
+	f->max = read_value(group_dir[g], "memory.max");
+	gpath(p, group_dir[g], "memory.stat");
+	/* anon and file are the first lines: a buffer this size holds them */
+	if (scan_read_file(p, buf, sizeof buf) > 0)
+		cg_parse_stat(buf, f);
+	gpath(p, group_dir[g], "memory.events");
+	s.oom = s.oom_kill = s.oom_group_kill = s.ev_high = s.ev_max = -1;
+	if (scan_read_file(p, buf, sizeof buf) > 0)
+		cg_parse_events(buf, &s);
+	f->ev_high = s.ev_high;
+	f->ev_max = s.ev_max;
+	f->ev_oom = s.oom;
+	return 0;
 }
 
 /* ---- units ---- */
@@ -579,11 +692,14 @@ void cg_reconfigure(const struct config *cfg, uint64_t memtotal_bytes)
 		return;
 	if (!cfg->mem.present || !cfg->mem.cgroups) {
 		if (cg.on && cg.mem) {
+			gwrite(SESS, "memory.high", "max");
+			gwrite(SESS, "memory.max", "max");
 			gwrite(LIM, "memory.high", "max");
 			gwrite(LIM, "memory.max", "max");
 		}
 		cg.on = 0;
-		cg.limit = cg.high = 0;
+		cg.limit = cg.high = cg.slimit = cg.shigh = 0;
+		cg.said_total = cg.said_limit = 0;
 		set_state("off in the config");
 		say_state(cfg);
 		return;
@@ -610,7 +726,7 @@ void cg_reconfigure(const struct config *cfg, uint64_t memtotal_bytes)
 		scan_dir(p, buf, sizeof buf, prune_one, &pc);
 	}
 	cg.limit_written = 0;
-	cg_memtotal(cfg, memtotal_bytes ? memtotal_bytes : cg.memtotal);
+	cg_memtotal(cfg, memtotal_bytes ? memtotal_bytes : cg.memtotal, now_ms());
 }
 
 /* ---- sessions ---- */
@@ -736,6 +852,7 @@ static int group_stats(const char *g, struct cg_stats *s)
 	char p[PATH_BUF], buf[256];
 	s->current = s->min = s->max = s->high = -1;
 	s->oom_kill = s->oom_group_kill = s->oom = -1;
+	s->ev_high = s->ev_max = -1;
 	s->pids_current = s->pids_max = -1;
 	if (!cg.on)
 		return -1;
@@ -772,7 +889,7 @@ int cg_unit_oom_killed(const struct unit_conf *u, int64_t *last_oom_kill)
 		return 0;
 	unit_group(u, counts_protected(u), g, sizeof g);
 	gpath(p, g, "memory.events");
-	s.oom_kill = s.oom_group_kill = s.oom = -1;
+	s.oom_kill = s.oom_group_kill = s.oom = s.ev_high = s.ev_max = -1;
 	if (scan_read_file(p, buf, sizeof buf) < 0)
 		return 0;
 	cg_parse_events(buf, &s);
@@ -797,7 +914,8 @@ void cg_status_text(struct outbuf *o)
 	if (cg.mem && cg.limit) {
 		cg_limited_stats(&s);
 		ob_printf(o, "; limit for unprotected processes %llu MiB (MemTotal %llu MiB"
-			  " - reserve %llu MiB)", cg.limit / m, cg.memtotal / m, cg.reserve / m);
+			  " - reserve %llu MiB), for the sessions %llu MiB", cg.limit / m,
+			  cg.memtotal / m, cg.reserve / m, cg.slimit / m);
 		if (s.current >= 0)
 			ob_printf(o, ", in use %llu MiB", (unsigned long long)s.current / m);
 	} else if (cg.mem) {
@@ -830,6 +948,8 @@ void cg_status_json(struct outbuf *o)
 		json_num(o, "reserve", (int64_t)cg.reserve);
 		json_num(o, "limit", (int64_t)cg.limit);
 		json_num(o, "high", (int64_t)cg.high);
+		json_num(o, "sessions_limit", (int64_t)cg.slimit);
+		json_num(o, "sessions_high", (int64_t)cg.shigh);
 		json_num(o, "current", s.current);
 		json_num(o, "oom_kills", s.oom_kill);
 	}

@@ -3,15 +3,22 @@
  *   /sys/fs/cgroup/lifeline/protected/<service>   protected services:
  *                                                 memory.min
  *   /sys/fs/cgroup/lifeline/limited/              everything else:
- *                                                 memory.max and memory.high
- *                                                 from MemTotal - reserve
+ *                                                 memory.max L = MemTotal -
+ *                                                 reserve, memory.high L - L/32
  *   /sys/fs/cgroup/lifeline/limited/<service>     other services (their own
  *                                                 memory_max, pids_max)
+ *   /sys/fs/cgroup/lifeline/limited/sessions/     the sessions together:
+ *                                                 memory.max S = L - room for
+ *                                                 the services, memory.high
+ *                                                 S - S/32
  *   /sys/fs/cgroup/lifeline/limited/sessions/<pid> each session a protected
  *                                                 service forked (pids.max)
  *
- * reserve = headroom + the protected services' memory.min.  PID 1 stays in
- * the root group.  Every step is best effort: what is missing is said once
+ * reserve = headroom + the protected services' memory.min, but at most a
+ * quarter of MemTotal (a 128 MiB machine still leaves its sessions room).
+ * The sessions reach their own limit before the services' shared one: a
+ * runaway session is throttled and killed among the sessions, never by
+ * taking cron with it.  PID 1 stays in the root group.  Every step is best effort: what is missing is said once
  * (log and status) and the rest keeps working. */
 #ifndef LIFELINE_CGROUP_H
 #define LIFELINE_CGROUP_H
@@ -50,15 +57,38 @@ int cg_unit_prepare(const struct config *cfg, const struct unit_conf *u);
  * nothing unless cg_init ran, so it may be called after every reload. */
 void cg_reconfigure(const struct config *cfg, uint64_t memtotal_bytes);
 /* MemTotal changed (or first known): recompute and write memory.max and
- * memory.high of the limited group; logs each change. */
-void cg_memtotal(const struct config *cfg, uint64_t memtotal_bytes);
-/* 1 if the limited group's memory.current has reached its memory.high. */
-int cg_limited_pressure(void);
+ * memory.high of the limited and the sessions' groups; logs a change of a
+ * figure in MiB, at most once a second (now: the time, in ms). */
+void cg_memtotal(const struct config *cfg, uint64_t memtotal_bytes, uint64_t now);
+/* Anything pending for the log (a MemTotal change said at most once a
+ * second while a balloon moves): say it now if a second has passed. */
+void cg_flush_log(uint64_t now);
+
+/* The two groups the guard watches, and what it reads of them. */
+enum cg_group { CG_SESSIONS, CG_LIMITED, CG_NGROUPS };
+struct cg_fill {
+	int64_t current, high, max;        /* bytes; high/max -1 = "max" */
+	int64_t file, shmem, anon;         /* memory.stat, bytes */
+	int64_t ev_high, ev_max, ev_oom;   /* memory.events counters */
+};
+/* 0 and *f filled (unknown fields -1), or -1 if the layer is off or the
+ * group unreadable. */
+int cg_group_fill(enum cg_group g, struct cg_fill *f);
+/* The group's path below the cgroup2 mount ("/lifeline/limited/sessions"),
+ * as <pid>/cgroup names it. */
+const char *cg_group_name(enum cg_group g);
+/* Pure: 1 if what fills f cannot be reclaimed but by a kill: page cache
+ * (file - shmem) is under an eighth of memory.current. */
+int cg_fill_unreclaimable(const struct cg_fill *f);
+/* Pure: memory.stat's anon, file and shmem (bytes; keys not found leave
+ * the field as it was). */
+void cg_parse_stat(const char *text, struct cg_fill *f);
 
 /* Counters from memory.events of u's group: -1 where unknown. */
 struct cg_stats {
 	int64_t current, min, max, high;   /* bytes; max/high -1 = "max" */
 	int64_t oom_kill, oom_group_kill, oom;
+	int64_t ev_high, ev_max;           /* memory.events high, max */
 	int64_t pids_current, pids_max;    /* pids_max -1 = "max" */
 };
 int cg_unit_stats(const struct unit_conf *u, struct cg_stats *s);
@@ -75,18 +105,23 @@ int cg_unit_oom_killed(const struct unit_conf *u, int64_t *last_oom_kill);
  * group (forked before the move) along with it.  0 on success. */
 int cg_move_session(const struct config *cfg, const struct unit_conf *u, pid_t main_pid,
 		    pid_t child, int adj);
-/* TAG_CGROUP fired: returns 1 if the limited group's events changed (the
- * guard should look now). */
+/* TAG_CGROUP fired: returns 1 if the limited or the sessions group's
+ * events changed (the guard should look now). */
 int cg_event(void);
 
-/* Pure helper for tests: the limit for the limited group in bytes:
- * MemTotal - reserve, page-aligned, but never below a quarter of MemTotal
- * nor below 32 MiB (or MemTotal if smaller): a reserve too large for the
- * machine must not leave every unprotected process to the OOM killer. */
+/* Pure helpers for tests.  The limit for the limited group in bytes:
+ * MemTotal - the reserve in effect, page-aligned. */
 uint64_t cg_limit_for(const struct config *cfg, uint64_t memtotal_bytes);
+/* The sessions' limit within it: limit - room for the services, the room
+ * a sixteenth of limit (at least 8 MiB, at most half of it), page-aligned. */
+uint64_t cg_sessions_limit_for(uint64_t limit);
 /* headroom + the memory_min of every protected service (or the [memory]
  * default where a service sets none); boot/shutdown tasks never count. */
 uint64_t cg_reserve_for(const struct config *cfg);
+/* The reserve in effect: cg_reserve_for, but at most a quarter of
+ * MemTotal, so that a small machine (a 128 MiB dom0) still leaves its
+ * sessions and services three quarters. */
+uint64_t cg_reserve_effective(const struct config *cfg, uint64_t memtotal_bytes);
 /* Pure parsers: a cgroup value file ("max" and unreadable text: -1), and
  * memory.events (oom, oom_kill, oom_group_kill; other keys ignored, keys
  * not found leave the field as it was). */

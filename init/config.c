@@ -67,6 +67,7 @@ void config_begin(struct config_parser *p, struct config *cfg,
 	cfg->restart_max_ms = 30000;
 	cfg->stable_ms = 60000;
 	cfg->spawn_retry_ms = 1000;
+	cfg->panic_reboot_ms = 10000;
 	cfg->pool_used = 2;     /* pool[0..1]: the empty string and list */
 	/* [memory]: these apply once the section is given */
 	cfg->mem.guard = 1;
@@ -79,6 +80,7 @@ void config_begin(struct config_parser *p, struct config *cfg,
 	cfg->mem.session_pids_max = 1024;
 	cfg->mem.headroom = 64ULL << 20;
 	cfg->mem.memory_min = 32ULL << 20;
+	cfg->mem.kill_min_size = 8ULL << 20;
 	/* [keepalive], [rescue], [watchdog]: these apply once given */
 	strcpy(cfg->ka.key, "/etc/lifeline/keepalive.key");
 	cfg->ka.interval_ms = 2000;
@@ -510,6 +512,8 @@ static void global_key(struct config_parser *p, int lineno, int kcol, const char
 		set_duration(p, lineno, vcol, v, vl, &c->stable_ms, STABLE_MIN_MS);
 	else if (KEY("spawn_retry"))
 		set_duration(p, lineno, vcol, v, vl, &c->spawn_retry_ms, 10);
+	else if (KEY("panic_reboot"))
+		set_duration(p, lineno, vcol, v, vl, &c->panic_reboot_ms, 0);
 	else
 		report(p, lineno, kcol, "unknown key '%.*s' in [lifeline]", kl, k);
 }
@@ -657,6 +661,8 @@ static void memory_key(struct config_parser *p, int lineno, int kcol, const char
 		set_size(p, lineno, vcol, v, vl, &m->mem_min_size, "mem_min_size");
 	} else if (KEY("headroom")) {
 		set_size(p, lineno, vcol, v, vl, &m->headroom, "headroom");
+	} else if (KEY("kill_min_size")) {
+		set_size(p, lineno, vcol, v, vl, &m->kill_min_size, "kill_min_size");
 	} else if (KEY("memory_min")) {
 		set_size(p, lineno, vcol, v, vl, &m->memory_min, "memory_min");
 	} else if (KEY("session_pids_max")) {

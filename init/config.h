@@ -62,6 +62,9 @@ struct memory_conf {
 	uint64_t mem_min_size;     /* bytes; the lower of this and mem_min_percent applies */
 	uint64_t headroom;         /* bytes kept for the kernel, on top of the minimums */
 	uint64_t memory_min;       /* bytes: default memory.min of protected services */
+	/* bytes: the guard kills no process that would give back less (its
+	 * anonymous memory and swap) */
+	uint64_t kill_min_size;
 };
 
 /* Rescue escalation (issue #6; see lifeline.conf(5)).  Each section is
@@ -121,6 +124,9 @@ struct config {
 	uint32_t restart_max_ms;   /* default backoff cap */
 	uint32_t stable_ms;        /* default stable period */
 	uint32_t spawn_retry_ms;   /* retry delay after a failed fork/exec */
+	/* kernel.panic (seconds, rounded up) set at boot where it is 0; 0:
+	 * leave it */
+	uint32_t panic_reboot_ms;
 	int nunits;
 	struct unit_conf unit[MAX_UNITS];
 	/* The strings of all units, packed: most command lines are short, so

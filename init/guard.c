@@ -8,6 +8,7 @@
 #include "fmt.h"
 #include "log.h"
 #include "loop.h"
+#include "scan.h"
 #include "service.h"
 #include "status.h"
 #include "victim.h"
@@ -17,6 +18,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -39,12 +41,18 @@
 #define SWAP_FILL_KB_MS 800
 #define VICTIM_WAIT_MS 3000
 #define PSI_FACTOR 4            /* see guard_secondary_may_kill */
-#define NOTE_EVERY_MS 10000     /* "pressure but no kill" at most this often */
-#define REASON_LEN 160
+#define REASON_LEN 200
+#define BALLOON_SETTLE_MS 10000 /* MemTotal still this long: the balloon stopped */
+#define GROUP_RECHECK_MS 100    /* a group at its mark: look this often */
+#define XEN_MEMORY "devices/system/xen_memory/xen_memory0"
+
+/* why the guard did not kill, said once per change (no_kill) */
+enum nokill { NK_NONE, NK_BALLOON, NK_SMALL, NK_NOBODY, NK_CACHE, NK_PLENTY };
 
 static struct {
 	const struct config *cfg;       /* NULL until guard_configure */
 	const char *root;               /* "/proc"; a snapshot in tests */
+	const char *sys;                /* "/sys"; a made-up one in tests */
 	uint64_t next_poll;
 	uint64_t last_total_kb;
 	struct meminfo m;               /* the last poll's, for status */
@@ -66,10 +74,22 @@ static struct {
 		char reason[REASON_LEN];
 	} last;
 	pid_t recent[8];                /* the last victims, for guard_killed() */
-	uint64_t note_ms;               /* last "no kill" note */
-	uint32_t notes_suppressed;
+	enum nokill nokill;             /* the last "no kill" said */
+	uint32_t nokill_repeats;        /* ... and how often it held since */
+	char nokill_text[2 * REASON_LEN];
+	uint64_t total_fell_ms;         /* MemTotal last went down */
+	uint8_t balloon, xen;           /* a balloon driver is bound; Xen's */
+	uint8_t event_mode;             /* memory controller: no poll at rest */
+	uint8_t group_full;             /* a group was at its mark at the last look */
+	uint64_t group_checked_ms;
+	int64_t seen_high[CG_NGROUPS], seen_max[CG_NGROUPS]; /* memory.events */
 	uint8_t said_meminfo, said_mrelease, said_pidfd;
-} g = { .root = "/proc", .psi_fd = -1, .victim_fd = -1 };
+} g = { .root = "/proc", .sys = "/sys", .psi_fd = -1, .victim_fd = -1 };
+
+static int mc_guard_on(void)
+{
+	return g.cfg && g.cfg->mem.present && g.cfg->mem.guard;
+}
 
 static uint64_t mib(uint64_t kb)
 {
@@ -227,6 +247,84 @@ static void psi_describe(const struct memory_conf *mc, char *buf, int cap)
 	    mc->psi_stall_us / 1000, w);
 }
 
+/* ---- balloons ---- */
+
+struct prefix_ctx {
+	const char *prefix;
+	int found;
+};
+
+static int match_prefix(void *ctx, const char *name)
+{
+	struct prefix_ctx *pc = ctx;
+	if (!strncmp(name, pc->prefix, strlen(pc->prefix)))
+		pc->found = 1;
+	return pc->found;
+}
+
+/* 1 if the driver directory dir lists a device whose name starts with
+ * prefix (a bound device) */
+static int driver_bound(const char *dir, const char *prefix)
+{
+	char buf[512], path[160];
+	struct prefix_ctx pc = { prefix, 0 };
+	fmt(path, sizeof path, "%s/%s", g.sys, dir);
+	scan_dir(path, buf, sizeof buf, match_prefix, &pc);
+	return pc.found;
+}
+
+/* A balloon driver can change MemTotal at any time, and the kernel says
+ * nothing when it does: where one is bound, MemTotal is read once a
+ * second.  virtio-balloon and virtio-mem (QEMU, KVM), Xen's balloon,
+ * Hyper-V's.  (VMware's vmw_balloon takes memory without lowering
+ * MemTotal: it cannot be seen here.) */
+static void find_balloon(void)
+{
+	struct stat st;
+	char path[160];
+	fmt(path, sizeof path, "%s/" XEN_MEMORY, g.sys);
+	g.xen = stat(path, &st) == 0;
+	g.balloon = g.xen || driver_bound("bus/virtio/drivers/virtio_balloon", "virtio") ||
+		    driver_bound("bus/virtio/drivers/virtio_mem", "virtio") ||
+		    driver_bound("bus/vmbus/drivers/hv_balloon", "");
+}
+
+/* a number of kB in the file at g.sys/name, or -1 */
+static int64_t read_kb(const char *name)
+{
+	char buf[32], path[160];
+	fmt(path, sizeof path, "%s/%s", g.sys, name);
+	if (scan_read_file(path, buf, sizeof buf) <= 0 || buf[0] < '0' || buf[0] > '9')
+		return -1;
+	return (int64_t)scan_uint(buf, 10, NULL);
+}
+
+/* While a balloon inflates, a kill hands the memory it frees to the
+ * hypervisor, not to the system: it takes the machine down to what it
+ * cannot live on, where a squeeze that nobody fed would have stalled.
+ * Moving: MemTotal fell less than BALLOON_SETTLE_MS ago, or Xen's balloon
+ * has a target below what it holds (it stalls there while processes hold
+ * the memory, and takes whatever is freed).  0, or 1 with why. */
+int guard_balloon_moving(uint64_t now, char *why, int cap)
+{
+	if (g.total_fell_ms && now < g.total_fell_ms + BALLOON_SETTLE_MS) {
+		fmt(why, (size_t)cap, "MemTotal fell %lu ms ago: a balloon is taking memory",
+		    (unsigned long)(now - g.total_fell_ms));
+		return 1;
+	}
+	if (g.xen) {
+		int64_t target = read_kb(XEN_MEMORY "/target_kb");
+		int64_t current = read_kb(XEN_MEMORY "/info/current_kb");
+		if (target >= 0 && current >= 0 && target + 4096 < current) {
+			fmt(why, (size_t)cap, "Xen's balloon wants %lu MiB more (target %lu MiB, "
+			    "holds %lu MiB)", (unsigned long)((current - target) / 1024),
+			    (unsigned long)(target / 1024), (unsigned long)(current / 1024));
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* ---- killing ---- */
 
 static int protected_pids(pid_t *out, int cap)
@@ -243,7 +341,7 @@ static int protected_pids(pid_t *out, int cap)
 	return n;
 }
 
-static int choose(struct victim *v, const struct meminfo *m)
+static int choose(struct victim *v, const struct meminfo *m, const char *scope)
 {
 	pid_t skip[MAX_UNITS + 1];
 	struct victim_rules r;
@@ -256,6 +354,7 @@ static int choose(struct victim *v, const struct meminfo *m)
 	r.nnever = c->mem.never_killc;
 	r.prefer = conf_prefer(c);
 	r.nprefer = c->mem.preferc;
+	r.cgroup = scope;
 	if (m->swap_total_kb > m->swap_free_kb)
 		r.swap_used_kb = m->swap_total_kb - m->swap_free_kb;
 	return victim_choose(g.root, &r, v);
@@ -305,16 +404,54 @@ static int send_kill(const struct victim *v, int *pidfd)
 	return 0;
 }
 
-static void kill_one(uint64_t now, const struct meminfo *m, const char *reason)
+/* A decision not to kill: said once per state (the reason's kind), not
+ * at every check while it lasts; the state starts over after a kill and
+ * once memory is plentiful again. */
+static void no_kill(enum nokill why, const char *trigger, const char *detail)
+{
+	if (g.nokill == why) {
+		g.nokill_repeats++;
+		return;
+	}
+	g.nokill = why;
+	g.nokill_repeats = 0;
+	fmt(g.nokill_text, sizeof g.nokill_text, "%s, but %s", trigger, detail);
+	log_msg(LOG_NOTICE, "memory guard: %s: no kill", g.nokill_text);
+}
+
+uint64_t guard_kill_min_kb(const struct memory_conf *mc)
+{
+	return mc->kill_min_size / 1024;
+}
+
+/* Kill the largest process (within the cgroup scope, if not NULL) if a
+ * kill is worth it: no balloon is moving and the victim gives back at
+ * least kill_min_size.  Memory held by a balloon or the kernel is not
+ * given back by killing the sessions and cron that are left. */
+static void try_kill(uint64_t now, const struct meminfo *m, const char *reason,
+		     const char *scope)
 {
 	struct victim v;
+	char why[REASON_LEN];
+	if (g.victim_pid)
+		return;         /* one at a time: the last one is still dying */
+	if (guard_balloon_moving(now, why, sizeof why)) {
+		no_kill(NK_BALLOON, reason, why);
+		return;
+	}
 	/* a victim that exits by itself meanwhile: take the next one */
 	for (int tries = 0; tries < 3; tries++) {
-		if (!choose(&v, m)) {
-			if (now >= g.note_ms + NOTE_EVERY_MS || !g.note_ms) {
-				log_msg(LOG_ERR, "memory guard: %s, but no process may be killed", reason);
-				g.note_ms = now;
-			}
+		if (!choose(&v, m, scope)) {
+			no_kill(NK_NOBODY, reason, scope ? "no process in the group may be killed"
+					  : "no process may be killed");
+			return;
+		}
+		if (victim_size_kb(&v) < guard_kill_min_kb(&g.cfg->mem)) {
+			fmt(why, sizeof why, "the largest, %s (pid %d), would give back %lu KiB, "
+			    "less than kill_min_size (%lu MiB)", v.comm, (int)v.pid,
+			    (unsigned long)victim_size_kb(&v),
+			    (unsigned long)mib(guard_kill_min_kb(&g.cfg->mem)));
+			no_kill(NK_SMALL, reason, why);
 			return;
 		}
 		int fd;
@@ -335,9 +472,10 @@ static void kill_one(uint64_t now, const struct meminfo *m, const char *reason)
 		g.last.swap_kb = v.swap_kb;
 		g.last.at_ms = now;
 		fmt(g.last.reason, sizeof g.last.reason, "%s", reason);
-		log_msg(LOG_ERR, "memory guard: killed %s (pid %d, RSS %lu MiB, swap %lu MiB): %s",
-			v.comm, (int)v.pid, (unsigned long)mib(v.rss_kb),
-			(unsigned long)mib(v.swap_kb), reason);
+		g.nokill = NK_NONE;
+		log_msg(LOG_ERR, "memory guard: killed %s (pid %d, %lu MiB anon, RSS %lu MiB, "
+			"swap %lu MiB): %s", v.comm, (int)v.pid, (unsigned long)mib(v.anon_kb),
+			(unsigned long)mib(v.rss_kb), (unsigned long)mib(v.swap_kb), reason);
 		return;
 	}
 }
@@ -349,7 +487,7 @@ static void victim_gone(uint64_t now, const char *how)
 	victim_clear();
 }
 
-/* ---- polling ---- */
+/* ---- checking ---- */
 
 /* "MemAvailable 41 MiB < 51 MiB (5% of 1024 MiB)[, SwapFree ...]" */
 static void describe_mem(const struct memory_conf *mc, const struct meminfo *m,
@@ -371,54 +509,102 @@ static void describe_mem(const struct memory_conf *mc, const struct meminfo *m,
 		    (unsigned long)mib(m->swap_total_kb));
 }
 
-/* Pressure seen, but MemAvailable says killing would not help. */
-static void note_no_kill(uint64_t now, const char *what, const struct meminfo *m)
+/* The groups' high marks and limits: a group whose memory.events counted
+ * "high" or "max" since the last look, or that sits at its high mark, is
+ * full; if page cache is not what fills it, its largest process goes,
+ * whatever its oom_score_adj (a -1000 hog there would have the kernel's
+ * OOM killer take every other process of the group first).  Returns 1 if
+ * a group is still at its mark (look again soon). */
+static int check_groups(uint64_t now, const struct meminfo *m)
 {
-	if (g.note_ms && now < g.note_ms + NOTE_EVERY_MS) {
-		g.notes_suppressed++;
-		return;
+	static const char *const what[CG_NGROUPS] = { "sessions", "unprotected processes" };
+	int full = 0;
+	for (int i = 0; i < CG_NGROUPS; i++) {
+		struct cg_fill f;
+		char reason[REASON_LEN];
+		if (cg_group_fill((enum cg_group)i, &f) < 0)
+			continue;
+		int rose = (g.seen_high[i] >= 0 && f.ev_high > g.seen_high[i]) ||
+			   (g.seen_max[i] >= 0 && f.ev_max > g.seen_max[i]);
+		g.seen_high[i] = f.ev_high;
+		g.seen_max[i] = f.ev_max;
+		if (!rose && !(f.high > 0 && f.current >= f.high))
+			continue;
+		full = 1;
+		fmt(reason, sizeof reason, "the %s' group is at its limit (%lu MiB, high %lu MiB, "
+		    "page cache %lu MiB)", what[i], (unsigned long)(f.current >> 20),
+		    (unsigned long)(f.high > 0 ? f.high >> 20 : 0),
+		    (unsigned long)((f.file > 0 ? f.file : 0) >> 20));
+		if (!mc_guard_on())
+			continue;
+		if (!cg_fill_unreclaimable(&f)) {
+			no_kill(NK_CACHE, reason, "page cache the kernel can drop fills it");
+			continue;
+		}
+		try_kill(now, m, reason, cg_group_name((enum cg_group)i));
+		break;
 	}
-	log_msg(LOG_NOTICE, "memory guard: %s but MemAvailable %lu MiB: no kill (%u similar suppressed)",
-		what, (unsigned long)mib(m->avail_kb), g.notes_suppressed);
-	g.note_ms = now;
-	g.notes_suppressed = 0;
+	return full;
 }
 
-static void poll_now(uint64_t now)
+/* When to look next.  Without the memory controller: polled, at the time
+ * memory could take to run out (guard_poll_interval_ms).  With it, the
+ * kernel says when a group fills (memory.events) and when tasks stall
+ * (PSI): nothing is polled at rest, only while memory is short (until it
+ * is plentiful again), while a group is at its mark (every 100 ms), and
+ * MemTotal once a second where a balloon driver can change it. */
+static void schedule(uint64_t now, const struct meminfo *m, int group_full)
+{
+	const struct memory_conf *mc = &g.cfg->mem;
+	uint64_t next = 0;
+	if (!g.event_mode) {
+		next = now + (mc->guard ? guard_poll_interval_ms(mc, m) : POLL_MAX_MS);
+	} else {
+		if (g.balloon)
+			next = now + POLL_MAX_MS;
+		if (mc->guard && m->avail_kb < plenty_kb(mc, m)) {
+			uint64_t t = now + guard_poll_interval_ms(mc, m);
+			if (!next || t < next)
+				next = t;
+		}
+		if (group_full && (!next || now + GROUP_RECHECK_MS < next))
+			next = now + GROUP_RECHECK_MS;
+	}
+	g.next_poll = next;
+}
+
+static void poll_now(uint64_t now, int groups)
 {
 	const struct memory_conf *mc = &g.cfg->mem;
 	struct meminfo m;
 	char reason[REASON_LEN];
-	g.next_poll = now + POLL_MAX_MS;
-	if (read_mem(&m) < 0)
+	int full = 0;
+	if (read_mem(&m) < 0) {
+		g.next_poll = now + POLL_MAX_MS;
 		return;
+	}
 	/* the cgroup limits follow MemTotal (a balloon may take memory away) */
 	if (m.total_kb != g.last_total_kb) {
+		if (g.last_total_kb && m.total_kb < g.last_total_kb)
+			g.total_fell_ms = now;
 		g.last_total_kb = m.total_kb;
-		cg_memtotal(g.cfg, m.total_kb * 1024);
+		cg_memtotal(g.cfg, m.total_kb * 1024, now);
 	}
-	if (!mc->guard)
-		return;
+	cg_flush_log(now);
 	/* no pidfd (old kernel): see whether the victim is gone */
 	if (g.victim_pid && g.victim_fd < 0 && kill(g.victim_pid, 0) < 0 && errno == ESRCH)
 		victim_gone(now, "gone");
-	g.next_poll = now + guard_poll_interval_ms(mc, &m);
-	if (guard_should_kill(mc, &m)) {
+	if (mc->guard && guard_should_kill(mc, &m)) {
 		describe_mem(mc, &m, reason, sizeof reason);
-	} else if (cg_active() && cg_limited_pressure()) {
-		/* at its high mark the group may be full of page cache the
-		 * kernel can drop: kill only if memory is short overall too */
-		if (!guard_secondary_may_kill(mc, &m)) {
-			note_no_kill(now, "cgroup limit reached", &m);
-			return;
-		}
-		fmt(reason, sizeof reason, "cgroup limit reached, MemAvailable %lu MiB",
-		    (unsigned long)mib(m.avail_kb));
-	} else {
-		return;
+		try_kill(now, &m, reason, NULL);
+	} else if (mc->guard && m.avail_kb >= plenty_kb(mc, &m) &&
+		   (g.nokill == NK_BALLOON || g.nokill == NK_SMALL || g.nokill == NK_NOBODY)) {
+		g.nokill = NK_NONE;     /* the shortage is over: say the next one */
 	}
-	if (!g.victim_pid)
-		kill_one(now, &m, reason);
+	if (groups || (g.event_mode && g.group_full))
+		full = check_groups(now, &m);
+	g.group_full = full;
+	schedule(now, &m, full);
 }
 
 void guard_configure(const struct config *cfg, uint64_t now)
@@ -437,7 +623,29 @@ void guard_configure(const struct config *cfg, uint64_t now)
 		fmt(g.psi_state, sizeof g.psi_state, "off");
 	g.last_total_kb = 0;    /* tell the cgroup layer MemTotal again */
 	g.have_m = 0;
-	poll_now(now);
+	g.nokill = NK_NONE;
+	g.total_fell_ms = 0;
+	guard_rescan(now);
+}
+
+void guard_rescan(uint64_t now)
+{
+	if (!g.cfg || !g.cfg->mem.present)
+		return;
+	find_balloon();
+	/* polling is needed only where the kernel cannot tell: no memory
+	 * controller (or no PSI trigger to hear stalls by) */
+	g.event_mode = cg_active() && cg_group_fill(CG_LIMITED, &(struct cg_fill){ 0 }) == 0 &&
+		       (!g.cfg->mem.guard || g.psi_trigger[0] || !g.cfg->mem.psi_stall_us);
+	for (int i = 0; i < CG_NGROUPS; i++) {
+		struct cg_fill f;
+		g.seen_high[i] = g.seen_max[i] = -1;
+		if (cg_group_fill((enum cg_group)i, &f) == 0) {
+			g.seen_high[i] = f.ev_high;
+			g.seen_max[i] = f.ev_max;
+		}
+	}
+	poll_now(now, 0);
 }
 
 uint64_t guard_next_deadline(void)
@@ -458,7 +666,7 @@ void guard_tick(uint64_t now)
 		victim_clear();
 	}
 	if (g.cfg && g.cfg->mem.present && g.next_poll && now >= g.next_poll)
-		poll_now(now);
+		poll_now(now, 0);
 }
 
 void guard_victim_event(uint64_t now)
@@ -468,7 +676,7 @@ void guard_victim_event(uint64_t now)
 	victim_gone(now, "gone");
 	/* memory may still be short: look again at once */
 	if (g.cfg && g.cfg->mem.present)
-		poll_now(now);
+		poll_now(now, 1);
 }
 
 void guard_psi_event(uint64_t now)
@@ -477,24 +685,38 @@ void guard_psi_event(uint64_t now)
 	char reason[REASON_LEN], trig[32];
 	if (!g.cfg || !g.cfg->mem.present || !g.cfg->mem.guard || read_mem(&m) < 0)
 		return;
-	/* watch closely while the pressure lasts */
-	if (g.next_poll > now + POLL_MIN_MS)
-		g.next_poll = now + POLL_MIN_MS;
 	if (!guard_secondary_may_kill(&g.cfg->mem, &m)) {
-		note_no_kill(now, "PSI memory pressure", &m);
-		return;
+		no_kill(NK_PLENTY, "PSI memory pressure", "MemAvailable is plentiful");
+	} else {
+		psi_describe(&g.cfg->mem, trig, sizeof trig);
+		fmt(reason, sizeof reason, "PSI %s stall, MemAvailable %lu MiB", trig,
+		    (unsigned long)mib(m.avail_kb));
+		try_kill(now, &m, reason, NULL);
 	}
-	psi_describe(&g.cfg->mem, trig, sizeof trig);
-	fmt(reason, sizeof reason, "PSI %s stall, MemAvailable %lu MiB", trig,
-	    (unsigned long)mib(m.avail_kb));
-	if (!g.victim_pid)
-		kill_one(now, &m, reason);
+	/* watch closely while the pressure lasts: a look within POLL_MIN_MS,
+	 * not later than one already planned */
+	uint64_t before = g.next_poll, cap = now + POLL_MIN_MS;
+	poll_now(now, 1);
+	if (before && before > now && before < cap)
+		cap = before;
+	if (!g.next_poll || g.next_poll > cap)
+		g.next_poll = cap;
 }
 
 void guard_kick(uint64_t now)
 {
-	if (g.cfg && g.cfg->mem.present)
-		poll_now(now);
+	if (!g.cfg || !g.cfg->mem.present)
+		return;
+	/* memory.events changes at every throttling while a group sits at
+	 * its mark: look at most every GROUP_RECHECK_MS */
+	if (g.group_checked_ms && now < g.group_checked_ms + GROUP_RECHECK_MS) {
+		if (!g.next_poll || g.next_poll > g.group_checked_ms + GROUP_RECHECK_MS)
+			g.next_poll = g.group_checked_ms + GROUP_RECHECK_MS;
+		g.group_full = 1;
+		return;
+	}
+	g.group_checked_ms = now;
+	poll_now(now, 1);
 }
 
 uint64_t guard_memtotal_bytes(void)
@@ -505,6 +727,11 @@ uint64_t guard_memtotal_bytes(void)
 void guard_set_proc_root(const char *root)
 {
 	g.root = root ? root : "/proc";
+}
+
+void guard_set_sys_root(const char *sys)
+{
+	g.sys = sys ? sys : "/sys";
 }
 
 /* ---- status ---- */

@@ -33,13 +33,23 @@ void guard_psi_event(uint64_t now);
  * then, or for at most 3 s (a victim still there then is never chosen
  * again), no other victim is chosen. */
 void guard_victim_event(uint64_t now);
-/* Something says check now (the shared cgroup group's events changed). */
+/* Something says check now (a watched group's memory.events changed). */
 void guard_kick(uint64_t now);
+/* Look again for balloon drivers and the memory controller (the boot
+ * tasks are done: udev has loaded the drivers). */
+void guard_rescan(uint64_t now);
+/* 1 (and why, for the log) while a balloon is taking memory: MemTotal fell
+ * in the last 10 s, or Xen's balloon target is below what it holds. */
+int guard_balloon_moving(uint64_t now, char *why, int cap);
+/* kill_min_size in kB. */
+uint64_t guard_kill_min_kb(const struct memory_conf *mc);
 /* The last MemTotal read, in bytes (0 before the first read). */
 uint64_t guard_memtotal_bytes(void);
 /* Tests: read meminfo, pressure/memory and the processes under root
  * instead of /proc (NULL: back to /proc). */
 void guard_set_proc_root(const char *root);
+/* Tests: look for balloon drivers under sys instead of /sys (NULL: back). */
+void guard_set_sys_root(const char *sys);
 
 /* Pure policy, for unit tests: the threshold in kB below which
  * MemAvailable triggers, and whether m crosses the thresholds (returns

@@ -10,6 +10,7 @@
 #include "cgroup.h"
 #include "control.h"
 #include "guard.h"
+#include "panic.h"
 #include "log.h"
 #include "loop.h"
 #include "memlock.h"
@@ -239,6 +240,8 @@ static void reload(struct outbuf *o)
 	units_reload(&staging);
 	memory_layers_configure(0);
 	escalation_configure();
+	if (pid1 && !in_container)
+		panic_reboot_apply(&active, "/proc/sys/kernel");
 	if (o) {
 		if (added)
 			ob_printf(o, "no sshd or dropbear can start: added %d service(s) of the "
@@ -580,6 +583,8 @@ int main(int argc, char **argv)
 	loop_add(timerfd, LOOP_TAG(TAG_TIMER, 0));
 
 	load_boot_config();
+	if (pid1 && !in_container)
+		panic_reboot_apply(&active, "/proc/sys/kernel");
 	memory_layers_configure(1);
 	oomwatch_init();
 	escalation_configure();
@@ -634,6 +639,7 @@ int main(int argc, char **argv)
 		if (!boot_done && phase >= PH_RUN) {
 			boot_done = 1;
 			rescue_boot_done(now);
+			guard_rescan(now);      /* udev has loaded the balloon drivers */
 		}
 		if (socket_retry_at && socket_retry_at <= now)
 			open_socket();

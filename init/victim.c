@@ -83,6 +83,37 @@ static uint64_t read_swap_kb(const char *root, pid_t pid)
 	return p ? scan_uint(p + 8, 10, NULL) : 0;
 }
 
+/* resident - shared pages of <pid>/statm ("size resident shared ...") in
+ * kB, or -1 if unreadable */
+static int64_t read_anon_kb(const char *root, pid_t pid, uint64_t page_kb)
+{
+	char path[256], buf[256];
+	const char *p;
+	fmt(path, sizeof path, "%s/%d/statm", root, (int)pid);
+	if (scan_read_file(path, buf, sizeof buf) <= 0)
+		return -1;
+	p = buf;
+	scan_uint(p, 10, &p);                   /* size */
+	uint64_t res = scan_uint(p, 10, &p);
+	uint64_t shared = scan_uint(p, 10, &p);
+	return res > shared ? (int64_t)((res - shared) * page_kb) : 0;
+}
+
+/* 1 if <pid>/cgroup names want or a group below it ("0::/a/b\n") */
+static int in_cgroup(const char *root, pid_t pid, const char *want)
+{
+	char path[256], buf[512];
+	fmt(path, sizeof path, "%s/%d/cgroup", root, (int)pid);
+	if (scan_read_file(path, buf, sizeof buf) <= 0)
+		return 0;
+	const char *p = scan_find(buf, "0::");
+	if (!p || (p != buf && p[-1] != '\n'))
+		return 0;
+	p += 3;
+	size_t wl = strlen(want);
+	return !strncmp(p, want, wl) && (p[wl] == '\n' || p[wl] == '/' || p[wl] == '\0');
+}
+
 /* comm on a NUL-separated list of n names. */
 static int on_list(const char *list, int n, const char *comm)
 {
@@ -114,10 +145,15 @@ static int excluded(const struct victim_rules *r, pid_t pid)
 	return 0;
 }
 
+uint64_t victim_size_kb(const struct victim *v)
+{
+	return v->anon_kb + v->swap_kb;
+}
+
 /* a beats b: preferred first, then size, then the newer (higher) pid */
 static int beats(const struct victim *a, const struct victim *b)
 {
-	uint64_t sa = a->rss_kb + a->swap_kb, sb = b->rss_kb + b->swap_kb;
+	uint64_t sa = victim_size_kb(a), sb = victim_size_kb(b);
 	if (a->preferred != b->preferred)
 		return a->preferred > b->preferred;
 	if (sa != sb)
@@ -143,10 +179,14 @@ static int consider(void *vctx, const char *name)
 		return 0;
 	if (on_list(r->never_kill, r->nnever, s.comm))
 		return 0;
+	if (r->cgroup && !in_cgroup(c->root, (pid_t)pid, r->cgroup))
+		return 0;
 	struct victim v;
 	memset(&v, 0, sizeof v);
 	v.pid = (pid_t)pid;
 	v.rss_kb = s.rss_pages * c->page_kb;
+	int64_t anon = v.rss_kb ? read_anon_kb(c->root, v.pid, c->page_kb) : 0;
+	v.anon_kb = anon < 0 ? v.rss_kb : (uint64_t)anon;
 	v.preferred = on_list(r->prefer, r->nprefer, s.comm);
 	v.starttime = s.starttime;
 	memcpy(v.comm, s.comm, sizeof v.comm);
@@ -157,7 +197,7 @@ static int consider(void *vctx, const char *name)
 		if (!c->found || beats(&bound, &c->best))
 			v.swap_kb = read_swap_kb(c->root, v.pid);
 	}
-	if (v.rss_kb + v.swap_kb == 0)
+	if (victim_size_kb(&v) == 0)
 		return 0;
 	if (!c->found || beats(&v, &c->best)) {
 		c->best = v;

@@ -1,6 +1,7 @@
 /* The early killer's choice of victim, by lifeline's own rules rather
- * than the kernel's oom_score: the process using the most memory that is
- * not PID 1, not lifeline, not a kernel thread, not a protected service's
+ * than the kernel's oom_score: the process holding the most memory that a
+ * kill gives back (anonymous resident memory plus swap; file pages stay in
+ * the page cache) that is not PID 1, not lifeline, not a kernel thread, not a protected service's
  * main process and not on the never-kill list.  A process on the prefer
  * list beats any other.  Its own oom_score_adj (even -1000) does not
  * protect it.  Reads proc_root ("/proc", or a recorded snapshot in tests)
@@ -13,6 +14,8 @@
 struct victim {
 	pid_t pid;
 	uint64_t rss_kb;        /* resident memory (anon + file + shmem) */
+	uint64_t anon_kb;       /* resident - shared (statm): what a kill frees
+				 * of RAM; rss_kb where statm is unreadable */
 	uint64_t swap_kb;       /* swapped out (VmSwap) */
 	int preferred;          /* named on the prefer list */
 	uint64_t starttime;     /* stat field 22: tells a reused pid apart */
@@ -31,7 +34,13 @@ struct victim_rules {
 	 * process that this much swap could make the winner; 0 (no swap in
 	 * use): never read, sizes are RSS alone */
 	uint64_t swap_used_kb;
+	/* NULL: any process; else only those whose cgroup v2 path
+	 * (<pid>/cgroup, "0::PATH") is this one or below it */
+	const char *cgroup;
 };
+
+/* What a kill of v gives back, in kB: anon + swap. */
+uint64_t victim_size_kb(const struct victim *v);
 
 /* 1 and *out filled if a victim was found, 0 if none.  Names match the
  * comm exactly; a listed name of 15 characters or more also matches the

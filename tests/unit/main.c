@@ -103,7 +103,7 @@ int t_failed_total(void)
 
 /* ---- temporary files ---- */
 
-#define MAX_TEMPS 64
+#define MAX_TEMPS 512
 static char temps[MAX_TEMPS][256];
 static int temp_is_dir[MAX_TEMPS];
 static int ntemps;

@@ -5,6 +5,7 @@
  * groups: processes put in a service's group and moved out as a session. */
 #include "test.h"
 #include "cgroup.h"
+#include "clock.h"
 #include "log.h"
 #include "outbuf.h"
 
@@ -102,6 +103,7 @@ static void fake_group(const char *root, const char *g)
 {
 	static const char *const files[] = { "cgroup.procs", "cgroup.subtree_control",
 		"memory.min", "memory.max", "memory.high", "memory.current", "memory.events",
+		"memory.stat",
 		"pids.max", "pids.current", "cpu.weight" };
 	char p[512];
 	snprintf(p, sizeof p, "%s/%s", root, g);
@@ -182,20 +184,46 @@ static void pure_cases(void)
 		CHECK_INT(cg_limit_for(&cfg, 1024 * MIB + 12345), 864 * MIB + 12288);
 	}
 
-	TEST("cgroup: limit never below a quarter of MemTotal") {
+	TEST("cgroup: the reserve is at most a quarter of MemTotal") {
 		make_cfg();
-		/* 512 - 160 = 352 > 128: as computed; 192 - 160 = 32 < 48: a quarter */
-		CHECK_INT(cg_limit_for(&cfg, 512 * MIB), 352 * MIB);
-		CHECK_INT(cg_limit_for(&cfg, 192 * MIB), 48 * MIB);
+		/* 160 MiB fits 1024 (a quarter is 256); of 512 only 128 is kept */
+		CHECK_INT(cg_reserve_effective(&cfg, 1024 * MIB), 160 * MIB);
+		CHECK_INT(cg_limit_for(&cfg, 512 * MIB), 384 * MIB);
+		CHECK_INT(cg_limit_for(&cfg, 192 * MIB), 144 * MIB);
 		cfg.mem.headroom = 8192 * MIB;
-		CHECK_INT(cg_limit_for(&cfg, 4096 * MIB), 1024 * MIB);
+		CHECK_INT(cg_limit_for(&cfg, 4096 * MIB), 3072 * MIB);
 	}
 
-	TEST("cgroup: limit never below 32 MiB, nor above a tiny MemTotal") {
+	TEST("cgroup: a 256 MiB dom0 (MemTotal 122 MiB) leaves its sessions 83 MiB") {
 		make_cfg();
-		CHECK_INT(cg_limit_for(&cfg, 100 * MIB), 32 * MIB);
-		CHECK_INT(cg_limit_for(&cfg, 16 * MIB), 16 * MIB);
+		uint64_t l = cg_limit_for(&cfg, 122 * MIB);
+		CHECK_INT(l, (122 * MIB - 122 * MIB / 4) & ~4095ull);
+		CHECK_INT(cg_sessions_limit_for(l), (l - 8 * MIB) & ~4095ull);
+		CHECK_INT(cg_limit_for(&cfg, 16 * MIB), 12 * MIB);
 		CHECK_INT(cg_limit_for(&cfg, 0), 0);
+	}
+
+	TEST("cgroup: the sessions' limit leaves the services a sixteenth (8 MiB to half)") {
+		CHECK_INT(cg_sessions_limit_for(1888 * MIB), 1770 * MIB);
+		CHECK_INT(cg_sessions_limit_for(64 * MIB), 56 * MIB);
+		CHECK_INT(cg_sessions_limit_for(10 * MIB), 5 * MIB);
+		CHECK_INT(cg_sessions_limit_for(0), 0);
+	}
+
+	TEST("cgroup: memory.stat: anon, file, shmem; unreclaimable when cache < 1/8") {
+		struct cg_fill f = { .current = 100 * (int64_t)MIB, .file = -1, .shmem = -1, .anon = -1 };
+		cg_parse_stat("anon 94371840\nfile 8388608\nkernel 1000\nshmem 1048576\n"
+			      "file_mapped 4096\n", &f);
+		CHECK_INT(f.anon, 90 * (int64_t)MIB);
+		CHECK_INT(f.file, 8 * (int64_t)MIB);
+		CHECK_INT(f.shmem, 1 * (int64_t)MIB);
+		CHECK(cg_fill_unreclaimable(&f));         /* 7 MiB of cache in 100 */
+		f.file = 14 * (int64_t)MIB;               /* 13 MiB: the kernel can drop it */
+		CHECK(!cg_fill_unreclaimable(&f));
+		f.shmem = 8 * (int64_t)MIB;               /* tmpfs is no cache */
+		CHECK(cg_fill_unreclaimable(&f));
+		f.file = -1;                              /* unknown: never */
+		CHECK(!cg_fill_unreclaimable(&f));
 	}
 
 	TEST("cgroup: no protected services: only the headroom is kept") {
@@ -237,6 +265,7 @@ static void fake_cases(void)
 {
 	const char *r = fake_tree("cgfake", "cpuset cpu io memory hugetlb pids rdma misc\n");
 	uint64_t cur = log_ring_head();
+	uint64_t t = now_ms() + 100000;         /* later than any real call's */
 	int fd;
 
 	TEST("cgroup: off until cg_init") {
@@ -281,32 +310,66 @@ static void fake_cases(void)
 		CHECK_CONTAINS(logged(&cur), "cgroups: on: services in ");
 	}
 
-	TEST("cgroup: MemTotal sets memory.max and memory.high of the limited group") {
+	TEST("cgroup: MemTotal sets memory.max and memory.high of limited and sessions") {
 		cur = log_ring_head();
-		cg_memtotal(&cfg, 2048 * MIB);
+		t += 10000;
+		cg_memtotal(&cfg, 2048 * MIB, t);
 		CHECK_INT(cg_parse_value(readf(r, "lifeline/limited/memory.max")), 1888 * MIB);
-		CHECK_INT(cg_parse_value(readf(r, "lifeline/limited/memory.high")), 1770 * MIB);
+		CHECK_INT(cg_parse_value(readf(r, "lifeline/limited/memory.high")), 1829 * MIB);
+		CHECK_INT(cg_parse_value(readf(r, "lifeline/limited/sessions/memory.max")), 1770 * MIB);
+		CHECK_INT(cg_parse_value(readf(r, "lifeline/limited/sessions/memory.high")),
+			  (1770 * MIB - 1770 * MIB / 32) & ~4095ull);
 		CHECK_CONTAINS(logged(&cur),
 			       "memory: MemTotal 2048 MiB: limit for unprotected processes 1888 MiB");
 	}
 
 	TEST("cgroup: MemTotal shrinks: limits follow, one log line") {
 		cur = log_ring_head();
-		cg_memtotal(&cfg, 1024 * MIB);
+		t += 10000;
+		cg_memtotal(&cfg, 1024 * MIB, t);
 		CHECK_INT(cg_parse_value(readf(r, "lifeline/limited/memory.max")), 864 * MIB);
-		CHECK_INT(cg_parse_value(readf(r, "lifeline/limited/memory.high")), 810 * MIB);
+		CHECK_INT(cg_parse_value(readf(r, "lifeline/limited/memory.high")), 837 * MIB);
+		CHECK_INT(cg_parse_value(readf(r, "lifeline/limited/sessions/memory.max")), 810 * MIB);
 		CHECK_CONTAINS(logged(&cur), "memory: MemTotal 2048 MiB -> 1024 MiB: limit for "
 			       "unprotected processes 1888 MiB -> 864 MiB");
-		cg_memtotal(&cfg, 1024 * MIB);
+		cg_memtotal(&cfg, 1024 * MIB, t + 2000);
 		CHECK_STR(logged(&cur), "");
 	}
 
-	TEST("cgroup: a reserve too large for MemTotal: the floor, and a warning") {
+	TEST("cgroup: a balloon moving: a line a second at most, the last value said") {
 		cur = log_ring_head();
-		cg_memtotal(&cfg, 200 * MIB);
-		CHECK_INT(cg_parse_value(readf(r, "lifeline/limited/memory.max")), 50 * MIB);
-		CHECK_CONTAINS(logged(&cur), "leaves too little of MemTotal");
-		cg_memtotal(&cfg, 1024 * MIB);
+		t += 10000;
+		for (int i = 1; i <= 10; i++)           /* every 200 ms, 1000 -> 910 MiB */
+			cg_memtotal(&cfg, (1024 - 10 * (uint64_t)i) * MIB, t + 200 * (uint64_t)i);
+		/* at 200 ms said; 400..1000 held; 1200 said; 1400..2000 held */
+		const char *l = logged(&cur);
+		int n = 0;
+		for (const char *p = l; (p = strstr(p, "memory: MemTotal")); p++)
+			n++;
+		CHECK_INT(n, 2);
+		CHECK_CONTAINS(l, "MemTotal 1024 MiB -> 1014 MiB");
+		CHECK_CONTAINS(l, "MemTotal 1014 MiB -> 964 MiB");
+		cg_flush_log(t + 2100);                 /* not yet a second since 1200 */
+		CHECK_STR(logged(&cur), "");
+		cg_flush_log(t + 2300);
+		CHECK_CONTAINS(logged(&cur), "MemTotal 964 MiB -> 924 MiB");
+		cg_flush_log(t + 5000);                 /* nothing left to say */
+		CHECK_STR(logged(&cur), "");
+		/* the same MiB figures again: nothing */
+		cg_memtotal(&cfg, 924 * MIB + 4096, t + 9000);
+		CHECK_STR(logged(&cur), "");
+		cg_memtotal(&cfg, 1024 * MIB, t + 10000);
+	}
+
+	TEST("cgroup: a reserve too large for MemTotal: a quarter, said once") {
+		cur = log_ring_head();
+		t += 10000;
+		cg_memtotal(&cfg, 200 * MIB, t);
+		CHECK_INT(cg_parse_value(readf(r, "lifeline/limited/memory.max")), 150 * MIB);
+		CHECK_CONTAINS(logged(&cur), "is more than a quarter of MemTotal");
+		cg_memtotal(&cfg, 190 * MIB, t + 2000);
+		CHECK_NOT_CONTAINS(logged(&cur), "quarter");
+		cg_memtotal(&cfg, 1024 * MIB, t + 4000);
 	}
 
 	TEST("cgroup: a protected service: its own group with memory.min, fd on cgroup.procs") {
@@ -350,13 +413,23 @@ static void fake_cases(void)
 		CHECK_STR(readf(r, "lifeline/limited/:web.app/memory.max"), "max");
 	}
 
-	TEST("cgroup: pressure when memory.current reaches memory.high") {
-		CHECK_INT(putf(r, "lifeline/limited/memory.current", "1000000\n"), 0);
-		CHECK(!cg_limited_pressure());
-		char v[32];
-		snprintf(v, sizeof v, "%llu\n", 810 * MIB);
-		CHECK_INT(putf(r, "lifeline/limited/memory.current", v), 0);
-		CHECK(cg_limited_pressure());
+	TEST("cgroup: what fills the sessions' group, from its files") {
+		struct cg_fill f;
+		CHECK_INT(putf(r, "lifeline/limited/sessions/memory.current", "104857600\n"), 0);
+		CHECK_INT(putf(r, "lifeline/limited/sessions/memory.stat",
+			       "anon 94371840\nfile 4194304\nshmem 0\n"), 0);
+		CHECK_INT(putf(r, "lifeline/limited/sessions/memory.events",
+			       "low 0\nhigh 12\nmax 3\noom 1\noom_kill 1\n"), 0);
+		CHECK_INT(cg_group_fill(CG_SESSIONS, &f), 0);
+		CHECK_INT(f.current, 104857600);
+		CHECK_INT(f.max, 810 * (int64_t)MIB);
+		CHECK_INT(f.anon, 94371840);
+		CHECK_INT(f.ev_high, 12);
+		CHECK_INT(f.ev_max, 3);
+		CHECK_INT(f.ev_oom, 1);
+		CHECK(cg_fill_unreclaimable(&f));
+		CHECK_STR(cg_group_name(CG_SESSIONS), "/lifeline/limited/sessions");
+		CHECK_STR(cg_group_name(CG_LIMITED), "/lifeline/limited");
 	}
 
 	TEST("cgroup: unit stats from the group's files") {
@@ -386,9 +459,13 @@ static void fake_cases(void)
 		CHECK_INT(cg_unit_oom_killed(unit("sshd"), &last), 0);
 	}
 
-	TEST("cgroup: memory.events of the limited group changing wakes the guard") {
+	TEST("cgroup: memory.events of limited or sessions changing wakes the guard") {
+		cg_event();             /* what the tests above wrote */
 		CHECK_INT(cg_event(), 0);
 		CHECK_INT(putf(r, "lifeline/limited/memory.events", "oom 1\n"), 0);
+		CHECK_INT(cg_event(), 1);
+		CHECK_INT(cg_event(), 0);
+		CHECK_INT(putf(r, "lifeline/limited/sessions/memory.events", "high 13\n"), 0);
 		CHECK_INT(cg_event(), 1);
 		CHECK_INT(cg_event(), 0);
 	}
@@ -396,11 +473,12 @@ static void fake_cases(void)
 	TEST("cgroup: status text and JSON") {
 		CHECK_INT(putf(r, "lifeline/limited/memory.current", "125829120\n"), 0);
 		CHECK_STR(status_text(), "cgroups: on; limit for unprotected processes 864 MiB "
-			  "(MemTotal 1024 MiB - reserve 160 MiB), in use 120 MiB, pids.max per "
-			  "session 1024\n");
+			  "(MemTotal 1024 MiB - reserve 160 MiB), for the sessions 810 MiB, in use "
+			  "120 MiB, pids.max per session 1024\n");
 		const char *j = status_json();
 		CHECK_CONTAINS(j, "\"cgroups\":{\"state\":\"on\",\"active\":true");
-		CHECK_CONTAINS(j, "\"limit\":905969664,\"high\":849346560,\"current\":125829120");
+		CHECK_CONTAINS(j, "\"limit\":905969664,\"high\":877658112,\"sessions_limit\":849346560,"
+			       "\"sessions_high\":822804480,\"current\":125829120");
 		CHECK_CONTAINS(j, "\"reserve\":167772160");
 		CHECK_CONTAINS(j, "\"session_pids_max\":1024},");
 		CHECK(j[strlen(j) - 1] == ',');
@@ -420,7 +498,7 @@ static void fake_cases(void)
 		CHECK_STR(readf(r, "lifeline/protected/dropbear/memory.min"), "134217728");
 		CHECK_STR(readf(r, "lifeline/memory.min"), "167772160");
 		CHECK_INT(cg_parse_value(readf(r, "lifeline/limited/memory.max")), 800 * MIB);
-		CHECK_CONTAINS(logged(&cur), "memory: reserve 160 MiB -> 224 MiB: limit for "
+		CHECK_CONTAINS(logged(&cur), "memory: reserve 224 MiB: limit for "
 			       "unprotected processes 864 MiB -> 800 MiB");
 		struct stat st;
 		CHECK(stat(p, &st) < 0 && errno == ENOENT);
@@ -436,6 +514,7 @@ static void fake_cases(void)
 		CHECK_STR(cg_state(), "off in the config");
 		CHECK_STR(readf(r, "lifeline/limited/memory.max"), "max");
 		CHECK_STR(readf(r, "lifeline/limited/memory.high"), "max");
+		CHECK_STR(readf(r, "lifeline/limited/sessions/memory.max"), "max");
 		CHECK_INT(cg_unit_prepare(&cfg, unit("sshd")), -1);
 		CHECK_STR(status_text(), "cgroups: off in the config\n");
 		CHECK_CONTAINS(status_json(), "{\"state\":\"off in the config\",\"active\":false},");
@@ -458,7 +537,7 @@ static void fake_cases(void)
 		CHECK_STR(cg_state(), "no pids controller");
 		CHECK_CONTAINS(logged(&cur), "cgroups: no pids controller: services are grouped, "
 			       "but fork bombs are not contained");
-		cg_memtotal(&cfg, 1024 * MIB);
+		cg_memtotal(&cfg, 1024 * MIB, now_ms());
 		fd = cg_unit_prepare(&cfg, unit("cron"));
 		if (fd >= 0)
 			close(fd);
@@ -475,10 +554,11 @@ static void fake_cases(void)
 		cg_test_root(r3, 1);
 		cg_init(&cfg);
 		CHECK_STR(cg_state(), "no memory controller");
-		cg_memtotal(&cfg, 1024 * MIB);
+		cg_memtotal(&cfg, 1024 * MIB, now_ms());
 		CHECK_STR(readf(r3, "lifeline/limited/memory.max"), "");
 		CHECK_STR(readf(r3, "lifeline/memory.min"), "");
-		CHECK(!cg_limited_pressure());
+		struct cg_fill f;
+		CHECK_INT(cg_group_fill(CG_SESSIONS, &f), -1);
 		CHECK_STR(status_text(), "cgroups: on, no memory controller, pids.max per session 1024\n");
 	}
 

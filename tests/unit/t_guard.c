@@ -5,6 +5,8 @@
 #define _GNU_SOURCE
 #include "test.h"
 #include "guard.h"
+#include "cgroup.h"
+#include "victim.h"
 #include "log.h"
 #include "service.h"
 #include "clock.h"
@@ -14,6 +16,7 @@
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -241,6 +244,12 @@ static uint64_t T;
 
 static void put(const char *name, const char *text)
 {
+	char dir[512];
+	/* the directories on the way, as sysfs has them */
+	for (const char *s = name; (s = strchr(s, '/')); s++) {
+		snprintf(dir, sizeof dir, "%s/%.*s", root, (int)(s - name), name);
+		mkdir(dir, 0755);
+	}
 	if (write_file(root, name, text, strlen(text)))
 		FAIL("cannot write %s/%s", root, name);
 }
@@ -399,6 +408,7 @@ static void fresh(uint64_t avail)
 	kill_kids();
 	root = temp_dir();
 	guard_set_proc_root(root);
+	guard_set_sys_root(root);       /* no balloon driver unless a case makes one */
 	set_meminfo(KB_1G, avail);
 	memset(&cfg, 0, sizeof cfg);
 	cfg.mem = conf();
@@ -471,7 +481,7 @@ static void kill_cases(void)
 		CHECK_MSG(killed(a), "the largest child was not killed");
 		CHECK(alive(small));
 		char want[128];
-		snprintf(want, sizeof want, "memory guard: killed guardhog (pid %d, RSS ", (int)a);
+		snprintf(want, sizeof want, "memory guard: killed guardhog (pid %d, ", (int)a);
 		const char *log = log_since();
 		CHECK_CONTAINS(log, want);
 		CHECK_CONTAINS(log, "MiB, swap 0 MiB): MemAvailable 39 MiB < 51 MiB (5% of 1024 MiB)");
@@ -622,8 +632,8 @@ static void psi_cases(void)
 		    "full avg10=30.50 avg60=5.00 avg300=0.50 total=77\n");
 		guard_psi_event(T + 10);
 		CHECK(alive(a));
-		CHECK_CONTAINS(log_since(), "memory guard: PSI memory pressure but MemAvailable "
-			       "292 MiB: no kill");
+		CHECK_CONTAINS(log_since(), "memory guard: PSI memory pressure, but MemAvailable "
+			       "is plentiful: no kill");
 		CHECK_CONTAINS(status_text(), "memory: psi some 42.00/10.00/1.00 full 30.50/5.00/0.50 "
 			       "(avg10/60/300 %)");
 		CHECK_CONTAINS(status_json(), "\"psi\":{\"some_avg10\":42.00,");
@@ -641,6 +651,212 @@ static void psi_cases(void)
 	}
 }
 
+/* The cgroup of a made-up process, as <pid>/cgroup shows it. */
+static void put_cgroup(pid_t pid, const char *path)
+{
+	char name[32], text[256];
+	snprintf(name, sizeof name, "%d/cgroup", (int)pid);
+	snprintf(text, sizeof text, "0::%s\n", path);
+	put(name, text);
+}
+
+/* RSS of a made-up process, from the stat copied into root */
+static uint64_t rss_kb(pid_t pid)
+{
+	char path[512], buf[1024];
+	struct proc_stat s;
+	snprintf(path, sizeof path, "%s/%d/stat", root, (int)pid);
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+	if (f)
+		fclose(f);
+	buf[n] = '\0';
+	if (victim_parse_stat(buf, (int)n, &s) < 0)
+		return 0;
+	return s.rss_pages * (uint64_t)(sysconf(_SC_PAGESIZE) / 1024);
+}
+
+static void worth_cases(void)
+{
+	TEST("guard: no kill of a process that would give back less than kill_min_size") {
+		fresh(1000);                            /* far below the threshold */
+		pid_t a = hog(4, "guardsmall");
+		/* the bar just above what it holds (a sanitizer build's children
+		 * hold more than they touch), whole MiB */
+		cfg.mem.kill_min_size = (rss_kb(a) / 1024 + 4) << 20;
+		char bar[64];
+		snprintf(bar, sizeof bar, "less than kill_min_size (%llu MiB): no kill",
+			 (unsigned long long)(cfg.mem.kill_min_size >> 20));
+		guard_configure(&cfg, T);
+		CHECK(alive(a));
+		const char *l = log_since();
+		CHECK_CONTAINS(l, "memory guard: MemAvailable 0 MiB < 51 MiB (5% of "
+			       "1024 MiB), but the largest, guardsmall (pid ");
+		CHECK_CONTAINS(l, bar);
+		/* the same state: not said again, however often it is checked */
+		for (int i = 1; i <= 20; i++)
+			guard_tick(T + 50 * (uint64_t)i);
+		CHECK_NOT_CONTAINS(log_since(), "memory guard");
+		CHECK(alive(a));
+		/* something worth killing appears: it goes */
+		pid_t b = hog(24, "guardbig");
+		guard_tick(T + 2000);
+		CHECK_MSG(killed(b), "a 24 MiB process was not killed");
+		CHECK(alive(a));
+		gone(b);
+		guard_victim_event(T + 2010);
+		/* after a kill, the next decision not to kill is said again */
+		CHECK_CONTAINS(log_since(), bar);
+		CHECK_INT(reap(a), -2);
+	}
+	TEST("guard: while MemTotal falls (a balloon), no kill; 10 s after, kills again") {
+		fresh(900000);
+		pid_t a = hog(12, "guardhog");
+		guard_configure(&cfg, T);
+		set_meminfo(KB_1G - 100000, 1000);      /* the balloon took 100 MB */
+		guard_tick(T + 1000);
+		CHECK(alive(a));
+		CHECK_CONTAINS(log_since(), "but MemTotal fell 0 ms ago: a balloon is taking "
+			       "memory: no kill");
+		set_meminfo(KB_1G - 200000, 1000);      /* and more */
+		guard_tick(T + 5000);
+		guard_tick(T + 14000);
+		CHECK(alive(a));
+		CHECK_NOT_CONTAINS(log_since(), "memory guard");
+		char why[160];
+		CHECK_INT(guard_balloon_moving(T + 14000, why, sizeof why), 1);
+		CHECK_INT(guard_balloon_moving(T + 15000, why, sizeof why), 0);
+		guard_tick(T + 15000);                  /* 10 s since it last fell */
+		CHECK_MSG(killed(a), "no kill once the balloon had stopped");
+		gone(a);
+		guard_victim_event(T + 15010);
+	}
+	TEST("guard: a bound virtio balloon: MemTotal read once a second, nothing else") {
+		fresh(900000);
+		put("bus/virtio/drivers/virtio_balloon/virtio3", "");
+		cfg.mem.guard = 0;
+		guard_configure(&cfg, T);
+		CHECK_INT(guard_next_deadline(), T + 1000);
+	}
+	TEST("guard: Xen's balloon short of its target is a balloon moving") {
+		fresh(1000);
+		put("devices/system/xen_memory/xen_memory0/target_kb", "131072\n");
+		put("devices/system/xen_memory/xen_memory0/info/current_kb", "940000\n");
+		pid_t a = hog(12, "guardhog");
+		guard_configure(&cfg, T);
+		CHECK(alive(a));
+		CHECK_CONTAINS(log_since(), "but Xen's balloon wants 789 MiB more (target 128 MiB, "
+			       "holds 917 MiB): no kill");
+		/* the target reached (or raised again): the guard is back */
+		put("devices/system/xen_memory/xen_memory0/target_kb", "940000\n");
+		guard_tick(T + 100);
+		CHECK_MSG(killed(a), "no kill once Xen's balloon was at its target");
+		gone(a);
+		guard_victim_event(T + 110);
+	}
+	TEST("guard: memory going up is no balloon taking it") {
+		fresh(900000);
+		guard_configure(&cfg, T);
+		set_meminfo(2 * KB_1G, 900000);
+		guard_tick(T + 1000);
+		char why[160];
+		CHECK_INT(guard_balloon_moving(T + 1000, why, sizeof why), 0);
+	}
+}
+
+/* A fake cgroup2 tree (cg_test_root with fake = 1) for the guard. */
+static const char *fake_cgroups(void)
+{
+	static const char *const groups[] = { "lifeline", "lifeline/protected",
+		"lifeline/limited", "lifeline/limited/sessions", "lifeline/limited/cron" };
+	static const char *const files[] = { "cgroup.procs", "cgroup.subtree_control",
+		"memory.min", "memory.max", "memory.high", "memory.current", "memory.stat",
+		"pids.max", "cpu.weight" };
+	static char dir[512];
+	snprintf(dir, sizeof dir, "%s/cg", temp_dir());
+	mkdir(dir, 0755);
+	write_file(dir, "cgroup.controllers", "memory pids\n", 12);
+	write_file(dir, "cgroup.subtree_control", "", 0);
+	for (unsigned i = 0; i < sizeof groups / sizeof groups[0]; i++) {
+		char p[600];
+		snprintf(p, sizeof p, "%s/%s", dir, groups[i]);
+		mkdir(p, 0755);
+		for (unsigned j = 0; j < sizeof files / sizeof files[0]; j++) {
+			snprintf(p, sizeof p, "%s/%s", groups[i], files[j]);
+			write_file(dir, p, "", 0);
+		}
+		snprintf(p, sizeof p, "%s/memory.current", groups[i]);
+		write_file(dir, p, "0\n", 2);
+		snprintf(p, sizeof p, "%s/memory.events", groups[i]);
+		write_file(dir, p, "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\n", 36);
+	}
+	return dir;
+}
+
+static void group_cases(void)
+{
+	const char *cg;
+	char text[256];
+	TEST("guard: with the memory controller nothing is polled at rest") {
+		fresh(900000);
+		cg = fake_cgroups();
+		cfg.mem.cgroups = 1;
+		cg_test_root(cg, 1);
+		cg_init(&cfg);
+		CHECK(cg_active());
+		guard_configure(&cfg, T);
+		CHECK_INT(guard_next_deadline(), 0);
+		guard_kick(T + 500);                    /* an event with nothing full */
+		CHECK_INT(guard_next_deadline(), 0);
+		/* memory runs short: watched until it is plentiful again */
+		set_meminfo(KB_1G, 150000);
+		guard_kick(T + 1000);
+		CHECK(guard_next_deadline() > T + 1000 && guard_next_deadline() <= T + 2000);
+		set_meminfo(KB_1G, 900000);
+		guard_tick(guard_next_deadline());
+		CHECK_INT(guard_next_deadline(), 0);
+	}
+	TEST("guard: the sessions' group at its mark: its largest process goes, -1000 or not") {
+		pid_t out = hog(16, "guardcron");       /* larger, but not a session */
+		pid_t in = hog(8, "guardsess");
+		put_cgroup(out, "/lifeline/limited/cron");
+		put_cgroup(in, "/lifeline/limited/sessions/4242");
+		write_file(cg, "lifeline/limited/sessions/memory.current", "104857600\n", 10);
+		write_file(cg, "lifeline/limited/sessions/memory.stat",
+			   "anon 96468992\nfile 4194304\nshmem 0\n", 36);
+		snprintf(text, sizeof text, "low 0\nhigh 7\nmax 0\noom 0\noom_kill 0\n");
+		write_file(cg, "lifeline/limited/sessions/memory.events", text, strlen(text));
+		guard_kick(T + 3000);
+		CHECK_MSG(killed(in), "the session's process was not killed");
+		CHECK(alive(out));
+		CHECK_CONTAINS(log_since(), "): the sessions' group is at its limit (100 MiB, high");
+		/* while it sits at its mark: looked at again in 100 ms */
+		CHECK_INT(guard_next_deadline(), T + 3100);
+		gone(in);
+		guard_victim_event(T + 3010);
+		CHECK(alive(out));
+		CHECK_INT(reap(out), -2);
+	}
+	TEST("guard: a group full of page cache: no kill, said once") {
+		pid_t in = hog(8, "guardsess");
+		put_cgroup(in, "/lifeline/limited/sessions/4243");
+		write_file(cg, "lifeline/limited/sessions/memory.stat",
+			   "anon 20971520\nfile 83886080\nshmem 0\n", 36);
+		snprintf(text, sizeof text, "low 0\nhigh 9\nmax 0\noom 0\noom_kill 0\n");
+		write_file(cg, "lifeline/limited/sessions/memory.events", text, strlen(text));
+		guard_kick(T + 4000);
+		CHECK(alive(in));
+		CHECK_CONTAINS(log_since(), "but page cache the kernel can drop fills it: no kill");
+		snprintf(text, sizeof text, "low 0\nhigh 10\nmax 0\noom 0\noom_kill 0\n");
+		write_file(cg, "lifeline/limited/sessions/memory.events", text, strlen(text));
+		guard_kick(T + 4200);
+		CHECK_NOT_CONTAINS(log_since(), "memory guard");
+		CHECK_INT(reap(in), -2);
+		cg_test_root("/sys/fs/cgroup", 0);
+		cfg.mem.cgroups = 0;
+	}
+}
+
 void suite_guard(void)
 {
 	T = now_ms();
@@ -648,9 +864,12 @@ void suite_guard(void)
 	guard_off_cases();
 	kill_cases();
 	psi_cases();
+	worth_cases();
+	group_cases();
 	kill_kids();
 	/* leave the guard off and reading /proc for whatever runs next */
 	memset(&cfg, 0, sizeof cfg);
 	guard_configure(&cfg, T);
 	guard_set_proc_root(NULL);
+	guard_set_sys_root(NULL);
 }
