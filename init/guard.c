@@ -594,6 +594,10 @@ static void poll_now(uint64_t now, int groups)
 	/* no pidfd (old kernel): see whether the victim is gone */
 	if (g.victim_pid && g.victim_fd < 0 && kill(g.victim_pid, 0) < 0 && errno == ESRCH)
 		victim_gone(now, "gone");
+	/* a full group first: its own largest process is the better victim */
+	if (groups || (g.event_mode && g.group_full))
+		full = check_groups(now, &m);
+	g.group_full = full;
 	if (mc->guard && guard_should_kill(mc, &m)) {
 		describe_mem(mc, &m, reason, sizeof reason);
 		try_kill(now, &m, reason, NULL);
@@ -601,9 +605,6 @@ static void poll_now(uint64_t now, int groups)
 		   (g.nokill == NK_BALLOON || g.nokill == NK_SMALL || g.nokill == NK_NOBODY)) {
 		g.nokill = NK_NONE;     /* the shortage is over: say the next one */
 	}
-	if (groups || (g.event_mode && g.group_full))
-		full = check_groups(now, &m);
-	g.group_full = full;
 	schedule(now, &m, full);
 }
 
@@ -810,6 +811,11 @@ void guard_status_text(struct outbuf *o)
 		ob_puts(o, "mem_min_size");
 	ob_printf(o, "), swap below %u%%", mc->swap_min_percent);
 	text_last_kill(o);
+	if (g.nokill != NK_NONE)
+		ob_printf(o, "memory: holding off: %s\n", g.nokill_text);
+	ob_printf(o, "memory: %s%s\n", g.event_mode ? "waits for the kernel's events"
+		  : "polls /proc/meminfo (no memory controller)",
+		  g.balloon ? "; a balloon driver is bound: MemTotal read every second" : "");
 }
 
 static void json_psi(struct outbuf *o)
@@ -854,10 +860,16 @@ void guard_status_json(struct outbuf *o)
 	ob_puts(o, ",\"psi_state\":");
 	ob_json_str(o, present ? g.psi_state : "off");
 	ob_printf(o, ",\"present\":%s,\"guard\":%s,\"threshold_kb\":%lu,\"swap_min_percent\":%u,"
-		  "\"kills\":%u,\"last_kill\":",
+		  "\"kill_min_kb\":%lu,\"polling\":%s,\"balloon_driver\":%s,\"no_kill\":",
 		  present ? "true" : "false", on ? "true" : "false",
 		  on ? (unsigned long)guard_avail_threshold_kb(mc, m) : 0UL,
-		  on ? mc->swap_min_percent : 0u, g.kills);
+		  on ? mc->swap_min_percent : 0u, on ? (unsigned long)guard_kill_min_kb(mc) : 0UL,
+		  present && !g.event_mode ? "true" : "false", g.balloon ? "true" : "false");
+	if (on && g.nokill != NK_NONE)
+		ob_json_str(o, g.nokill_text);
+	else
+		ob_puts(o, "null");
+	ob_printf(o, ",\"kills\":%u,\"last_kill\":", g.kills);
 	if (!g.kills) {
 		ob_puts(o, "null},");
 		return;

@@ -64,5 +64,5 @@ check "cron kept its PID ($cron_pid)" [ "$(gpid "$P22" cron)" = "$cron_pid" ]
 json=$(gssh "$P22" lifelinectl status --json 2>/dev/null)
 r=$(printf '%s' "$json" | jq -r '[.units[] | select(.kind == "service") | .restarts] | add')
 check "no service restarted (restarts in all: $r)" [ "$r" = 0 ]
-printf '%s\n' "$kmsg" | grep -E 'memory guard|Memory cgroup|Killed process' | tail -n 6 | sed 's/^/# log: /'
+printf '%s\n' "$kmsg" | grep -E 'memory guard|Memory cgroup|Killed process' | tail -n 20 | sed 's/^/# log: /'
 finish
