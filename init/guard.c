@@ -341,7 +341,7 @@ static int protected_pids(pid_t *out, int cap)
 	return n;
 }
 
-static int choose(struct victim *v, const struct meminfo *m, const char *scope)
+static int choose(struct victim *v, const struct meminfo *m, const char *scope, int immune)
 {
 	pid_t skip[MAX_UNITS + 1];
 	struct victim_rules r;
@@ -355,6 +355,7 @@ static int choose(struct victim *v, const struct meminfo *m, const char *scope)
 	r.prefer = conf_prefer(c);
 	r.nprefer = c->mem.preferc;
 	r.cgroup = scope;
+	r.immune_only = immune;
 	if (m->swap_total_kb > m->swap_free_kb)
 		r.swap_used_kb = m->swap_total_kb - m->swap_free_kb;
 	return victim_choose(g.root, &r, v);
@@ -432,16 +433,28 @@ static void try_kill(uint64_t now, const struct meminfo *m, const char *reason,
 		     const char *scope)
 {
 	struct victim v;
-	char why[REASON_LEN];
+	char why[REASON_LEN], full[REASON_LEN];
+	int immune = 0;
 	if (g.victim_pid)
 		return;         /* one at a time: the last one is still dying */
 	if (guard_balloon_moving(now, why, sizeof why)) {
-		no_kill(NK_BALLOON, reason, why);
-		return;
+		/* the kernel's OOM killer acts while the balloon moves, but it
+		 * cannot take a -1000 process: with one holding the memory it
+		 * would kill everything else and then panic */
+		struct victim iv;
+		if (!choose(&iv, m, scope, 1) ||
+		    victim_size_kb(&iv) < guard_kill_min_kb(&g.cfg->mem)) {
+			no_kill(NK_BALLOON, reason, why);
+			return;
+		}
+		fmt(full, sizeof full, "%s; a balloon is taking memory, but the kernel cannot "
+		    "kill this one (oom_score_adj -1000)", reason);
+		reason = full;
+		immune = 1;
 	}
 	/* a victim that exits by itself meanwhile: take the next one */
 	for (int tries = 0; tries < 3; tries++) {
-		if (!choose(&v, m, scope)) {
+		if (!choose(&v, m, scope, immune)) {
 			no_kill(NK_NOBODY, reason, scope ? "no process in the group may be killed"
 					  : "no process may be killed");
 			return;

@@ -37,23 +37,98 @@ static int write_adj(pid_t pid, int adj)
 	return r;
 }
 
-void protect_apply(struct unit *u, const struct unit_conf *c)
+/* ---- is it listening? ---- */
+
+#define MAX_SOCKETS 64
+
+struct sockets {
+	pid_t pid;
+	int n;
+	uint64_t inode[MAX_SOCKETS];
+};
+
+static int note_socket(void *ctx, const char *name)
+{
+	struct sockets *s = ctx;
+	char path[64], link[64];
+	if (name[0] < '0' || name[0] > '9' || s->n >= MAX_SOCKETS)
+		return 0;
+	fmt(path, sizeof path, "/proc/%d/fd/%s", (int)s->pid, name);
+	ssize_t l = readlink(path, link, sizeof link - 1);
+	if (l <= 8)
+		return 0;
+	link[l] = '\0';
+	if (!strncmp(link, "socket:[", 8))
+		s->inode[s->n++] = scan_uint(link + 8, 10, NULL);
+	return 0;
+}
+
+/* a line of /proc/net/tcp{,6}: "sl local remote st txq:rxq tr:when
+ * retrnsmt uid timeout inode ..."; st 0A is LISTEN */
+static int listen_line(void *ctx, char *line)
+{
+	const struct sockets *s = ctx;
+	const char *p = line;
+	int field = 0;
+	uint64_t inode = 0;
+	int listen = 0;
+	while (*p && field < 10) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		field++;
+		if (field == 4)
+			listen = p[0] == '0' && (p[1] == 'A' || p[1] == 'a') && p[2] == ' ';
+		else if (field == 10)
+			inode = scan_uint(p, 10, NULL);
+		while (*p && *p != ' ')
+			p++;
+	}
+	if (!listen || field < 10)
+		return 0;
+	for (int i = 0; i < s->n; i++)
+		if (s->inode[i] == inode)
+			return 1;
+	return 0;
+}
+
+int protect_listening(pid_t pid)
+{
+	struct sockets s;
+	char path[40], buf[512];
+	s.pid = pid;
+	s.n = 0;
+	fmt(path, sizeof path, "/proc/%d/fd", (int)pid);
+	scan_dir(path, buf, sizeof buf, note_socket, &s);
+	if (!s.n)
+		return 0;
+	return scan_lines("/proc/net/tcp", buf, sizeof buf, listen_line, &s) == 1 ||
+	       scan_lines("/proc/net/tcp6", buf, sizeof buf, listen_line, &s) == 1;
+}
+
+int protect_apply(struct unit *u, const struct unit_conf *c, uint64_t now)
 {
 	int cur;
 	if (u->pid <= 0 || c->oom_score_adj == OOM_ADJ_UNSET)
-		return;
+		return 0;
 	if (read_adj(u->pid, &cur) == 0 && cur <= c->oom_score_adj)
-		return;         /* it protected itself (sshd does) */
+		return 0;       /* it protected itself (sshd does) */
+	/* not before it listens: what it read at start it may restore in
+	 * every session (sshd) */
+	if (now < u->started_ms + PROTECT_MAX_WAIT_MS && !protect_listening(u->pid))
+		return 1;
 	if (write_adj(u->pid, c->oom_score_adj) == 0) {
 		u->protect_warned = 0;
-		return;
+		return 0;
 	}
 	if (errno == ESRCH || errno == ENOENT)
-		return;
+		return 0;
 	if (!u->protect_warned)
 		log_msg(LOG_WARN, "%s: running without oom_score_adj %d: %s", u->name,
 			c->oom_score_adj, strerror(errno));
 	u->protect_warned = 1;
+	return 0;
 }
 
 int protect_listeners(pid_t *out, int cap)

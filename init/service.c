@@ -422,8 +422,9 @@ void units_tick(uint64_t now)
 		}
 		if (u->used && u->protect_at && u->protect_at <= now) {
 			u->protect_at = 0;
-			if (u->state == ST_RUNNING && conf_of(u))
-				protect_apply(u, conf_of(u));
+			if (u->state == ST_RUNNING && conf_of(u) &&
+			    protect_apply(u, conf_of(u), now) > 0)
+				u->protect_at = now + PROTECT_RETRY_MS;
 		}
 		if (!u->used || !u->next_ms || u->next_ms > now)
 			continue;

@@ -114,6 +114,14 @@ static int in_cgroup(const char *root, pid_t pid, const char *want)
 	return !strncmp(p, want, wl) && (p[wl] == '\n' || p[wl] == '/' || p[wl] == '\0');
 }
 
+/* 1 if <pid>/oom_score_adj is -1000 */
+static int immune(const char *root, pid_t pid)
+{
+	char path[256], buf[16];
+	fmt(path, sizeof path, "%s/%d/oom_score_adj", root, (int)pid);
+	return scan_read_file(path, buf, sizeof buf) > 0 && !strncmp(buf, "-1000", 5);
+}
+
 /* comm on a NUL-separated list of n names. */
 static int on_list(const char *list, int n, const char *comm)
 {
@@ -180,6 +188,8 @@ static int consider(void *vctx, const char *name)
 	if (on_list(r->never_kill, r->nnever, s.comm))
 		return 0;
 	if (r->cgroup && !in_cgroup(c->root, (pid_t)pid, r->cgroup))
+		return 0;
+	if (r->immune_only && !immune(c->root, (pid_t)pid))
 		return 0;
 	struct victim v;
 	memset(&v, 0, sizeof v);

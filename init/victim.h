@@ -37,6 +37,9 @@ struct victim_rules {
 	/* NULL: any process; else only those whose cgroup v2 path
 	 * (<pid>/cgroup, "0::PATH") is this one or below it */
 	const char *cgroup;
+	/* only processes at oom_score_adj -1000, which the kernel's OOM
+	 * killer can never take */
+	int immune_only;
 };
 
 /* What a kill of v gives back, in kB: anon + swap. */

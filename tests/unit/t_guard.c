@@ -754,6 +754,25 @@ static void worth_cases(void)
 		gone(a);
 		guard_victim_event(T + 110);
 	}
+	TEST("guard: while a balloon moves, only a -1000 process goes (the kernel cannot)") {
+		fresh(900000);
+		pid_t a = hog(16, "guardhog");
+		pid_t b = hog(12, "guardimmune");
+		char name[32];
+		snprintf(name, sizeof name, "%d/oom_score_adj", (int)b);
+		put(name, "-1000\n");          /* as the made-up /proc shows it */
+		guard_configure(&cfg, T);
+		set_meminfo(KB_1G - 100000, 1000);
+		guard_tick(T + 1000);
+		CHECK_MSG(killed(b), "the -1000 process was not killed");
+		CHECK(alive(a));
+		CHECK_CONTAINS(log_since(), "a balloon is taking memory, but the kernel cannot "
+			       "kill this one (oom_score_adj -1000)");
+		gone(b);
+		guard_victim_event(T + 1010);
+		CHECK(alive(a));                        /* and nobody else */
+		CHECK_INT(reap(a), -2);
+	}
 	TEST("guard: memory going up is no balloon taking it") {
 		fresh(900000);
 		guard_configure(&cfg, T);

@@ -5,24 +5,39 @@
 #include "test.h"
 #include "protect.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* A child at oom_score_adj adj, returned once it has set it (a pipe says
+ * so: a fixed sleep is not enough on a loaded machine). */
 static pid_t sleeper(int adj)
 {
+	int fds[2];
+	char c;
+	if (pipe(fds) < 0)
+		return -1;
 	pid_t p = fork();
 	if (p == 0) {
+		close(fds[0]);
 		FILE *f = fopen("/proc/self/oom_score_adj", "w");
 		if (f) {
 			fprintf(f, "%d\n", adj);
 			fclose(f);
 		}
+		if (write(fds[1], "x", 1) != 1)
+			_exit(1);
 		pause();
 		_exit(0);
 	}
-	usleep(50000);
+	close(fds[1]);
+	if (p > 0 && read(fds[0], &c, 1) != 1)
+		p = -1;
+	close(fds[0]);
 	return p;
 }
 
@@ -65,17 +80,55 @@ void suite_protect(void)
 	units[1].conf = 1;
 	strcpy(units[0].name, "listener");
 
-	TEST("protect: the protection is written to the main process") {
+	TEST("protect: not before the main process listens; then written") {
 		pid_t p = sleeper(500);         /* as if started at a session value of 500 */
 		units[0].pid = p;
-		protect_apply(&units[0], &active.unit[0]);
+		units[0].started_ms = 100000;
+		/* 2 s after the start it listens on nothing: not yet */
+		CHECK_INT(protect_apply(&units[0], &active.unit[0], 102000), 1);
+		CHECK_INT(adj_of(p), 500);
+		/* never listening: written once the longest wait is over */
+		CHECK_INT(protect_apply(&units[0], &active.unit[0], 100000 + PROTECT_MAX_WAIT_MS), 0);
+		CHECK_INT(adj_of(p), 300);
+		reap(p);
+	}
+	TEST("protect: a listening socket is seen (IPv4 and IPv6), a bound one is not") {
+		int s4 = socket(AF_INET, SOCK_STREAM, 0), s6 = socket(AF_INET6, SOCK_STREAM, 0);
+		struct sockaddr_in a4 = { .sin_family = AF_INET };
+		struct sockaddr_in6 a6 = { .sin6_family = AF_INET6 };
+		a4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		a6.sin6_addr = in6addr_loopback;
+		CHECK_INT(bind(s4, (struct sockaddr *)&a4, sizeof a4), 0);
+		CHECK_INT(protect_listening(getpid()), 0);      /* bound, not listening */
+		CHECK_INT(listen(s4, 1), 0);
+		CHECK_INT(protect_listening(getpid()), 1);
+		close(s4);
+		CHECK_INT(protect_listening(getpid()), 0);
+		if (s6 >= 0 && bind(s6, (struct sockaddr *)&a6, sizeof a6) == 0) {
+			CHECK_INT(listen(s6, 1), 0);
+			CHECK_INT(protect_listening(getpid()), 1);
+		}
+		if (s6 >= 0)
+			close(s6);
+	}
+	TEST("protect: a listening main process is protected 2 s after its start") {
+		int s = socket(AF_INET, SOCK_STREAM, 0);
+		struct sockaddr_in a = { .sin_family = AF_INET };
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		CHECK_INT(bind(s, (struct sockaddr *)&a, sizeof a), 0);
+		CHECK_INT(listen(s, 1), 0);
+		pid_t p = sleeper(500);         /* inherits the listening socket */
+		close(s);
+		units[0].pid = p;
+		units[0].started_ms = 100000;
+		CHECK_INT(protect_apply(&units[0], &active.unit[0], 102000), 0);
 		CHECK_INT(adj_of(p), 300);
 		reap(p);
 	}
 	TEST("protect: a listener that protected itself is left alone") {
 		pid_t p = sleeper(100);         /* already below the 300 asked for */
 		units[0].pid = p;
-		protect_apply(&units[0], &active.unit[0]);
+		CHECK_INT(protect_apply(&units[0], &active.unit[0], 102000), 0);
 		CHECK_INT(adj_of(p), 100);
 		reap(p);
 	}
