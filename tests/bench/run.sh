@@ -7,7 +7,8 @@
 #   500 kills (the service stamps CLOCK_MONOTONIC first thing, the killer
 #   right before kill()); idle wake-ups in 30 s.
 # Then tests/bench/guard.sh: the memory guard against Debian's earlyoom
-# and against no guard, in QEMU (needs build/system.img: make images).
+# and against no guard, in QEMU (needs build/system.img: make images);
+# tests/bench/squeeze.sh: the squeeze table (balloon down to the floor).
 cd "$(dirname "$0")/../.." || exit 1
 KILLS=${KILLS:-500}
 IDLE=${IDLE_SECS:-30}
@@ -69,6 +70,15 @@ if [ -r build/system.img ] || make -s images; then
 	sh tests/bench/guard.sh
 else
 	echo "memory guard bench: skipped (no build/system.img; make images)"
+fi
+
+# the squeeze table: a balloon down to the floor, lifeline against BusyBox
+# init with and without earlyoom, in QEMU (issue #11)
+echo
+if [ -r build/system.img ]; then
+	sh tests/bench/squeeze.sh
+else
+	echo "squeeze bench: skipped (no build/system.img; make images)"
 fi
 
 # verdict to rescue SSH banner: kexec against a full reboot, in QEMU (issue #6)

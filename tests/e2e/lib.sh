@@ -8,7 +8,8 @@
 #   gssh PORT CMD...           run CMD in the guest as root over ssh
 #   qemu_wait_exit SECONDS     until QEMU has exited (0) or not (1)
 #   boot_system WHAT           boot the system image, both banners, logins
-# Environment of qemu_boot: QEMU_MEM (MiB, default 512), QEMU_EXTRA (more
+# Environment of qemu_boot: QEMU_PANIC (kernel parameters in place of
+# " panic=-1", which makes a panic end QEMU at once), QEMU_MEM (MiB, default 512), QEMU_EXTRA (more
 # QEMU arguments), QEMU_QMP=1 (a QMP socket $QMP, for `qmp`), BOOT_APPEND
 # (more kernel parameters for boot_system), BOOT_INIT (boot_system's
 # rdinit=, default /sbin/lifeline).
@@ -120,7 +121,7 @@ qemu_boot() {
 	qemu-system-x86_64 -accel tcg -smp 2 -m "${QEMU_MEM:-512}" "$@" \
 		-nographic -no-reboot -monitor none \
 		-kernel "$KERNEL" -initrd "$_img" \
-		-append "console=ttyS0 panic=-1 $_append" \
+		-append "console=ttyS0${QEMU_PANIC-" panic=-1"} $_append" \
 		-netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$P22-:22,hostfwd=tcp:127.0.0.1:$P2222-:2222" \
 		-device virtio-net-pci,netdev=n0 \
 		-serial "file:$SERIAL" > "$T/qemu.out" 2>&1 < /dev/null &
@@ -391,3 +392,150 @@ peer_host() { peer_json ".hosts[] | select(.host == \"lifeline-test\") | $1"; }
 peer_event() {
 	awk -v e="event=$1" '$0 ~ /host=lifeline-test / && index($0, e " ") { print $1; exit }' "$PEER_LOG"
 }
+
+# ---- balloon squeezes (issue #11) ----
+# Boot with QEMU_QMP=1 and QEMU_EXTRA="-device virtio-balloon-pci,id=balloon0"
+# (the id is what balloon_stats asks for).
+#   balloon_mib                QMP's `actual` of the balloon, in MiB (the
+#                              memory the guest has now), empty if none
+#   balloon_to MIB             QMP `balloon` to MIB MiB; 0 if accepted
+#   balloon_settle MIB MAX QUIET  waits until `actual` is within 1 MiB of
+#                              MIB, or has not changed for QUIET s, or MAX
+#                              s have passed; prints "MS ACTUAL HOW": the
+#                              host's time in ms when `actual` took its
+#                              last value, that value, and HOW = reached,
+#                              stalled or moving (MAX ran out)
+#   balloon_stats              "TOTAL AVAIL", the guest's MemTotal and
+#                              MemAvailable in KiB from the balloon's guest
+#                              statistics (no login needed: they work when
+#                              SSH does not); empty if none
+#   hogs_start N MIB           N `hog -s MIB` each in the foreground of an
+#                              SSH session, alternately on port 22 and 2222
+#                              (output in $T/hogN.out, as hog_fg); sets
+#                              HOGS_UP to how many reached MIB - 8 MiB
+#                              within 180 s (not for $(...): the sessions
+#                              would hold its pipe open)
+#   squeeze_to MIB MAX QUIET   the balloon to MIB, then login rounds until
+#                              it stays put: wait for balloon_settle (MAX,
+#                              QUIET), try a login on both ports at once
+#                              for 10 s, and go again if `actual` moved
+#                              meanwhile (a login's allocation is often
+#                              what makes the kernel kill a hog that held
+#                              the balloon back: with nothing allocating,
+#                              a balloon stalled by hogs stays stalled);
+#                              at most MAX s in all.  Sets SQ_ACTUAL,
+#                              SQ_HOW (reached/stalled/moving/gone: QEMU
+#                              ended, a panic), SQ_ROUNDS, SQ_22 and
+#                              SQ_2222 (each round's login time in ms from
+#                              the round's start, or "no", comma-separated),
+#                              SQ_SETTLE_MS (the command to the last
+#                              settle), SQ_LOG (a line per round); 1 if the
+#                              QMP command was refused
+#   serial_since LINE          the serial console from line LINE + 1 on
+#   kills_in TEXT              a summary of the kills in a piece of kernel
+#                              log: "guard:NAME*K kernel:NAME*K
+#                              earlyoom:NAME*K" (lifeline's "memory guard:
+#                              killed", the kernel's "Killed process",
+#                              earlyoom's "sending SIG..."), "-" if none
+#   panicked                   the serial console says "Kernel panic"
+balloon_mib() {
+	qmp '{"execute":"query-balloon"}' | sed -n 's/.*"actual": *\([0-9]*\).*/\1/p' |
+		awk '{ print int($1 / 1048576) }'
+}
+
+balloon_to() {
+	qmp "{\"execute\":\"balloon\",\"arguments\":{\"value\":$(( $1 * 1048576 ))}}" | grep -q '"return"'
+}
+
+balloon_settle() {
+	bs_end=$(( $(now_ms) + $2 * 1000 )) bs_last= bs_t=$(now_ms)
+	while :; do
+		bs_a=$(balloon_mib)
+		bs_now=$(now_ms)
+		# a failed query (QEMU busy, or gone) is no change
+		if [ -n "$bs_a" ] && [ "$bs_a" != "$bs_last" ]; then
+			bs_last=$bs_a bs_t=$bs_now
+		fi
+		if [ -n "$bs_last" ] && [ "$bs_last" -le $(( $1 + 1 )) ] && [ "$bs_last" -ge $(( $1 - 1 )) ]; then
+			echo "$bs_t $bs_last reached"; return 0
+		fi
+		if [ $(( bs_now - bs_t )) -ge $(( $3 * 1000 )) ]; then
+			echo "$bs_t ${bs_last:--} stalled"; return 0
+		fi
+		if [ "$bs_now" -ge "$bs_end" ]; then
+			echo "$bs_t ${bs_last:--} moving"; return 1
+		fi
+		sleep 0.5
+	done
+}
+
+balloon_stats() {
+	qmp '{"execute":"qom-set","arguments":{"path":"/machine/peripheral/balloon0","property":"guest-stats-polling-interval","value":1}}' >/dev/null
+	qmp '{"execute":"qom-get","arguments":{"path":"/machine/peripheral/balloon0","property":"guest-stats"}}' |
+		jq -r '.return.stats | "\(."stat-total-memory" / 1024 | floor) \(."stat-available-memory" / 1024 | floor)"' 2>/dev/null |
+		grep -E '^[0-9]+ [0-9]+$'
+}
+
+hogs_start() {
+	hs_i=1
+	while [ "$hs_i" -le "$1" ]; do
+		[ $((hs_i % 2)) = 1 ] && hs_port=$P22 || hs_port=$P2222
+		hog_fg "$hs_port" "$T/hog$hs_i.out" -s "$2" < /dev/null
+		hs_i=$((hs_i + 1))
+	done
+	# hog reports every 16 MiB: MIB - 8 rounded down to 16 is its last line
+	hs_want=$(( ($2 - 8) / 16 * 16 ))
+	hs_end=$(( $(now_ms) + 180000 ))
+	while :; do
+		hs_n=0 hs_i=1
+		while [ "$hs_i" -le "$1" ]; do
+			grep -q " hog: $hs_want MiB\$" "$T/hog$hs_i.out" 2>/dev/null && hs_n=$((hs_n + 1))
+			hs_i=$((hs_i + 1))
+		done
+		[ "$hs_n" -ge "$1" ] || [ "$(now_ms)" -ge "$hs_end" ] && break
+		sleep 1
+	done
+	HOGS_UP=$hs_n
+}
+
+squeeze_to() {
+	SQ_ACTUAL=- SQ_HOW=moving SQ_ROUNDS=0 SQ_22= SQ_2222= SQ_LOG= SQ_SETTLE_MS=
+	sq_t=$(now_ms)
+	balloon_to "$1" || return 1
+	sq_end=$(( sq_t + $2 * 1000 ))
+	while :; do
+		sq_left=$(( (sq_end - $(now_ms)) / 1000 ))
+		[ "$sq_left" -gt 0 ] || { SQ_HOW=moving; break; }
+		set -- "$1" "$2" "$3" $(balloon_settle "$1" "$sq_left" "$3")
+		SQ_SETTLE_MS=$(( ${4:-$sq_t} - sq_t )) SQ_ACTUAL=${5:--} SQ_HOW=${6:-moving}
+		# a panic ends QEMU (panic=-1, -no-reboot)
+		kill -0 "$QPID" 2>/dev/null || { SQ_HOW=gone; break; }
+		[ "$SQ_HOW" = moving ] && break
+		SQ_ROUNDS=$((SQ_ROUNDS + 1))
+		sq_r0=$(now_ms)
+		login_by "$P22" "$sq_r0" 10 > "$T/sq22" & sq_l1=$!
+		login_by "$P2222" "$sq_r0" 10 > "$T/sq2222" & sq_l2=$!
+		wait "$sq_l1"; wait "$sq_l2"
+		sq_a=$(cat "$T/sq22") sq_b=$(cat "$T/sq2222")
+		SQ_22=${SQ_22:+$SQ_22,}${sq_a:-no} SQ_2222=${SQ_2222:+$SQ_2222,}${sq_b:-no}
+		sleep 2   # a kill the logins caused, and the balloon's next step
+		sq_now=$(balloon_mib)
+		SQ_LOG="${SQ_LOG:+$SQ_LOG
+}round $SQ_ROUNDS: balloon $SQ_HOW at $SQ_ACTUAL MiB $SQ_SETTLE_MS ms after the command; logins: port 22 ${sq_a:-none} ms, port 2222 ${sq_b:-none} ms; then ${sq_now:-no answer} MiB"
+		kill -0 "$QPID" 2>/dev/null || { SQ_HOW=gone; break; }
+		[ "$sq_now" = "$SQ_ACTUAL" ] && break
+	done
+	return 0
+}
+
+serial_since() { tail -n +"$(( $1 + 1 ))" "$SERIAL" 2>/dev/null; }
+
+kills_in() {
+	printf '%s\n' "$1" | sed -n \
+		-e 's/.*memory guard: killed \([^ ]*\) (pid.*/guard:\1/p' \
+		-e 's/.*Killed process [0-9]* (\([^)]*\)).*/kernel:\1/p' \
+		-e 's/.*sending SIG[A-Z]* to process [0-9]* uid [0-9]* "\([^"]*\)".*/earlyoom:\1/p' |
+		sort | uniq -c | awk '{ printf "%s%s*%d", n++ ? " " : "", $2, $1 } END { if (!n) printf "-" }'
+}
+
+panicked() { grep -q 'Kernel panic' "$SERIAL" 2>/dev/null; }
