@@ -13,7 +13,8 @@ boot_standard
 
 HZ=$(getconf CLK_TCK)
 # uptime in ms (the kernel's clock, 10 ms steps)
-up_ms() { read -r u _ < /proc/uptime; echo $(( ${u%.*} * 1000 + 10 * ${u#*.} )); }
+# (the hundredths as 1xx - 100: "08" alone would be read as octal)
+up_ms() { read -r u _ < /proc/uptime; echo $(( ${u%.*} * 1000 + 10 * (1${u#*.} - 100) )); }
 # kill_loop COMM: SIGKILL lifeline's child COMM $KILLS times; one line per
 # kill with the time (ms) from the kill to the new process's start, as the
 # kernel recorded it (its starttime): how long the test's own polling
