@@ -23,6 +23,8 @@
 #define PAGE_MASK_ (~4095ull)
 #define PATH_BUF 192
 #define NO_LIMIT UINT64_MAX
+/* a held limit keeps this much above what the group holds: a login's room */
+#define HOLD_ROOM (16 * MIB)
 
 #define TOP "lifeline"
 #define PROT "lifeline/protected"
@@ -43,6 +45,7 @@ static struct {
 	 * moves; the last value said, and what is still to say */
 	uint64_t said_total, said_limit, said_ms;
 	int log_pending;
+	uint8_t held;           /* limits held above use while a balloon moves */
 	uint8_t reserve_capped; /* said that the reserve was cut to a quarter */
 	uint32_t session_pids_max;
 	uint64_t err_next_ms;   /* error lines: at most one per 5 s */
@@ -516,9 +519,22 @@ void cg_flush_log(uint64_t now)
 		say_memtotal(now);
 }
 
-void cg_memtotal(const struct config *cfg, uint64_t memtotal_bytes, uint64_t now)
+static int64_t read_value(const char *g, const char *file);
+
+uint64_t cg_held_limit(uint64_t want, uint64_t old, int64_t current)
 {
-	uint64_t old_limit = cg.limit, old_slimit = cg.slimit;
+	if (!old || want >= old)
+		return want;            /* growing, or the first: as computed */
+	uint64_t floor = current < 0 ? old : ((uint64_t)current + HOLD_ROOM) & PAGE_MASK_;
+	if (floor > old)
+		floor = old;
+	return want > floor ? want : floor;
+}
+
+void cg_memtotal(const struct config *cfg, uint64_t memtotal_bytes, uint64_t now, int hold)
+{
+	uint64_t old_limit = cg.limit, old_slimit = cg.slimit, old_high = cg.high,
+		 old_shigh = cg.shigh;
 	if (!memtotal_bytes)
 		return;
 	cg.memtotal = memtotal_bytes;
@@ -529,7 +545,18 @@ void cg_memtotal(const struct config *cfg, uint64_t memtotal_bytes, uint64_t now
 	cg.shigh = high_for(cg.slimit);
 	if (!cg.on || !cg.mem)
 		return;
-	if (cg.limit != old_limit || cg.slimit != old_slimit || !cg.limit_written)
+	/* a balloon taking memory: a limit below what a group holds would
+	 * have the kernel kill in it, and the balloon take what that frees */
+	if (hold) {
+		int64_t lc = read_value(LIM, "memory.current"), sc = read_value(SESS, "memory.current");
+		cg.limit = cg_held_limit(cg.limit, old_limit, lc);
+		cg.high = cg_held_limit(cg.high, old_high, lc);
+		cg.slimit = cg_held_limit(cg.slimit, old_slimit, sc);
+		cg.shigh = cg_held_limit(cg.shigh, old_shigh, sc);
+	}
+	cg.held = (uint8_t)hold;
+	if (cg.limit != old_limit || cg.slimit != old_slimit || cg.high != old_high ||
+	    cg.shigh != old_shigh || !cg.limit_written)
 		write_limits(old_limit ? old_limit : NO_LIMIT);
 	say_memtotal(now);
 	int capped = cg.reserve < cg_reserve_for(cfg);
@@ -726,7 +753,7 @@ void cg_reconfigure(const struct config *cfg, uint64_t memtotal_bytes)
 		scan_dir(p, buf, sizeof buf, prune_one, &pc);
 	}
 	cg.limit_written = 0;
-	cg_memtotal(cfg, memtotal_bytes ? memtotal_bytes : cg.memtotal, now_ms());
+	cg_memtotal(cfg, memtotal_bytes ? memtotal_bytes : cg.memtotal, now_ms(), 0);
 }
 
 /* ---- sessions ---- */

@@ -58,8 +58,15 @@ int cg_unit_prepare(const struct config *cfg, const struct unit_conf *u);
 void cg_reconfigure(const struct config *cfg, uint64_t memtotal_bytes);
 /* MemTotal changed (or first known): recompute and write memory.max and
  * memory.high of the limited and the sessions' groups; logs a change of a
- * figure in MiB, at most once a second (now: the time, in ms). */
-void cg_memtotal(const struct config *cfg, uint64_t memtotal_bytes, uint64_t now);
+ * figure in MiB, at most once a second (now: the time, in ms).  hold: a
+ * balloon is taking memory (guard_balloon_moving): no limit goes below what
+ * its group holds (cg_held_limit); called again with 0 once it stopped. */
+void cg_memtotal(const struct config *cfg, uint64_t memtotal_bytes, uint64_t now, int hold);
+/* Pure: a limit while a balloon takes memory (hold): as computed (want)
+ * when it grows, else not below what the group holds (current, bytes; -1
+ * unknown) plus 16 MiB of room, and never above the old one.  A kill
+ * that the kernel makes at a lowered limit only feeds the balloon. */
+uint64_t cg_held_limit(uint64_t want, uint64_t old, int64_t current);
 /* Anything pending for the log (a MemTotal change said at most once a
  * second while a balloon moves): say it now if a second has passed. */
 void cg_flush_log(uint64_t now);

@@ -47,7 +47,7 @@
 #define XEN_MEMORY "devices/system/xen_memory/xen_memory0"
 
 /* why the guard did not kill, said once per change (no_kill) */
-enum nokill { NK_NONE, NK_BALLOON, NK_SMALL, NK_NOBODY, NK_CACHE, NK_PLENTY };
+enum nokill { NK_NONE, NK_BALLOON, NK_SMALL, NK_NOBODY, NK_CACHE, NK_PLENTY, NK_GROUP };
 
 static struct {
 	const struct config *cfg;       /* NULL until guard_configure */
@@ -81,6 +81,7 @@ static struct {
 	uint8_t balloon, xen;           /* a balloon driver is bound; Xen's */
 	uint8_t event_mode;             /* memory controller: no poll at rest */
 	uint8_t group_full;             /* a group was at its mark at the last look */
+	uint8_t limits_held;            /* cg_memtotal was told a balloon moves */
 	uint64_t group_checked_ms;
 	int64_t seen_high[CG_NGROUPS], seen_max[CG_NGROUPS]; /* memory.events */
 	uint8_t said_meminfo, said_mrelease, said_pidfd;
@@ -430,14 +431,27 @@ uint64_t guard_kill_min_kb(const struct memory_conf *mc)
  * least kill_min_size.  Memory held by a balloon or the kernel is not
  * given back by killing the sessions and cron that are left. */
 static void try_kill(uint64_t now, const struct meminfo *m, const char *reason,
-		     const char *scope)
+		     const char *scope, int immune)
 {
 	struct victim v;
 	char why[REASON_LEN], full[REASON_LEN];
-	int immune = 0;
 	if (g.victim_pid)
 		return;         /* one at a time: the last one is still dying */
-	if (guard_balloon_moving(now, why, sizeof why)) {
+	if (immune) {
+		/* memory to spare: the kernel's cgroup OOM killer acts at the
+		 * group's max, as it can; only what it cannot take is ours */
+		struct victim iv;
+		if (!choose(&iv, m, scope, 1) ||
+		    victim_size_kb(&iv) < guard_kill_min_kb(&g.cfg->mem)) {
+			no_kill(NK_GROUP, reason, "MemAvailable is plentiful and no process there "
+				"is out of the kernel's reach (oom_score_adj -1000): the kernel "
+				"acts at the group's max");
+			return;
+		}
+		fmt(full, sizeof full, "%s; the kernel cannot kill this one (oom_score_adj -1000)",
+		    reason);
+		reason = full;
+	} else if (guard_balloon_moving(now, why, sizeof why)) {
 		/* the kernel's OOM killer acts while the balloon moves, but it
 		 * cannot take a -1000 process: with one holding the memory it
 		 * would kill everything else and then panic */
@@ -554,9 +568,16 @@ static int check_groups(uint64_t now, const struct meminfo *m)
 			no_kill(NK_CACHE, reason, "page cache the kernel can drop fills it");
 			continue;
 		}
-		try_kill(now, m, reason, cg_group_name((enum cg_group)i));
+		/* the guard's own kill only where memory is short overall, or for
+		 * a -1000 process: with memory to spare, a group at its mark is
+		 * the kernel's to handle (a 1 GiB dom0 whose sessions hold 720
+		 * MiB is no emergency) */
+		try_kill(now, m, reason, cg_group_name((enum cg_group)i),
+			 m->avail_kb >= plenty_kb(&g.cfg->mem, m));
 		break;
 	}
+	if (!full && (g.nokill == NK_GROUP || g.nokill == NK_CACHE))
+		g.nokill = NK_NONE;     /* the groups are back below their marks */
 	return full;
 }
 
@@ -600,8 +621,13 @@ static void poll_now(uint64_t now, int groups)
 	if (m.total_kb != g.last_total_kb) {
 		if (g.last_total_kb && m.total_kb < g.last_total_kb)
 			g.total_fell_ms = now;
+	}
+	char why[REASON_LEN];
+	int hold = guard_balloon_moving(now, why, sizeof why);
+	if (m.total_kb != g.last_total_kb || hold != g.limits_held) {
 		g.last_total_kb = m.total_kb;
-		cg_memtotal(g.cfg, m.total_kb * 1024, now);
+		g.limits_held = (uint8_t)hold;
+		cg_memtotal(g.cfg, m.total_kb * 1024, now, hold);
 	}
 	cg_flush_log(now);
 	/* no pidfd (old kernel): see whether the victim is gone */
@@ -613,7 +639,7 @@ static void poll_now(uint64_t now, int groups)
 	g.group_full = full;
 	if (mc->guard && guard_should_kill(mc, &m)) {
 		describe_mem(mc, &m, reason, sizeof reason);
-		try_kill(now, &m, reason, NULL);
+		try_kill(now, &m, reason, NULL, 0);
 	} else if (mc->guard && m.avail_kb >= plenty_kb(mc, &m) &&
 		   (g.nokill == NK_BALLOON || g.nokill == NK_SMALL || g.nokill == NK_NOBODY)) {
 		g.nokill = NK_NONE;     /* the shortage is over: say the next one */
@@ -705,7 +731,7 @@ void guard_psi_event(uint64_t now)
 		psi_describe(&g.cfg->mem, trig, sizeof trig);
 		fmt(reason, sizeof reason, "PSI %s stall, MemAvailable %lu MiB", trig,
 		    (unsigned long)mib(m.avail_kb));
-		try_kill(now, &m, reason, NULL);
+		try_kill(now, &m, reason, NULL, 0);
 	}
 	/* watch closely while the pressure lasts: a look within POLL_MIN_MS,
 	 * not later than one already planned */

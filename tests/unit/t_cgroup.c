@@ -313,7 +313,7 @@ static void fake_cases(void)
 	TEST("cgroup: MemTotal sets memory.max and memory.high of limited and sessions") {
 		cur = log_ring_head();
 		t += 10000;
-		cg_memtotal(&cfg, 2048 * MIB, t);
+		cg_memtotal(&cfg, 2048 * MIB, t, 0);
 		CHECK_INT(cg_parse_value(readf(r, "lifeline/limited/memory.max")), 1888 * MIB);
 		CHECK_INT(cg_parse_value(readf(r, "lifeline/limited/memory.high")), 1829 * MIB);
 		CHECK_INT(cg_parse_value(readf(r, "lifeline/limited/sessions/memory.max")), 1770 * MIB);
@@ -326,13 +326,13 @@ static void fake_cases(void)
 	TEST("cgroup: MemTotal shrinks: limits follow, one log line") {
 		cur = log_ring_head();
 		t += 10000;
-		cg_memtotal(&cfg, 1024 * MIB, t);
+		cg_memtotal(&cfg, 1024 * MIB, t, 0);
 		CHECK_INT(cg_parse_value(readf(r, "lifeline/limited/memory.max")), 864 * MIB);
 		CHECK_INT(cg_parse_value(readf(r, "lifeline/limited/memory.high")), 837 * MIB);
 		CHECK_INT(cg_parse_value(readf(r, "lifeline/limited/sessions/memory.max")), 810 * MIB);
 		CHECK_CONTAINS(logged(&cur), "memory: MemTotal 2048 MiB -> 1024 MiB: limit for "
 			       "unprotected processes 1888 MiB -> 864 MiB");
-		cg_memtotal(&cfg, 1024 * MIB, t + 2000);
+		cg_memtotal(&cfg, 1024 * MIB, t + 2000, 0);
 		CHECK_STR(logged(&cur), "");
 	}
 
@@ -340,7 +340,7 @@ static void fake_cases(void)
 		cur = log_ring_head();
 		t += 10000;
 		for (int i = 1; i <= 10; i++)           /* every 200 ms, 1000 -> 910 MiB */
-			cg_memtotal(&cfg, (1024 - 10 * (uint64_t)i) * MIB, t + 200 * (uint64_t)i);
+			cg_memtotal(&cfg, (1024 - 10 * (uint64_t)i) * MIB, t + 200 * (uint64_t)i, 0);
 		/* at 200 ms said; 400..1000 held; 1200 said; 1400..2000 held */
 		const char *l = logged(&cur);
 		int n = 0;
@@ -356,20 +356,45 @@ static void fake_cases(void)
 		cg_flush_log(t + 5000);                 /* nothing left to say */
 		CHECK_STR(logged(&cur), "");
 		/* the same MiB figures again: nothing */
-		cg_memtotal(&cfg, 924 * MIB + 4096, t + 9000);
+		cg_memtotal(&cfg, 924 * MIB + 4096, t + 9000, 0);
 		CHECK_STR(logged(&cur), "");
-		cg_memtotal(&cfg, 1024 * MIB, t + 10000);
+		cg_memtotal(&cfg, 1024 * MIB, t + 10000, 0);
+	}
+
+	TEST("cgroup: held limits: never below what the group holds + 16 MiB while a balloon moves") {
+		CHECK_INT(cg_held_limit(500 * MIB, 0, 900 * MIB), 500 * MIB);          /* first */
+		CHECK_INT(cg_held_limit(900 * MIB, 800 * MIB, 100 * MIB), 900 * MIB);  /* growing */
+		CHECK_INT(cg_held_limit(300 * MIB, 800 * MIB, 100 * MIB), 300 * MIB);  /* room */
+		CHECK_INT(cg_held_limit(300 * MIB, 800 * MIB, 700 * MIB), 716 * MIB);
+		CHECK_INT(cg_held_limit(300 * MIB, 800 * MIB, 790 * MIB), 800 * MIB);  /* not above old */
+		CHECK_INT(cg_held_limit(300 * MIB, 800 * MIB, -1), 800 * MIB);         /* unknown */
+		cur = log_ring_head();
+		t += 10000;
+		char v[32];
+		snprintf(v, sizeof v, "%llu\n", 700 * MIB);     /* the sessions hold 700 MiB */
+		CHECK_INT(putf(r, "lifeline/limited/sessions/memory.current", v), 0);
+		CHECK_INT(putf(r, "lifeline/limited/memory.current", v), 0);
+		cg_memtotal(&cfg, 512 * MIB, t, 1);
+		CHECK_INT(cg_parse_value(readf(r, "lifeline/limited/sessions/memory.max")), 716 * MIB);
+		CHECK_INT(cg_parse_value(readf(r, "lifeline/limited/memory.max")), 716 * MIB);
+		/* the balloon stopped: the limits as computed */
+		cg_memtotal(&cfg, 512 * MIB, t + 2000, 0);
+		CHECK_INT(cg_parse_value(readf(r, "lifeline/limited/memory.max")), 384 * MIB);
+		CHECK_INT(cg_parse_value(readf(r, "lifeline/limited/sessions/memory.max")), 360 * MIB);
+		CHECK_INT(putf(r, "lifeline/limited/sessions/memory.current", "0\n"), 0);
+		CHECK_INT(putf(r, "lifeline/limited/memory.current", "0\n"), 0);
+		cg_memtotal(&cfg, 1024 * MIB, t + 4000, 0);
 	}
 
 	TEST("cgroup: a reserve too large for MemTotal: a quarter, said once") {
 		cur = log_ring_head();
 		t += 10000;
-		cg_memtotal(&cfg, 200 * MIB, t);
+		cg_memtotal(&cfg, 200 * MIB, t, 0);
 		CHECK_INT(cg_parse_value(readf(r, "lifeline/limited/memory.max")), 150 * MIB);
 		CHECK_CONTAINS(logged(&cur), "is more than a quarter of MemTotal");
-		cg_memtotal(&cfg, 190 * MIB, t + 2000);
+		cg_memtotal(&cfg, 190 * MIB, t + 2000, 0);
 		CHECK_NOT_CONTAINS(logged(&cur), "quarter");
-		cg_memtotal(&cfg, 1024 * MIB, t + 4000);
+		cg_memtotal(&cfg, 1024 * MIB, t + 4000, 0);
 	}
 
 	TEST("cgroup: a protected service: its own group with memory.min, fd on cgroup.procs") {
@@ -537,7 +562,7 @@ static void fake_cases(void)
 		CHECK_STR(cg_state(), "no pids controller");
 		CHECK_CONTAINS(logged(&cur), "cgroups: no pids controller: services are grouped, "
 			       "but fork bombs are not contained");
-		cg_memtotal(&cfg, 1024 * MIB, now_ms());
+		cg_memtotal(&cfg, 1024 * MIB, now_ms(), 0);
 		fd = cg_unit_prepare(&cfg, unit("cron"));
 		if (fd >= 0)
 			close(fd);
@@ -554,7 +579,7 @@ static void fake_cases(void)
 		cg_test_root(r3, 1);
 		cg_init(&cfg);
 		CHECK_STR(cg_state(), "no memory controller");
-		cg_memtotal(&cfg, 1024 * MIB, now_ms());
+		cg_memtotal(&cfg, 1024 * MIB, now_ms(), 0);
 		CHECK_STR(readf(r3, "lifeline/limited/memory.max"), "");
 		CHECK_STR(readf(r3, "lifeline/memory.min"), "");
 		struct cg_fill f;
