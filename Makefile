@@ -143,6 +143,10 @@ install: all
 	# the network snapshot lifeline takes when it arms the rescue system
 	install -D -m 0755 initramfs/netsnap.sh $(DESTDIR)$(PREFIX)/lib/lifeline/netsnap
 	install -D -m 0644 configs/peer.conf $(DESTDIR)$(PREFIX)/share/doc/lifeline/peer.conf.example
+	# a Xen dom0's units (xenstored, xen-init-dom0, xenconsoled): copied into
+	# conf.d by the admin of a dom0 (README "A Xen dom0")
+	install -D -m 0644 configs/examples/xen-dom0.conf \
+		$(DESTDIR)$(PREFIX)/share/doc/lifeline/xen-dom0.conf.example
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/lifeline/conf.d
 	install -m 0644 configs/conf.d/README $(DESTDIR)$(SYSCONFDIR)/lifeline/conf.d/README
 	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/lifeline/rescue

@@ -26,6 +26,18 @@ echo "$out" | sed 's/^/# /'
 echo "$out" | grep -q ': warning: '
 res $(( ! $? )) "the shipped config has a startable sshd or dropbear (no warning)"
 
+# the Xen dom0 example, as its admin installs it: a drop-in next to the
+# shipped config
+X=$(mktemp -d)
+mkdir "$X/conf.d"
+cp configs/lifeline.conf "$X/lifeline.conf"
+cp configs/examples/xen-dom0.conf "$X/conf.d/xen-dom0.conf"
+out=$("$bin" --check-config "$X/lifeline.conf" 2>&1)
+res $? "configs/examples/xen-dom0.conf passes --check-config as a drop-in"
+echo "$out" | grep -q 'ok (5 services'
+res $? "with it the config has the xenstored and xenconsoled services ($out)"
+rm -rf "$X"
+
 # make install into a scratch root, twice: the admin's config survives
 D=$(mktemp -d)
 make -s install DESTDIR="$D" PREFIX=/usr >/dev/null 2>&1
