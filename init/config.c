@@ -81,6 +81,7 @@ void config_begin(struct config_parser *p, struct config *cfg,
 	cfg->mem.headroom = 64ULL << 20;
 	cfg->mem.memory_min = 32ULL << 20;
 	cfg->mem.kill_min_size = 8ULL << 20;
+	cfg->mem.balloon_floor = 256ULL << 20;
 	/* [keepalive], [rescue], [watchdog]: these apply once given */
 	strcpy(cfg->ka.key, "/etc/lifeline/keepalive.key");
 	cfg->ka.interval_ms = 2000;
@@ -663,6 +664,8 @@ static void memory_key(struct config_parser *p, int lineno, int kcol, const char
 		set_size(p, lineno, vcol, v, vl, &m->headroom, "headroom");
 	} else if (KEY("kill_min_size")) {
 		set_size(p, lineno, vcol, v, vl, &m->kill_min_size, "kill_min_size");
+	} else if (KEY("balloon_floor")) {
+		set_size(p, lineno, vcol, v, vl, &m->balloon_floor, "balloon_floor");
 	} else if (KEY("memory_min")) {
 		set_size(p, lineno, vcol, v, vl, &m->memory_min, "memory_min");
 	} else if (KEY("session_pids_max")) {

@@ -65,6 +65,8 @@ struct memory_conf {
 	/* bytes: the guard kills no process that would give back less (its
 	 * anonymous memory and swap) */
 	uint64_t kill_min_size;
+	/* bytes: a Xen balloon target below this is raised to it; 0: never */
+	uint64_t balloon_floor;
 };
 
 /* Rescue escalation (issue #6; see lifeline.conf(5)).  Each section is

@@ -82,6 +82,8 @@ static struct {
 	uint8_t event_mode;             /* memory controller: no poll at rest */
 	uint8_t group_full;             /* a group was at its mark at the last look */
 	uint8_t limits_held;            /* cg_memtotal was told a balloon moves */
+	uint8_t said_floor;
+	uint64_t floor_set_kb;          /* the Xen target lifeline wrote, 0: none */
 	uint64_t group_checked_ms;
 	int64_t seen_high[CG_NGROUPS], seen_max[CG_NGROUPS]; /* memory.events */
 	uint8_t said_meminfo, said_mrelease, said_pidfd;
@@ -316,6 +318,10 @@ int guard_balloon_moving(uint64_t now, char *why, int cap)
 	if (g.xen) {
 		int64_t target = read_kb(XEN_MEMORY "/target_kb");
 		int64_t current = read_kb(XEN_MEMORY "/info/current_kb");
+		/* at the floor lifeline set, the balloon takes no more than the
+		 * machine can live on: a kill costs nothing worse than that */
+		if (target >= 0 && g.floor_set_kb && (uint64_t)target == g.floor_set_kb)
+			return 0;
 		if (target >= 0 && current >= 0 && target + 4096 < current) {
 			fmt(why, (size_t)cap, "Xen's balloon wants %lu MiB more (target %lu MiB, "
 			    "holds %lu MiB)", (unsigned long)((current - target) / 1024),
@@ -324,6 +330,39 @@ int guard_balloon_moving(uint64_t now, char *why, int cap)
 		}
 	}
 	return 0;
+}
+
+/* Xen: a target below balloon_floor (an `xl mem-set` the machine cannot
+ * live with: 128 MiB panicked a 1 GiB dom0) is raised to the floor, once
+ * per target; dom0 may set its own balloon's target through sysfs. */
+static void balloon_floor(void)
+{
+	char path[160], buf[32];
+	uint64_t floor_kb = g.cfg->mem.balloon_floor / 1024;
+	if (!g.xen || !floor_kb)
+		return;
+	int64_t target = read_kb(XEN_MEMORY "/target_kb");
+	if (target < 0 || (uint64_t)target >= floor_kb)
+		return;
+	fmt(path, sizeof path, "%s/" XEN_MEMORY "/target_kb", g.sys);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int n = fmt(buf, sizeof buf, "%lu", (unsigned long)floor_kb);
+	if (fd < 0 || write(fd, buf, (size_t)n) != n) {
+		if (!g.said_floor)
+			log_msg(LOG_ERR, "memory: Xen's balloon target %lu MiB is below balloon_floor "
+				"(%lu MiB), and it cannot be raised: %s", (unsigned long)(target / 1024),
+				(unsigned long)(floor_kb / 1024), strerror(errno));
+		g.said_floor = 1;
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	close(fd);
+	g.said_floor = 0;
+	g.floor_set_kb = floor_kb;
+	log_msg(LOG_WARN, "memory: Xen's balloon target %lu MiB is below balloon_floor: raised "
+		"to %lu MiB, what this machine can live on", (unsigned long)(target / 1024),
+		(unsigned long)(floor_kb / 1024));
 }
 
 /* ---- killing ---- */
@@ -623,6 +662,7 @@ static void poll_now(uint64_t now, int groups)
 			g.total_fell_ms = now;
 	}
 	char why[REASON_LEN];
+	balloon_floor();
 	int hold = guard_balloon_moving(now, why, sizeof why);
 	if (m.total_kb != g.last_total_kb || hold != g.limits_held) {
 		g.last_total_kb = m.total_kb;
@@ -665,6 +705,7 @@ void guard_configure(const struct config *cfg, uint64_t now)
 	g.have_m = 0;
 	g.nokill = NK_NONE;
 	g.total_fell_ms = 0;
+	g.floor_set_kb = 0;
 	guard_rescan(now);
 }
 

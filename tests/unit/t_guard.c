@@ -754,6 +754,29 @@ static void worth_cases(void)
 		gone(a);
 		guard_victim_event(T + 110);
 	}
+	TEST("guard: Xen's balloon target below balloon_floor is raised to it; then kills go on") {
+		fresh(1000);
+		cfg.mem.balloon_floor = 256 << 20;
+		put("devices/system/xen_memory/xen_memory0/target_kb", "131072\n");
+		put("devices/system/xen_memory/xen_memory0/info/current_kb", "940000\n");
+		pid_t a = hog(12, "guardhog");
+		guard_configure(&cfg, T);
+		char path[512], buf[32] = "";
+		snprintf(path, sizeof path, "%s/devices/system/xen_memory/xen_memory0/target_kb", root);
+		FILE *f = fopen(path, "r");
+		if (f) {
+			if (!fgets(buf, sizeof buf, f))
+				buf[0] = '\0';
+			fclose(f);
+		}
+		CHECK_STR(buf, "262144\n");    /* written over "131072\n" */
+		CHECK_CONTAINS(log_since(), "memory: Xen's balloon target 128 MiB is below "
+			       "balloon_floor: raised to 256 MiB");
+		/* at the floor, a kill feeds the balloon no further than that */
+		CHECK_MSG(killed(a), "no kill with the balloon's target at the floor");
+		gone(a);
+		guard_victim_event(T + 10);
+	}
 	TEST("guard: while a balloon moves, only a -1000 process goes (the kernel cannot)") {
 		fresh(900000);
 		pid_t a = hog(16, "guardhog");
