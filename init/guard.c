@@ -623,9 +623,9 @@ static int check_groups(uint64_t now, const struct meminfo *m)
 /* When to look next.  Without the memory controller: polled, at the time
  * memory could take to run out (guard_poll_interval_ms).  With it, the
  * kernel says when a group fills (memory.events) and when tasks stall
- * (PSI): nothing is polled at rest, only while memory is short (until it
- * is plentiful again), while a group is at its mark (every 100 ms), and
- * MemTotal once a second where a balloon driver can change it. */
+ * (PSI): nothing is polled at rest, only once a second while memory is
+ * short (until it is plentiful again) and where a balloon driver can
+ * change MemTotal, and every 100 ms while a group is at its mark. */
 static void schedule(uint64_t now, const struct meminfo *m, int group_full)
 {
 	const struct memory_conf *mc = &g.cfg->mem;
@@ -633,13 +633,14 @@ static void schedule(uint64_t now, const struct meminfo *m, int group_full)
 	if (!g.event_mode) {
 		next = now + (mc->guard ? guard_poll_interval_ms(mc, m) : POLL_MAX_MS);
 	} else {
-		if (g.balloon)
+		/* MemAvailable short: once a second until it is plentiful.  A
+		 * runaway reaches its group's mark, which the kernel reports at
+		 * once; a squeezed machine may stay short for good (at 208 MiB
+		 * of a 1 GiB guest the kernel's reserve, sized at boot, leaves
+		 * MemAvailable near 0 with 77 MiB free), and polling it faster
+		 * would cost wake-ups for nothing */
+		if (g.balloon || (mc->guard && m->avail_kb < plenty_kb(mc, m)))
 			next = now + POLL_MAX_MS;
-		if (mc->guard && m->avail_kb < plenty_kb(mc, m)) {
-			uint64_t t = now + guard_poll_interval_ms(mc, m);
-			if (!next || t < next)
-				next = t;
-		}
 		if (group_full && (!next || now + GROUP_RECHECK_MS < next))
 			next = now + GROUP_RECHECK_MS;
 	}
@@ -774,10 +775,12 @@ void guard_psi_event(uint64_t now)
 		    (unsigned long)mib(m.avail_kb));
 		try_kill(now, &m, reason, NULL, 0);
 	}
-	/* watch closely while the pressure lasts: a look within POLL_MIN_MS,
-	 * not later than one already planned */
+	/* watch closely while the pressure lasts (no memory controller: a
+	 * look within POLL_MIN_MS, not later than one already planned) */
 	uint64_t before = g.next_poll, cap = now + POLL_MIN_MS;
 	poll_now(now, 1);
+	if (g.event_mode)
+		return;
 	if (before && before > now && before < cap)
 		cap = before;
 	if (!g.next_poll || g.next_poll > cap)

@@ -8,7 +8,9 @@
 #   right before kill()); idle wake-ups in 30 s.
 # Then tests/bench/guard.sh: the memory guard against Debian's earlyoom
 # and against no guard, in QEMU (needs build/system.img: make images);
-# tests/bench/squeeze.sh: the squeeze table (balloon down to the floor).
+# tests/bench/squeeze.sh: the squeeze table (balloon down to the floor);
+# tests/bench/memcost.sh: what lifeline's setup costs in MemAvailable
+# against BusyBox init (MEMCOST=0 skips it).
 cd "$(dirname "$0")/../.." || exit 1
 KILLS=${KILLS:-500}
 IDLE=${IDLE_SECS:-30}
@@ -79,6 +81,18 @@ if [ -r build/system.img ]; then
 	sh tests/bench/squeeze.sh
 else
 	echo "squeeze bench: skipped (no build/system.img; make images)"
+fi
+
+# what lifeline's setup costs in MemAvailable against BusyBox init, idle,
+# at 1024 MiB and ballooned to 208 MiB, in QEMU (issue #11): one boot per
+# setup, five setups, about 9 minutes
+echo
+if [ "${MEMCOST:-1}" = 0 ]; then
+	echo "memcost bench: skipped (MEMCOST=0)"
+elif [ -r build/system.img ]; then
+	sh tests/bench/memcost.sh
+else
+	echo "memcost bench: skipped (no build/system.img; make images)"
 fi
 
 # verdict to rescue SSH banner: kexec against a full reboot, in QEMU (issue #6)
