@@ -310,6 +310,13 @@ static int64_t read_kb(const char *name)
  * the memory, and takes whatever is freed).  0, or 1 with why. */
 int guard_balloon_moving(uint64_t now, char *why, int cap)
 {
+	/* Xen's balloon held at the floor lifeline set can take no more than
+	 * the machine lives on, however MemTotal creeps down meanwhile */
+	if (g.xen && g.floor_set_kb) {
+		int64_t t = read_kb(XEN_MEMORY "/target_kb");
+		if (t >= 0 && (uint64_t)t == g.floor_set_kb)
+			return 0;
+	}
 	if (g.total_fell_ms && now < g.total_fell_ms + BALLOON_SETTLE_MS) {
 		fmt(why, (size_t)cap, "MemTotal fell %lu ms ago: a balloon is taking memory",
 		    (unsigned long)(now - g.total_fell_ms));
@@ -318,10 +325,6 @@ int guard_balloon_moving(uint64_t now, char *why, int cap)
 	if (g.xen) {
 		int64_t target = read_kb(XEN_MEMORY "/target_kb");
 		int64_t current = read_kb(XEN_MEMORY "/info/current_kb");
-		/* at the floor lifeline set, the balloon takes no more than the
-		 * machine can live on: a kill costs nothing worse than that */
-		if (target >= 0 && g.floor_set_kb && (uint64_t)target == g.floor_set_kb)
-			return 0;
 		if (target >= 0 && current >= 0 && target + 4096 < current) {
 			fmt(why, (size_t)cap, "Xen's balloon wants %lu MiB more (target %lu MiB, "
 			    "holds %lu MiB)", (unsigned long)((current - target) / 1024),

@@ -776,6 +776,13 @@ static void worth_cases(void)
 		CHECK_MSG(killed(a), "no kill with the balloon's target at the floor");
 		gone(a);
 		guard_victim_event(T + 10);
+		/* MemTotal creeping down meanwhile changes nothing */
+		pid_t b = hog(12, "guardhog2");
+		set_meminfo(KB_1G - 50000, 1000);
+		guard_tick(T + 1000);
+		CHECK_MSG(killed(b), "no kill while MemTotal fell with the target at the floor");
+		gone(b);
+		guard_victim_event(T + 1010);
 	}
 	TEST("guard: while a balloon moves, only a -1000 process goes (the kernel cannot)") {
 		fresh(900000);
