@@ -133,6 +133,10 @@ check: deps all images $(B)/unit-tests $(B)/san/unit-tests $(B)/san/lifeline \
 		$(B)/san/lifelinectl $(B)/san/lifeline-peer $(B)/fuzz-config $(B)/fuzz-keepalive $(B)/ka-selftest $(B)/ka-tool
 	sh tests/run.sh all
 
+# the Xen dom0 e2e alone (tests/e2e/t_xen_dom0.sh): see README, Tests
+check-xen: deps all $(B)/e2e/client_key
+	sh tests/run.sh xen
+
 bench: deps all images
 	sh tests/bench/run.sh
 
@@ -199,4 +203,4 @@ clean:
 	rm -rf $(B)
 
 .PHONY: all man deps check check-fast bench install demo clean rescue-image system-image images \
-	install-rescue
+	install-rescue check-xen

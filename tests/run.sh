@@ -33,15 +33,24 @@ done
 # QEMU tests run after the others, two at a time: each guest wants both cores
 e2e=$LOGS/list-e2e
 : > "$e2e"
-if [ "$MODE" = all ]; then
+# The Xen dom0 test ("# suite: xen") runs only with `make check-xen`: it
+# does not pass yet (NOTES.md, "Xen dom0 and the balloon") and takes
+# ~6 min (10 with a cold disk cache) of a guest that wants both cores.
+if [ "$MODE" = all ] || [ "$MODE" = xen ]; then
 	for t in tests/e2e/t_*.sh; do
 		[ -e "$t" ] || continue
+		if grep -q '^# suite: xen' "$t"; then
+			[ "$MODE" = xen ] || continue
+		elif [ "$MODE" = xen ]; then
+			continue
+		fi
 		printf '%s\t%s\n' "e2e-$(basename "$t" .sh)" "sh $t" >> "$e2e"
 	done
 fi
 
 tab=$(printf '\t')
 export LOGS
+[ "$MODE" = xen ] && : > "$list"
 run_list() { # LIST JOBS
 	while IFS="$tab" read -r name cmd; do
 		printf '%s\0%s\0' "$name" "$cmd"
