@@ -141,16 +141,16 @@ int64_t cg_parse_value(const char *text)
 	return v > INT64_MAX ? INT64_MAX : (int64_t)v;
 }
 
-/* "key value" lines; keys compared whole ("oom" is not "oom_kill"). */
-void cg_parse_events(const char *text, struct cg_stats *s)
+/* "key value" lines (memory.events, memory.stat) into dst[i] for keys[i];
+ * keys compared whole ("oom" is not "oom_kill"). */
+static void parse_keyed(const char *text, const char *const *keys, int64_t *const *dst,
+			unsigned n)
 {
-	static const char *const keys[] = { "oom", "oom_kill", "oom_group_kill", "high", "max" };
-	int64_t *dst[] = { &s->oom, &s->oom_kill, &s->oom_group_kill, &s->ev_high, &s->ev_max };
 	for (const char *l = text; *l;) {
 		const char *sp = l;
 		while (*sp && *sp != ' ' && *sp != '\n')
 			sp++;
-		for (unsigned i = 0; i < sizeof keys / sizeof keys[0] && *sp == ' '; i++) {
+		for (unsigned i = 0; i < n && *sp == ' '; i++) {
 			size_t kl = strlen(keys[i]);
 			if ((size_t)(sp - l) == kl && !strncmp(l, keys[i], kl)) {
 				uint64_t v = scan_uint(sp, 10, NULL);
@@ -162,6 +162,14 @@ void cg_parse_events(const char *text, struct cg_stats *s)
 			break;
 		l = nl + 1;
 	}
+}
+
+void cg_parse_events(const char *text, struct cg_stats *s)
+{
+	static const char *const keys[] = { "oom", "oom_kill", "oom_group_kill", "high", "max" };
+	int64_t *const dst[] = { &s->oom, &s->oom_kill, &s->oom_group_kill, &s->ev_high,
+				 &s->ev_max };
+	parse_keyed(text, keys, dst, sizeof keys / sizeof keys[0]);
 }
 
 static int counts_protected(const struct unit_conf *u)
@@ -571,23 +579,8 @@ void cg_memtotal(const struct config *cfg, uint64_t memtotal_bytes, uint64_t now
 void cg_parse_stat(const char *text, struct cg_fill *f)
 {
 	static const char *const keys[] = { "anon", "file", "shmem" };
-	int64_t *dst[] = { &f->anon, &f->file, &f->shmem };
-	for (const char *l = text; *l;) {
-		const char *sp = l;
-		while (*sp && *sp != ' ' && *sp != '\n')
-			sp++;
-		for (unsigned i = 0; i < sizeof keys / sizeof keys[0] && *sp == ' '; i++) {
-			size_t kl = strlen(keys[i]);
-			if ((size_t)(sp - l) == kl && !strncmp(l, keys[i], kl)) {
-				uint64_t v = scan_uint(sp, 10, NULL);
-				*dst[i] = v > INT64_MAX ? INT64_MAX : (int64_t)v;
-			}
-		}
-		const char *nl = strchr(l, '\n');
-		if (!nl)
-			break;
-		l = nl + 1;
-	}
+	int64_t *const dst[] = { &f->anon, &f->file, &f->shmem };
+	parse_keyed(text, keys, dst, sizeof keys / sizeof keys[0]);
 }
 
 int cg_fill_unreclaimable(const struct cg_fill *f)
