@@ -40,6 +40,7 @@ static struct {
 	int ev_fd;              /* inotify on memory.events of limited and sessions */
 	uint64_t memtotal, reserve, limit, high; /* bytes; limit/high as written */
 	uint64_t slimit, shigh; /* the sessions' */
+	uint64_t shmem;         /* Shmem of the last cg_memtotal, bytes */
 	int limit_written;
 	/* the MemTotal change log: at most a line a second while a balloon
 	 * moves; the last value said, and what is still to say */
@@ -539,15 +540,41 @@ uint64_t cg_held_limit(uint64_t want, uint64_t old, int64_t current)
 	return want > floor ? want : floor;
 }
 
-void cg_memtotal(const struct config *cfg, uint64_t memtotal_bytes, uint64_t now, int hold)
+/* tmpfs pages outside lifeline's groups (an initramfs root, files the
+ * kernel or PID 1 wrote): memory no kill in the groups gives back, so
+ * the groups must reach their marks before it runs out */
+static uint64_t outside_shmem(uint64_t shmem_bytes)
+{
+	char p[PATH_BUF], buf[1536];
+	struct cg_fill f;
+	f.anon = f.file = f.shmem = -1;
+	gpath(p, TOP, "memory.stat");
+	if (scan_read_file(p, buf, sizeof buf) > 0)
+		cg_parse_stat(buf, &f);
+	if (f.shmem < 0)
+		return 0;
+	return shmem_bytes > (uint64_t)f.shmem ? shmem_bytes - (uint64_t)f.shmem : 0;
+}
+
+void cg_memtotal(const struct config *cfg, uint64_t memtotal_bytes, uint64_t shmem_bytes,
+		 uint64_t now, int hold)
 {
 	uint64_t old_limit = cg.limit, old_slimit = cg.slimit, old_high = cg.high,
 		 old_shigh = cg.shigh;
 	if (!memtotal_bytes)
 		return;
 	cg.memtotal = memtotal_bytes;
+	cg.shmem = shmem_bytes;
 	cg.reserve = cg_reserve_effective(cfg, memtotal_bytes);
 	cg.limit = cg_limit_for(cfg, memtotal_bytes);
+	if (cg.on && cg.mem && shmem_bytes) {
+		/* kept out too, up to half of what is left */
+		uint64_t out = outside_shmem(shmem_bytes) & PAGE_MASK_;
+		if (out > cg.limit / 2)
+			out = (cg.limit / 2) & PAGE_MASK_;
+		cg.limit -= out;
+		cg.reserve += out;
+	}
 	cg.high = high_for(cg.limit);
 	cg.slimit = cg_sessions_limit_for(cg.limit);
 	cg.shigh = high_for(cg.slimit);
@@ -746,7 +773,7 @@ void cg_reconfigure(const struct config *cfg, uint64_t memtotal_bytes)
 		scan_dir(p, buf, sizeof buf, prune_one, &pc);
 	}
 	cg.limit_written = 0;
-	cg_memtotal(cfg, memtotal_bytes ? memtotal_bytes : cg.memtotal, now_ms(), 0);
+	cg_memtotal(cfg, memtotal_bytes ? memtotal_bytes : cg.memtotal, cg.shmem, now_ms(), 0);
 }
 
 /* ---- sessions ---- */

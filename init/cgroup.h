@@ -60,8 +60,12 @@ void cg_reconfigure(const struct config *cfg, uint64_t memtotal_bytes);
  * memory.high of the limited and the sessions' groups; logs a change of a
  * figure in MiB, at most once a second (now: the time, in ms).  hold: a
  * balloon is taking memory (guard_balloon_moving): no limit goes below what
- * its group holds (cg_held_limit); called again with 0 once it stopped. */
-void cg_memtotal(const struct config *cfg, uint64_t memtotal_bytes, uint64_t now, int hold);
+ * its group holds (cg_held_limit); called again with 0 once it stopped.
+ * shmem_bytes: Shmem of /proc/meminfo (0: unknown); the tmpfs pages
+ * outside lifeline's groups (an initramfs root) are kept out of the limit
+ * as well (up to half of it) and shown as part of the reserve. */
+void cg_memtotal(const struct config *cfg, uint64_t memtotal_bytes, uint64_t shmem_bytes,
+		 uint64_t now, int hold);
 /* Pure: a limit while a balloon takes memory (hold): as computed (want)
  * when it grows, else not below what the group holds (current, bytes; -1
  * unknown) plus 16 MiB of room, and never above the old one.  A kill

@@ -671,7 +671,7 @@ static void poll_now(uint64_t now, int groups)
 	if (m.total_kb != g.last_total_kb || hold != g.limits_held) {
 		g.last_total_kb = m.total_kb;
 		g.limits_held = (uint8_t)hold;
-		cg_memtotal(g.cfg, m.total_kb * 1024, now, hold);
+		cg_memtotal(g.cfg, m.total_kb * 1024, m.shmem_kb * 1024, now, hold);
 	}
 	cg_flush_log(now);
 	/* no pidfd (old kernel): see whether the victim is gone */

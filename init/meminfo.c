@@ -44,14 +44,14 @@ static int next_line(const char *buf, int len, int i)
 int meminfo_parse(const char *buf, int len, struct meminfo *m)
 {
 	static const char *const keys[] = {
-		"MemTotal:", "MemAvailable:", "SwapTotal:", "SwapFree:",
+		"MemTotal:", "MemAvailable:", "SwapTotal:", "SwapFree:", "Shmem:",
 	};
 	uint64_t *fields[] = { &m->total_kb, &m->avail_kb, &m->swap_total_kb,
-			       &m->swap_free_kb };
+			       &m->swap_free_kb, &m->shmem_kb };
 	int found = 0;
 	memset(m, 0, sizeof *m);
 	for (int i = 0; i < len; i = next_line(buf, len, i)) {
-		for (int k = 0; k < 4; k++) {
+		for (int k = 0; k < 5; k++) {
 			if (!starts(buf, len, i, keys[k]))
 				continue;
 			int j = i + (int)strlen(keys[k]);

@@ -5,6 +5,7 @@
 
 struct meminfo {
 	uint64_t total_kb, avail_kb, swap_total_kb, swap_free_kb;
+	uint64_t shmem_kb;      /* Shmem (tmpfs): reclaimed only to swap */
 };
 
 /* Parse the text of /proc/meminfo.  0 if MemTotal and MemAvailable were

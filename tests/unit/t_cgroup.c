@@ -313,7 +313,7 @@ static void fake_cases(void)
 	TEST("cgroup: MemTotal sets memory.max and memory.high of limited and sessions") {
 		cur = log_ring_head();
 		t += 10000;
-		cg_memtotal(&cfg, 2048 * MIB, t, 0);
+		cg_memtotal(&cfg, 2048 * MIB, 0, t, 0);
 		CHECK_INT(cg_parse_value(readf(r, "lifeline/limited/memory.max")), 1888 * MIB);
 		CHECK_INT(cg_parse_value(readf(r, "lifeline/limited/memory.high")), 1829 * MIB);
 		CHECK_INT(cg_parse_value(readf(r, "lifeline/limited/sessions/memory.max")), 1770 * MIB);
@@ -326,13 +326,13 @@ static void fake_cases(void)
 	TEST("cgroup: MemTotal shrinks: limits follow, one log line") {
 		cur = log_ring_head();
 		t += 10000;
-		cg_memtotal(&cfg, 1024 * MIB, t, 0);
+		cg_memtotal(&cfg, 1024 * MIB, 0, t, 0);
 		CHECK_INT(cg_parse_value(readf(r, "lifeline/limited/memory.max")), 864 * MIB);
 		CHECK_INT(cg_parse_value(readf(r, "lifeline/limited/memory.high")), 837 * MIB);
 		CHECK_INT(cg_parse_value(readf(r, "lifeline/limited/sessions/memory.max")), 810 * MIB);
 		CHECK_CONTAINS(logged(&cur), "memory: MemTotal 2048 MiB -> 1024 MiB: limit for "
 			       "unprotected processes 1888 MiB -> 864 MiB");
-		cg_memtotal(&cfg, 1024 * MIB, t + 2000, 0);
+		cg_memtotal(&cfg, 1024 * MIB, 0, t + 2000, 0);
 		CHECK_STR(logged(&cur), "");
 	}
 
@@ -340,7 +340,7 @@ static void fake_cases(void)
 		cur = log_ring_head();
 		t += 10000;
 		for (int i = 1; i <= 10; i++)           /* every 200 ms, 1000 -> 910 MiB */
-			cg_memtotal(&cfg, (1024 - 10 * (uint64_t)i) * MIB, t + 200 * (uint64_t)i, 0);
+			cg_memtotal(&cfg, (1024 - 10 * (uint64_t)i) * MIB, 0, t + 200 * (uint64_t)i, 0);
 		/* at 200 ms said; 400..1000 held; 1200 said; 1400..2000 held */
 		const char *l = logged(&cur);
 		int n = 0;
@@ -356,9 +356,9 @@ static void fake_cases(void)
 		cg_flush_log(t + 5000);                 /* nothing left to say */
 		CHECK_STR(logged(&cur), "");
 		/* the same MiB figures again: nothing */
-		cg_memtotal(&cfg, 924 * MIB + 4096, t + 9000, 0);
+		cg_memtotal(&cfg, 924 * MIB + 4096, 0, t + 9000, 0);
 		CHECK_STR(logged(&cur), "");
-		cg_memtotal(&cfg, 1024 * MIB, t + 10000, 0);
+		cg_memtotal(&cfg, 1024 * MIB, 0, t + 10000, 0);
 	}
 
 	TEST("cgroup: held limits: never below what the group holds + 16 MiB while a balloon moves") {
@@ -374,27 +374,41 @@ static void fake_cases(void)
 		snprintf(v, sizeof v, "%llu\n", 700 * MIB);     /* the sessions hold 700 MiB */
 		CHECK_INT(putf(r, "lifeline/limited/sessions/memory.current", v), 0);
 		CHECK_INT(putf(r, "lifeline/limited/memory.current", v), 0);
-		cg_memtotal(&cfg, 512 * MIB, t, 1);
+		cg_memtotal(&cfg, 512 * MIB, 0, t, 1);
 		CHECK_INT(cg_parse_value(readf(r, "lifeline/limited/sessions/memory.max")), 716 * MIB);
 		CHECK_INT(cg_parse_value(readf(r, "lifeline/limited/memory.max")), 716 * MIB);
 		/* the balloon stopped: the limits as computed */
-		cg_memtotal(&cfg, 512 * MIB, t + 2000, 0);
+		cg_memtotal(&cfg, 512 * MIB, 0, t + 2000, 0);
 		CHECK_INT(cg_parse_value(readf(r, "lifeline/limited/memory.max")), 384 * MIB);
 		CHECK_INT(cg_parse_value(readf(r, "lifeline/limited/sessions/memory.max")), 360 * MIB);
 		CHECK_INT(putf(r, "lifeline/limited/sessions/memory.current", "0\n"), 0);
 		CHECK_INT(putf(r, "lifeline/limited/memory.current", "0\n"), 0);
-		cg_memtotal(&cfg, 1024 * MIB, t + 4000, 0);
+		cg_memtotal(&cfg, 1024 * MIB, 0, t + 4000, 0);
+	}
+
+	TEST("cgroup: tmpfs outside lifeline's groups is kept out of the limit too") {
+		t += 10000;
+		/* 35 MiB of Shmem, 1 MiB of it inside lifeline's groups */
+		CHECK_INT(putf(r, "lifeline/memory.stat", "anon 0\nfile 1048576\nshmem 1048576\n"), 0);
+		cg_memtotal(&cfg, 1024 * MIB, 35 * MIB, t, 0);
+		CHECK_INT(cg_parse_value(readf(r, "lifeline/limited/memory.max")), 830 * MIB);
+		CHECK_CONTAINS(status_json(), "\"reserve\":203423744");       /* 160 + 34 MiB */
+		/* never more than half of what is left */
+		cg_memtotal(&cfg, 1024 * MIB, 2048 * MIB, t + 2000, 0);
+		CHECK_INT(cg_parse_value(readf(r, "lifeline/limited/memory.max")), 432 * MIB);
+		cg_memtotal(&cfg, 1024 * MIB, 0, t + 4000, 0);
+		CHECK_INT(putf(r, "lifeline/memory.stat", ""), 0);
 	}
 
 	TEST("cgroup: a reserve too large for MemTotal: a quarter, said once") {
 		cur = log_ring_head();
 		t += 10000;
-		cg_memtotal(&cfg, 200 * MIB, t, 0);
+		cg_memtotal(&cfg, 200 * MIB, 0, t, 0);
 		CHECK_INT(cg_parse_value(readf(r, "lifeline/limited/memory.max")), 150 * MIB);
 		CHECK_CONTAINS(logged(&cur), "is more than a quarter of MemTotal");
-		cg_memtotal(&cfg, 190 * MIB, t + 2000, 0);
+		cg_memtotal(&cfg, 190 * MIB, 0, t + 2000, 0);
 		CHECK_NOT_CONTAINS(logged(&cur), "quarter");
-		cg_memtotal(&cfg, 1024 * MIB, t + 4000, 0);
+		cg_memtotal(&cfg, 1024 * MIB, 0, t + 4000, 0);
 	}
 
 	TEST("cgroup: a protected service: its own group with memory.min, fd on cgroup.procs") {
@@ -562,7 +576,7 @@ static void fake_cases(void)
 		CHECK_STR(cg_state(), "no pids controller");
 		CHECK_CONTAINS(logged(&cur), "cgroups: no pids controller: services are grouped, "
 			       "but fork bombs are not contained");
-		cg_memtotal(&cfg, 1024 * MIB, now_ms(), 0);
+		cg_memtotal(&cfg, 1024 * MIB, 0, now_ms(), 0);
 		fd = cg_unit_prepare(&cfg, unit("cron"));
 		if (fd >= 0)
 			close(fd);
@@ -579,7 +593,7 @@ static void fake_cases(void)
 		cg_test_root(r3, 1);
 		cg_init(&cfg);
 		CHECK_STR(cg_state(), "no memory controller");
-		cg_memtotal(&cfg, 1024 * MIB, now_ms(), 0);
+		cg_memtotal(&cfg, 1024 * MIB, 0, now_ms(), 0);
 		CHECK_STR(readf(r3, "lifeline/limited/memory.max"), "");
 		CHECK_STR(readf(r3, "lifeline/memory.min"), "");
 		struct cg_fill f;

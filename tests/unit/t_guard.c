@@ -38,7 +38,7 @@ static struct memory_conf conf(void)
 static struct meminfo mem(uint64_t total, uint64_t avail, uint64_t swap_total,
 			  uint64_t swap_free)
 {
-	struct meminfo m = { total, avail, swap_total, swap_free };
+	struct meminfo m = { total, avail, swap_total, swap_free, 0 };
 	return m;
 }
 

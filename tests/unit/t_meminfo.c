@@ -50,6 +50,7 @@ static void meminfo_cases(void)
 		CHECK_INT(m.avail_kb, 822600);
 		CHECK_INT(m.swap_total_kb, 2097148);
 		CHECK_INT(m.swap_free_kb, 2000000);
+		CHECK_INT(m.shmem_kb, 0);               /* not in this text */
 	}
 	TEST("meminfo: the recorded snapshot (no swap) through meminfo_read") {
 		CHECK_INT(meminfo_read(SNAP, &m), 0);
@@ -62,6 +63,12 @@ static void meminfo_cases(void)
 		CHECK_INT(parse("MemTotal:  1000 kB\nMemFree:  500 kB\nSwapTotal: 0 kB\n", &m), -1);
 		CHECK_INT(m.total_kb, 1000);
 		CHECK_INT(m.avail_kb, 0);
+	}
+	TEST("meminfo: Shmem, after the four") {
+		const char *t = "MemTotal: 1000 kB\nMemAvailable: 500 kB\nSwapTotal: 0 kB\n"
+				"SwapFree: 0 kB\nAnonPages: 7 kB\nShmem:     34816 kB\nShmemHugePages: 9 kB\n";
+		CHECK_INT(meminfo_parse(t, (int)strlen(t), &m), 0);
+		CHECK_INT(m.shmem_kb, 34816);
 	}
 	TEST("meminfo: no MemTotal is -1") {
 		CHECK_INT(parse("MemAvailable: 10 kB\n", &m), -1);
