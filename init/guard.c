@@ -84,6 +84,7 @@ static struct {
 	uint8_t limits_held;            /* cg_memtotal was told a balloon moves */
 	uint8_t said_floor;
 	uint64_t floor_set_kb;          /* the Xen target lifeline wrote, 0: none */
+	uint64_t limits_total_kb;       /* the MemTotal the limits were made for */
 	uint64_t group_checked_ms;
 	int64_t seen_high[CG_NGROUPS], seen_max[CG_NGROUPS]; /* memory.events */
 	uint8_t said_meminfo, said_mrelease, said_pidfd;
@@ -366,6 +367,24 @@ static void balloon_floor(void)
 	log_msg(LOG_WARN, "memory: Xen's balloon target %lu MiB is below balloon_floor: raised "
 		"to %lu MiB, what this machine can live on", (unsigned long)(target / 1024),
 		(unsigned long)(floor_kb / 1024));
+}
+
+/* The MemTotal the limits are made for.  With Xen's balloon held at the
+ * floor lifeline set, the machine is going there anyway: the limits are
+ * made for the memory it will have (MemTotal less what the balloon still
+ * wants), so that what is over is killed now, while there is room, and not
+ * piecemeal while the balloon drains the last free pages (logins took over
+ * 10 s for a minute that way). */
+static uint64_t limits_total_kb(const struct meminfo *m)
+{
+	if (!g.xen || !g.floor_set_kb)
+		return m->total_kb;
+	int64_t target = read_kb(XEN_MEMORY "/target_kb");
+	int64_t current = read_kb(XEN_MEMORY "/info/current_kb");
+	if (target < 0 || current < 0 || (uint64_t)target != g.floor_set_kb || target >= current)
+		return m->total_kb;
+	uint64_t want = (uint64_t)(current - target);
+	return m->total_kb > 2 * want ? m->total_kb - want : m->total_kb / 2;
 }
 
 /* ---- killing ---- */
@@ -668,10 +687,13 @@ static void poll_now(uint64_t now, int groups)
 	char why[REASON_LEN];
 	balloon_floor();
 	int hold = guard_balloon_moving(now, why, sizeof why);
-	if (m.total_kb != g.last_total_kb || hold != g.limits_held) {
+	uint64_t total_kb = limits_total_kb(&m);
+	if (m.total_kb != g.last_total_kb || hold != g.limits_held ||
+	    total_kb != g.limits_total_kb) {
 		g.last_total_kb = m.total_kb;
+		g.limits_total_kb = total_kb;
 		g.limits_held = (uint8_t)hold;
-		cg_memtotal(g.cfg, m.total_kb * 1024, m.shmem_kb * 1024, now, hold);
+		cg_memtotal(g.cfg, total_kb * 1024, m.shmem_kb * 1024, now, hold);
 	}
 	cg_flush_log(now);
 	/* no pidfd (old kernel): see whether the victim is gone */
