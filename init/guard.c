@@ -85,6 +85,7 @@ static struct {
 	uint8_t said_floor;
 	uint64_t floor_set_kb;          /* the Xen target lifeline wrote, 0: none */
 	uint64_t limits_total_kb;       /* the MemTotal the limits were made for */
+	int64_t xen_target_kb, xen_current_kb; /* Xen's balloon at the last look, -1 */
 	uint64_t group_checked_ms;
 	int64_t seen_high[CG_NGROUPS], seen_max[CG_NGROUPS]; /* memory.events */
 	uint8_t said_meminfo, said_mrelease, said_pidfd;
@@ -313,19 +314,15 @@ int guard_balloon_moving(uint64_t now, char *why, int cap)
 {
 	/* Xen's balloon held at the floor lifeline set can take no more than
 	 * the machine lives on, however MemTotal creeps down meanwhile */
-	if (g.xen && g.floor_set_kb) {
-		int64_t t = read_kb(XEN_MEMORY "/target_kb");
-		if (t >= 0 && (uint64_t)t == g.floor_set_kb)
-			return 0;
-	}
+	int64_t target = g.xen_target_kb, current = g.xen_current_kb;
+	if (g.xen && g.floor_set_kb && target >= 0 && (uint64_t)target == g.floor_set_kb)
+		return 0;
 	if (g.total_fell_ms && now < g.total_fell_ms + BALLOON_SETTLE_MS) {
 		fmt(why, (size_t)cap, "MemTotal fell %lu ms ago: a balloon is taking memory",
 		    (unsigned long)(now - g.total_fell_ms));
 		return 1;
 	}
 	if (g.xen) {
-		int64_t target = read_kb(XEN_MEMORY "/target_kb");
-		int64_t current = read_kb(XEN_MEMORY "/info/current_kb");
 		if (target >= 0 && current >= 0 && target + 4096 < current) {
 			fmt(why, (size_t)cap, "Xen's balloon wants %lu MiB more (target %lu MiB, "
 			    "holds %lu MiB)", (unsigned long)((current - target) / 1024),
@@ -343,10 +340,8 @@ static void balloon_floor(void)
 {
 	char path[160], buf[32];
 	uint64_t floor_kb = g.cfg->mem.balloon_floor / 1024;
-	if (!g.xen || !floor_kb)
-		return;
-	int64_t target = read_kb(XEN_MEMORY "/target_kb");
-	if (target < 0 || (uint64_t)target >= floor_kb)
+	int64_t target = g.xen_target_kb;
+	if (!g.xen || !floor_kb || target < 0 || (uint64_t)target >= floor_kb)
 		return;
 	fmt(path, sizeof path, "%s/" XEN_MEMORY "/target_kb", g.sys);
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -364,6 +359,7 @@ static void balloon_floor(void)
 	close(fd);
 	g.said_floor = 0;
 	g.floor_set_kb = floor_kb;
+	g.xen_target_kb = (int64_t)floor_kb;
 	log_msg(LOG_WARN, "memory: Xen's balloon target %lu MiB is below balloon_floor: raised "
 		"to %lu MiB, what this machine can live on", (unsigned long)(target / 1024),
 		(unsigned long)(floor_kb / 1024));
@@ -377,10 +373,9 @@ static void balloon_floor(void)
  * 10 s for a minute that way). */
 static uint64_t limits_total_kb(const struct meminfo *m)
 {
+	int64_t target = g.xen_target_kb, current = g.xen_current_kb;
 	if (!g.xen || !g.floor_set_kb)
 		return m->total_kb;
-	int64_t target = read_kb(XEN_MEMORY "/target_kb");
-	int64_t current = read_kb(XEN_MEMORY "/info/current_kb");
 	if (target < 0 || current < 0 || (uint64_t)target != g.floor_set_kb || target >= current)
 		return m->total_kb;
 	uint64_t want = (uint64_t)(current - target);
@@ -680,11 +675,13 @@ static void poll_now(uint64_t now, int groups)
 		return;
 	}
 	/* the cgroup limits follow MemTotal (a balloon may take memory away) */
-	if (m.total_kb != g.last_total_kb) {
-		if (g.last_total_kb && m.total_kb < g.last_total_kb)
-			g.total_fell_ms = now;
-	}
+	if (g.last_total_kb && m.total_kb < g.last_total_kb)
+		g.total_fell_ms = now;
 	char why[REASON_LEN];
+	/* Xen's balloon, read once per look: the floor, the pause and the
+	 * limits all go by these two figures */
+	g.xen_target_kb = g.xen ? read_kb(XEN_MEMORY "/target_kb") : -1;
+	g.xen_current_kb = g.xen ? read_kb(XEN_MEMORY "/info/current_kb") : -1;
 	balloon_floor();
 	int hold = guard_balloon_moving(now, why, sizeof why);
 	uint64_t total_kb = limits_total_kb(&m);
