@@ -61,13 +61,23 @@ check() {
 note() { echo "# $*"; }
 finish() { exit "$FAILED"; }
 
+# show_boot LINES: what QEMU itself said (a host port it could not bind)
+# and the last LINES of the guest's console, as notes in the test's log
+show_boot() {
+	if [ -s "$T/qemu.out" ]; then
+		echo "# --- QEMU's own output ---"
+		sed 's/^/# /' "$T/qemu.out"
+	fi
+	if [ -f "${SERIAL:-/nonexistent}" ]; then
+		echo "# --- serial console (last $1 lines) ---"
+		tail -n "$1" "$SERIAL" | sed 's/^/# /'
+	fi
+}
+
 e2e_cleanup() {
 	[ -n "$QPID" ] && kill -KILL "$QPID" 2>/dev/null
 	[ -n "${PEER_PID:-}" ] && kill -TERM "$PEER_PID" 2>/dev/null
-	if [ "$FAILED" != 0 ] && [ -f "${SERIAL:-/nonexistent}" ]; then
-		echo "# --- serial console (last 60 lines) ---"
-		tail -n 60 "$SERIAL" | sed 's/^/# /'
-	fi
+	[ "$FAILED" != 0 ] && show_boot 60
 	if [ "$FAILED" != 0 ] && [ -s "${PEER_LOG:-/nonexistent}" ]; then
 		echo "# --- lifeline-peer's log (last 30 lines) ---"
 		tail -n 30 "$PEER_LOG" | sed 's/^/# /'

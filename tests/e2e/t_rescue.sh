@@ -75,6 +75,8 @@ boot_and_wait() {
 		return 0
 	fi
 	fail "$1: SSH banner on the rescue port within ${BANNER_WAIT}s"
+	# the next boot overwrites the console log: show this one now
+	show_boot 40
 	return 1
 }
 
