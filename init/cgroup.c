@@ -41,6 +41,7 @@ static struct {
 	uint64_t memtotal, reserve, limit, high; /* bytes; limit/high as written */
 	uint64_t slimit, shigh; /* the sessions' */
 	uint64_t shmem;         /* Shmem of the last cg_memtotal, bytes */
+	uint64_t memtotal_now;  /* MemTotal now, where memtotal is where it goes */
 	int limit_written;
 	/* the MemTotal change log: at most a line a second while a balloon
 	 * moves; the last value said, and what is still to say */
@@ -490,6 +491,17 @@ static void write_limits(uint64_t old_limit)
 	cg.limit_written = e1 == 0 && e2 == 0;
 }
 
+/* The limits are made for a MemTotal other than today's (in MiB). */
+static int coming(unsigned long long m)
+{
+	return cg.memtotal_now && cg.memtotal_now / m != cg.memtotal / m;
+}
+
+void cg_memtotal_now(uint64_t memtotal_bytes)
+{
+	cg.memtotal_now = memtotal_bytes;
+}
+
 /* The MemTotal line: only when a figure in MiB changed, at most once a
  * second (a balloon moves MemTotal every few hundred ms); what is held
  * back is said by cg_flush_log once the second has passed. */
@@ -508,6 +520,11 @@ static void say_memtotal(uint64_t now)
 		log_msg(LOG_INFO, "memory: MemTotal %llu MiB: limit for unprotected "
 			"processes %llu MiB (memory.high %llu MiB), for the sessions %llu MiB",
 			cg.memtotal / m, cg.limit / m, cg.high / m, cg.slimit / m);
+	else if (cg.said_total / m != cg.memtotal / m && coming(m))
+		log_msg(LOG_NOTICE, "memory: MemTotal %llu MiB now, %llu MiB once the "
+			"balloon has its target: limit for unprotected processes %llu MiB -> "
+			"%llu MiB", cg.memtotal_now / m, cg.memtotal / m, cg.said_limit / m,
+			cg.limit / m);
 	else if (cg.said_total / m != cg.memtotal / m)
 		log_msg(LOG_NOTICE, "memory: MemTotal %llu MiB -> %llu MiB: limit for "
 			"unprotected processes %llu MiB -> %llu MiB", cg.said_total / m,
@@ -963,6 +980,9 @@ void cg_status_text(struct outbuf *o)
 		ob_printf(o, "; limit for unprotected processes %llu MiB (MemTotal %llu MiB"
 			  " - reserve %llu MiB), for the sessions %llu MiB", cg.limit / m,
 			  cg.memtotal / m, cg.reserve / m, cg.slimit / m);
+		if (coming(m))
+			ob_printf(o, "; MemTotal is %llu MiB now: the limits are made for "
+				  "what the balloon leaves", (unsigned long long)cg.memtotal_now / m);
 		if (s.current >= 0)
 			ob_printf(o, ", in use %llu MiB", (unsigned long long)s.current / m);
 	} else if (cg.mem) {
@@ -991,7 +1011,8 @@ void cg_status_json(struct outbuf *o)
 	ob_printf(o, ",\"active\":%s", cg.on ? "true" : "false");
 	if (cg.on && cg.mem && cg.limit) {
 		cg_limited_stats(&s);
-		json_num(o, "memtotal", (int64_t)cg.memtotal);
+		json_num(o, "memtotal", (int64_t)(cg.memtotal_now ? cg.memtotal_now : cg.memtotal));
+		json_num(o, "limits_memtotal", (int64_t)cg.memtotal);
 		json_num(o, "reserve", (int64_t)cg.reserve);
 		json_num(o, "limit", (int64_t)cg.limit);
 		json_num(o, "high", (int64_t)cg.high);

@@ -66,6 +66,11 @@ void cg_reconfigure(const struct config *cfg, uint64_t memtotal_bytes);
  * as well (up to half of it) and shown as part of the reserve. */
 void cg_memtotal(const struct config *cfg, uint64_t memtotal_bytes, uint64_t shmem_bytes,
 		 uint64_t now, int hold);
+/* The MemTotal the kernel shows now (bytes), when the guard makes the
+ * limits for another: Xen's balloon, held at balloon_floor, is still to
+ * take the difference (guard.c limits_total_kb).  The log and the status
+ * then say both figures.  0, or the figure cg_memtotal got: one figure. */
+void cg_memtotal_now(uint64_t memtotal_bytes);
 /* Pure: a limit while a balloon takes memory (hold): as computed (want)
  * when it grows, else not below what the group holds (current, bytes; -1
  * unknown) plus 16 MiB of room, and never above the old one.  A kill

@@ -690,6 +690,7 @@ static void poll_now(uint64_t now, int groups)
 		g.last_total_kb = m.total_kb;
 		g.limits_total_kb = total_kb;
 		g.limits_held = (uint8_t)hold;
+		cg_memtotal_now(m.total_kb * 1024);
 		cg_memtotal(g.cfg, total_kb * 1024, m.shmem_kb * 1024, now, hold);
 	}
 	cg_flush_log(now);

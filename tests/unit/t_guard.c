@@ -936,9 +936,48 @@ static void group_cases(void)
 		guard_kick(T + 4200);
 		CHECK_NOT_CONTAINS(log_since(), "memory guard");
 		CHECK_INT(reap(in), -2);
-		cg_test_root("/sys/fs/cgroup", 0);
-		cfg.mem.cgroups = 0;
 	}
+	TEST("guard: Xen's target held at the floor: the limits are made for what dom0 will "
+	     "have, and log and status say both figures") {
+		static char buf[4096];
+		struct outbuf o;
+		cfg.mem.balloon_floor = 256 << 20;
+		set_meminfo(KB_1G, 900000);
+		put("devices/system/xen_memory/xen_memory0/target_kb", "131072\n");
+		put("devices/system/xen_memory/xen_memory0/info/current_kb", "700000\n");
+		guard_configure(&cfg, T + 5000);
+		/* target 256 MiB, 700000 - 262144 kB still to go: 610720 kB left */
+		ob_init(&o, buf, sizeof buf);
+		cg_status_json(&o);
+		CHECK_CONTAINS(buf, "\"memtotal\":1073741824,\"limits_memtotal\":625377280,");
+		ob_init(&o, buf, sizeof buf);
+		cg_status_text(&o);
+		CHECK_CONTAINS(buf, "(MemTotal 596 MiB - reserve");
+		CHECK_CONTAINS(buf, "; MemTotal is 1024 MiB now: the limits are made for what the "
+			       "balloon leaves");
+		CHECK_CONTAINS(log_since(), "memory: MemTotal 1024 MiB now, 596 MiB once the "
+			       "balloon has its target: limit for unprotected processes");
+		/* the balloon drains: MemTotal and what Xen holds fall together,
+		 * the limits stay, and nothing more is logged about them */
+		set_meminfo(KB_1G - 300000, 300000);
+		put("devices/system/xen_memory/xen_memory0/info/current_kb", "400000\n");
+		guard_tick(T + 7000);
+		CHECK_NOT_CONTAINS(log_since(), "MemTotal");
+		ob_init(&o, buf, sizeof buf);
+		cg_status_json(&o);
+		CHECK_CONTAINS(buf, "\"memtotal\":766541824,\"limits_memtotal\":625377280,");
+		/* there: one figure again */
+		set_meminfo(610720, 100000);
+		put("devices/system/xen_memory/xen_memory0/info/current_kb", "262144\n");
+		guard_tick(T + 9000);
+		ob_init(&o, buf, sizeof buf);
+		cg_status_text(&o);
+		CHECK_NOT_CONTAINS(buf, "now:");
+		CHECK_CONTAINS(buf, "(MemTotal 596 MiB - reserve");
+		cfg.mem.balloon_floor = 0;
+	}
+	cg_test_root("/sys/fs/cgroup", 0);
+	cfg.mem.cgroups = 0;
 }
 
 void suite_guard(void)
