@@ -9,24 +9,30 @@
 # from the drop-in); oxenstored is protected (oom_score_adj -1000); cron
 # runs.  Then six killable hogs of 120 MiB each in an SSH session, and
 # `xl mem-set 0 128` from dom0: Xen's balloon driver takes dom0 down to
-# 128 MiB as far as it can.  For the next $XEN_WATCH_S seconds (60), every
-# 5 s or so, a login on each port must complete within 10 s, and at the
-# end: no kernel panic on the console ("Kernel panic", "deadlocked on
-# memory"), dom0 still up, logins on both ports within 10 s, cron running.
-# The memory lines of the console (guard kills, OOM kills, panic) are
-# printed with their time after the mem-set.
+# 128 MiB as far as it can (under lifeline: to balloon_floor, 256 MiB).
+# A login on each port every 5 s or so: while the balloon drains, each
+# must get through (within 60 s: under TCG the drain leaves dom0 short of
+# CPU for a minute, see the watch below); once the balloon has settled,
+# each within 10 s, for 30 s.  At the end: no kernel panic on the console
+# ("Kernel panic", "deadlocked on memory"), dom0 still up, logins on both
+# ports within 10 s, cron running.  The memory lines of the console (guard
+# kills, OOM kills, panic) and a sampler's lines from dom0 (MemTotal,
+# MemAvailable, Xen's figures, PSI, every 2 s) are printed with their time
+# after the mem-set.
 #
 # XEN_INIT=systemd boots the same disk with its own init (systemd, no
 # init=) for comparison: the same squeeze, port 22 only (no rescue port
 # without lifeline).  XEN_SQUEEZE_MIB (128) sets the mem-set target.
 # Timing: about 5 minutes with the disk's cache warm (the disk is made
 # again from it, ~1 min; Xen + dom0 boot to SSH 1.5-3 min under TCG).
-# suite: xen (make check-xen; not in make check until it passes: NOTES.md)
+# suite: xen (runs alone, after the other QEMU tests: it wants both cores)
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/e2e/xen.sh"
 INIT=${XEN_INIT:-lifeline}
 SQUEEZE=${XEN_SQUEEZE_MIB:-128}
-WATCH=${XEN_WATCH_S:-60}
+WATCH_MAX=${XEN_WATCH_S:-180}
+SETTLED_WATCH=30
+DRAIN_LOGIN_S=60
 HOGS=6
 HOG_MIB=120
 
@@ -36,12 +42,26 @@ runs() { [ -n "$(gssh "$P22" pidof "$1" 2>/dev/null)" ]; }
 all_of() { [ "$1" -gt 0 ] && [ "$2" = "$1" ]; }
 
 xen_prepare
-xen_boot "$INIT"
-note "booting Xen with dom0 init: $INIT"
 # under TCG: Xen and dom0 with lifeline 1.2-2 min; with systemd up to 7
 bwait=420
 [ "$INIT" = systemd ] && bwait=600
-if ms=$(xen_wait_banner "$P22" $bwait); then
+# Once in a while the dom0 kernel stops early in its boot under TCG (seen
+# once, after "registered taskstats", before any init ran: the init does
+# not matter there): that boot is abandoned and the machine booted once
+# more.  The note says so; a second hang fails the test.
+for try in 1 2; do
+	xen_boot "$INIT"
+	note "booting Xen with dom0 init: $INIT"
+	ms=$(xen_wait_banner "$P22" $bwait)
+	rc=$?
+	[ $rc = 2 ] || break
+	note "try $try: the boot hung before the kernel started init; its console's last lines:"
+	tail -n 3 "$SERIAL" | tr -d '\r' | sed 's/^/#   /'
+	kill -KILL "$QPID" 2>/dev/null
+	wait "$QPID" 2>/dev/null
+	QPID=
+done
+if [ $rc = 0 ]; then
 	note "port 22 answers $ms ms after QEMU started"
 else
 	fail "SSH banner on port 22 within $bwait s of QEMU's start (Xen + dom0 under TCG)"
@@ -105,6 +125,7 @@ xen_evidence 0 | sed 's/^/#   /'
 mem() { gssh "$P22" "awk '/^Mem(Total|Available):/ { printf \"%s %d MiB  \", \$1, \$2 / 1024 }' /proc/meminfo; xl list 0 2>/dev/null | awk 'NR == 2 { print \"xl:\", \$3, \"MiB\" }'" 2>/dev/null; }
 note "before the squeeze: $(mem)"
 
+xen_sampler "$P22"
 # --- the squeeze, from dom0 itself, as the story's admin did
 sq=$(gssh "$P22" "cut -d' ' -f1 /proc/uptime; xl mem-set 0 $SQUEEZE; echo rc=\$?" 2>&1)
 T0=$(now_ms)
@@ -113,39 +134,82 @@ check "xl mem-set 0 $SQUEEZE exits 0 ($(printf '%s' "$sq" | tail -n +2 | tr '\n'
 	has_line "$sq" '^rc=0$'
 note "xl mem-set 0 $SQUEEZE at dom0 uptime ${T0UP:-?} s"
 
-# --- watch: logins on both ports every ~5 s, each within 10 s
-n22=0 ok22=0 n2222=0 ok2222=0 worst22=0 worst2222=0
-while [ $(( $(now_ms) - T0 )) -lt $(( WATCH * 1000 )) ]; do
+# --- watch: a login on each port every ~5 s, from the mem-set until the
+# balloon has been settled for $SETTLED_WATCH s (at most $WATCH_MAX s in
+# all).  Settled: Xen holds no more than 4 MiB over dom0's balloon target
+# (lifeline raises 128 to balloon_floor, 256).  While the balloon drains
+# (~770 MiB handed back to Xen, every page a hypercall, emulated), dom0
+# is short of CPU, not memory: the sampler's 1 s loop stalls for 10-23 s
+# with 350 MiB free (NOTES.md).  So: while it drains, every login must
+# get through (within $DRAIN_LOGIN_S s); once it is settled, within 10 s.
+# $T/w22 and $T/w2222: each login's time in ms, empty if it failed.
+settled_ms=
+# count_login PORT MS PHASE: a login's time (ms; empty: it failed) into
+# the counters of its phase, drain or settled: PHASEnPORT (tries),
+# PHASEokPORT (got through), PHASEworstPORT (the slowest, ms)
+count_login() {
+	eval "cn=\$$3n$1 cok=\$$3ok$1 cw=\$$3worst$1"
+	cn=$((cn + 1))
+	if [ -n "$2" ]; then
+		cok=$((cok + 1))
+		[ "$2" -gt "$cw" ] && cw=$2
+	fi
+	eval "$3n$1=$cn $3ok$1=$cok $3worst$1=$cw"
+}
+drainn22=0 drainok22=0 drainworst22=0 drainn2222=0 drainok2222=0 drainworst2222=0
+settledn22=0 settledok22=0 settledworst22=0 settledn2222=0 settledok2222=0 settledworst2222=0
+XM=/sys/devices/system/xen_memory/xen_memory0
+sample_port=$P22
+[ "$INIT" = lifeline ] && sample_port=$P2222
+while [ $(( $(now_ms) - T0 )) -lt $(( WATCH_MAX * 1000 )) ]; do
+	[ -n "$settled_ms" ] && [ $(( $(now_ms) - settled_ms )) -ge $(( SETTLED_WATCH * 1000 )) ] && break
 	xen_alive || { note "QEMU has exited (Xen rebooted the machine: dom0 died)"; break; }
 	xen_panicked && { note "dom0 panicked"; break; }
 	slot=$(now_ms)
-	login_within "$P22" 10 > "$T/w22" 2>/dev/null &
+	phase=drain
+	[ -n "$settled_ms" ] && phase=settled
+	wlimit=$DRAIN_LOGIN_S
+	[ $phase = settled ] && wlimit=10
+	login_within "$P22" "$wlimit" > "$T/w22" 2>/dev/null &
 	w22=$!
 	if [ "$INIT" = lifeline ]; then
-		login_within "$P2222" 10 > "$T/w2222" 2>/dev/null &
+		login_within "$P2222" "$wlimit" > "$T/w2222" 2>/dev/null &
 		w2222=$!
 	fi
 	wait "$w22"
 	a=$(cat "$T/w22")
-	n22=$((n22 + 1)); [ -n "$a" ] && { ok22=$((ok22 + 1)); [ "$a" -gt "$worst22" ] && worst22=$a; }
+	count_login 22 "$a" $phase
 	b=-
 	if [ "$INIT" = lifeline ]; then
 		wait "$w2222"
 		b=$(cat "$T/w2222")
-		n2222=$((n2222 + 1)); [ -n "$b" ] && { ok2222=$((ok2222 + 1)); [ "$b" -gt "$worst2222" ] && worst2222=$b; }
+		count_login 2222 "$b" $phase
 	fi
-	s=$(timeout 10 ssh -q -i "$KEY" -p "$P22" -o BatchMode=yes -o StrictHostKeyChecking=no \
-		-o UserKnownHostsFile=/dev/null -o ConnectTimeout=10 -o LogLevel=ERROR root@127.0.0.1 \
-		"awk '/^Mem(Total|Available):/ { printf \"%s %d  \", \$1, \$2 / 1024 }' /proc/meminfo; echo \"cron \$(pidof cron || echo -) hogs \$(pidof hog | wc -w)\"" 2>/dev/null)
-	note "+$(( (slot - T0) / 1000 ))s: login 22 ${a:-FAILED} ms, 2222 ${b:-FAILED} ms; ${s:-no sample (ssh failed)}"
+	s=$(timeout 15 ssh -q -i "$KEY" -p "$sample_port" -o BatchMode=yes -o StrictHostKeyChecking=no \
+		-o UserKnownHostsFile=/dev/null -o ConnectTimeout=15 -o LogLevel=ERROR root@127.0.0.1 \
+		"echo xen \$(cat $XM/info/current_kb $XM/target_kb); awk '/^Mem(Total|Available):/ { printf \"%s %d  \", \$1, \$2 / 1024 }' /proc/meminfo; echo \"cron \$(pidof cron || echo -) hogs \$(pidof hog | wc -w)\"" 2>/dev/null)
+	# "xen CURRENT_KB TARGET_KB" first
+	set -- $(printf '%s\n' "$s" | sed -n 's/^xen //p')
+	if [ -z "$settled_ms" ] && [ $# = 2 ] && [ "$1" -le $(( $2 + 4096 )) ]; then
+		settled_ms=$(now_ms)
+		note "+$(( (settled_ms - T0) / 1000 ))s: the balloon has settled (Xen holds $(( $1 / 1024 )) MiB, target $(( $2 / 1024 )) MiB)"
+	fi
+	note "+$(( (slot - T0) / 1000 ))s ($phase): login 22 ${a:-FAILED} ms, 2222 ${b:-FAILED} ms; $(printf '%s' "${s:-no sample (ssh failed)}" | tr '\n' ' ')"
 	left=$(( 5000 - ($(now_ms) - slot) ))
 	[ "$left" -gt 0 ] && sleep "$(( left / 1000 )).$(printf '%03d' $(( left % 1000 )))"
 done
-check "every login on port 22 during the ${WATCH} s after the squeeze within 10 s ($ok22 of $n22; slowest $worst22 ms)" \
-	all_of "$n22" "$ok22"
+check "the balloon settled at dom0's target within $WATCH_MAX s of the mem-set${settled_ms:+ (at +$(( (settled_ms - T0) / 1000 )) s)}" \
+	[ -n "$settled_ms" ]
+check "every login on port 22 while the balloon drained got through, within $DRAIN_LOGIN_S s ($drainok22 of $drainn22; slowest $drainworst22 ms)" \
+	[ "$drainok22" = "$drainn22" ]
 [ "$INIT" = lifeline ] &&
-	check "every login on port 2222 during the ${WATCH} s after the squeeze within 10 s ($ok2222 of $n2222; slowest $worst2222 ms)" \
-		all_of "$n2222" "$ok2222"
+	check "every login on port 2222 while the balloon drained got through, within $DRAIN_LOGIN_S s ($drainok2222 of $drainn2222; slowest $drainworst2222 ms)" \
+		[ "$drainok2222" = "$drainn2222" ]
+check "every login on port 22 once the balloon settled within 10 s ($settledok22 of $settledn22; slowest $settledworst22 ms)" \
+	all_of "$settledn22" "$settledok22"
+[ "$INIT" = lifeline ] &&
+	check "every login on port 2222 once the balloon settled within 10 s ($settledok2222 of $settledn2222; slowest $settledworst2222 ms)" \
+		all_of "$settledn2222" "$settledok2222"
 
 # --- at the end: logins and cron first, then the console, so that a
 # panic during those last checks counts too
@@ -175,5 +239,5 @@ check "no kernel panic on the console" sh -c '! grep -Eq "Kernel panic|deadlocke
 check "dom0 is up (QEMU runs: Xen reboots the machine when dom0 dies)" xen_alive
 note "the console's memory lines after the mem-set (time after it; dom0 uptime $T0UP s at the mem-set):"
 xen_evidence "${T0UP:-0}" | awk '/^\[\+/ && substr($1, 3) + 0 < 0 { next } { print }' |
-	head -n 150 | sed 's/^/#   /'
+	head -n 300 | sed 's/^/#   /'
 finish

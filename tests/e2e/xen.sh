@@ -12,13 +12,19 @@
 #                              systemd (no init=, the disk's default);
 #                              sets QPID, P22, P2222, SERIAL, BOOT_MS
 #   xen_wait_banner PORT SECONDS  until PORT answers "SSH-", gently (see
-#                              below); prints the time since boot in ms
+#                              below); prints the time since boot in ms;
+#                              returns 1 after SECONDS, 2 at once if the
+#                              boot hung before the kernel started init
+#                              (its console still for XEN_STALL_S, 120 s)
 #   xen_alive                  QEMU still runs and Xen has not said that
 #                              dom0 died (it then reboots the machine, and
 #                              QEMU, started with -no-reboot, exits)
 #   xen_panicked               the serial console shows a kernel panic
+#   xen_sampler PORT           dom0 prints its memory, Xen's figures and
+#                              PSI on the console every 2 s
 #   xen_evidence T0UP          the serial console's memory lines (guard
-#                              kills, OOM kills, panics, balloon), each
+#                              kills, OOM kills, panics, balloon, the
+#                              sampler's), each
 #                              with its time after dom0 uptime T0UP (s);
 #                              lifeline's MemTotal lines at most one per 5 s
 #   login_within PORT SECONDS  a login on PORT that completes within
@@ -117,12 +123,22 @@ xen_boot() {
 xen_banner() { timeout 10 busybox nc 127.0.0.1 "$1" < /dev/null 2>/dev/null | head -c 4 | grep -q '^SSH-'; }
 xen_wait_banner() {
 	xwb_end=$(( $(now_ms) + $2 * 1000 ))
+	xwb_size=-1 xwb_still=$(now_ms)
 	while :; do
 		if xen_banner "$1"; then
 			echo $(( $(now_ms) - BOOT_MS ))
 			return 0
 		fi
 		[ "$(now_ms)" -ge "$xwb_end" ] && return 1
+		# a boot that stopped before the kernel ran init: the console
+		# has not grown for XEN_STALL_S (120) s
+		xwb_now=$(wc -c < "$SERIAL" 2>/dev/null || echo 0)
+		if [ "$xwb_now" != "$xwb_size" ]; then
+			xwb_size=$xwb_now xwb_still=$(now_ms)
+		elif [ $(( $(now_ms) - xwb_still )) -ge $(( ${XEN_STALL_S:-120} * 1000 )) ] &&
+		     ! grep -aq 'as init process' "$SERIAL"; then
+			return 2
+		fi
 		sleep 2
 	done
 }
@@ -135,7 +151,7 @@ xen_alive() {
 xen_panicked() { grep -Eq 'Kernel panic|deadlocked on memory' "$SERIAL" 2>/dev/null; }
 
 xen_evidence() {
-	grep -aE 'memory guard|Killed process|invoked oom-killer|Out of memory|Kernel panic|deadlocked on memory|memory: MemTotal|balloon|\(XEN\) Hardware Dom0|lifeline: [^ ]+: (oom-killed|killed by|exited [1-9])' "$SERIAL" 2>/dev/null |
+	grep -aE 'sample: |memory guard|Killed process|invoked oom-killer|Out of memory|Kernel panic|deadlocked on memory|memory: MemTotal|balloon|\(XEN\) Hardware Dom0|lifeline: [^ ]+: (oom-killed|killed by|exited [1-9])' "$SERIAL" 2>/dev/null |
 		tr -d '\r' |
 		awk -v t0="$1" '{
 			rel = ""; ts = ""
@@ -153,6 +169,15 @@ xen_evidence() {
 				skipped = 0
 			}
 			print rel $0 }'
+}
+
+# xen_sampler PORT: from now on dom0 prints its memory, Xen's figures and
+# PSI on its console every 2 s (tests/e2e/xen_sampler.sh)
+xen_sampler() {
+	# (cat first, not in the background: a job started with & reads
+	# /dev/null)
+	gssh "$1" 'cat > /run/sampler.sh; setsid sh /run/sampler.sh > /dev/hvc0 2>&1 < /dev/null &' \
+		< "$ROOT/tests/e2e/xen_sampler.sh" 2>/dev/null
 }
 
 login_within() {
