@@ -76,7 +76,11 @@ void oomwatch_init(void)
  * lost (overwritten before we read them) or there is no kernel log. */
 static int drain(void)
 {
-	static char rec[1024];
+	/* a read takes a whole record or fails with EINVAL (6.x kernels then
+	 * move past it, older ones stay on it for good).  The kernel hands
+	 * out at most 8192 bytes (CONSOLE_EXT_LOG_MAX); a 1000-byte message
+	 * of control characters is ~4000 once escaped as \xNN. */
+	static char rec[8192];
 	int lost = 0;
 	if (kmsg < 0)
 		return 1;
@@ -85,6 +89,12 @@ static int drain(void)
 		if (n < 0 && errno == EPIPE) {
 			lost = 1;
 			continue;
+		}
+		if (n < 0 && errno == EINVAL) {
+			/* a record larger still: no way past it but the end */
+			lseek(kmsg, 0, SEEK_END);
+			lost = 1;
+			break;
 		}
 		if (n <= 0)
 			break;
