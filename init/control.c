@@ -69,14 +69,23 @@ int control_listen(const char *path, control_handler h)
 	sa.sun_family = AF_UNIX;
 	strcpy(sa.sun_path, path);
 	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || chmod(path, 0600) < 0 ||
-	    listen(fd, 8) < 0) {
+	/* made 0600 by the umask at bind: a chmod() after it would leave a
+	 * moment with the inherited mode, and follows a symlink put there */
+	mode_t old_mask = umask(0177);
+	int r = bind(fd, (struct sockaddr *)&sa, sizeof sa);
+	umask(old_mask);
+	if (r < 0 || listen(fd, 8) < 0) {
 		log_msg(LOG_ERR, "control socket %s: %s", path, strerror(errno));
 		close(fd);
 		return -1;
 	}
+	if (loop_add(fd, LOOP_TAG(TAG_LISTEN, 0)) < 0) {
+		log_msg(LOG_ERR, "control socket %s: epoll: %s", path, strerror(errno));
+		close(fd);
+		unlink(path);
+		return -1;
+	}
 	listen_fd = fd;
-	loop_add(fd, LOOP_TAG(TAG_LISTEN, 0));
 	return fd;
 }
 

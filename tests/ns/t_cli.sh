@@ -171,4 +171,34 @@ check "non-root with the 0600 socket: the message names the socket" has_err nobo
 run_cmd root "$LIFELINECTL" -s "$T/control" status
 check "root still gets status (exit $RC)" [ "$RC" = 0 ]
 ctl status | sed 's/^/# /'
+
+# --- the socket is 0600 from its first moment (issue #12) -----------------
+# A chmod() after bind() leaves a moment with the mode the umask gave (000
+# here: srwxrwxrwx) and follows a symlink planted at the path in that
+# moment.  Under strace: the bind happens with a umask that makes it 0600,
+# and nothing changes the mode by path afterwards.
+cat > "$T/sock.conf" <<EOC
+[service main]
+exec = /bin/sleep 1002.$U
+EOC
+(umask 000; exec strace -f -qq -e trace=umask,bind,chmod,fchmodat -o "$T/strace.log" \
+	"$LIFELINE" -c "$T/sock.conf" -s "$T/control2") > "$T/sock.console" 2>&1 &
+SPID=$!
+if wait_for 10 test -S "$T/control2"; then
+	sed 's/^/# strace: /' "$T/strace.log"
+	check "the socket is bound while the umask is 0177" awk -v p="$T/control2" '
+		/umask\(0177\)/ { m = 1 } /umask\(/ && !/umask\(0177\)/ { m = 0 }
+		/bind\(/ && index($0, p) { found = 1; ok = m }
+		END { exit !(found && ok) }' "$T/strace.log"
+	check "no chmod of the socket's path after the bind" sh -c \
+		"! grep -E 'chmod|fchmodat' '$T/strace.log' | grep -qF '$T/control2'"
+	check "the socket is mode 0600 under an inherited umask of 000" \
+		[ "$(stat -c %a "$T/control2")" = 600 ]
+else
+	fail "lifeline under strace opened $T/control2"
+fi
+# lifeline is strace's child: stopped, it ends strace too
+kill -TERM $(pgrep -P "$SPID") 2>/dev/null
+wait_for 10 sh -c "! kill -0 $SPID 2>/dev/null" || kill -KILL "$SPID" $(pgrep -P "$SPID") 2>/dev/null
+pkill -KILL -f "^/bin/sleep 1002\\.$U\$" 2>/dev/null
 finish
