@@ -806,6 +806,11 @@ static void unit_key(struct config_parser *p, int lineno, int kcol, const char *
 			report(p, lineno, vcol, "protect must be yes or no");
 		else
 			u->protect = (uint8_t)b;
+	} else if (KEY("kmsg")) {
+		if ((b = parse_bool(v, vl)) < 0)
+			report(p, lineno, vcol, "kmsg must be yes or no");
+		else
+			u->no_kmsg = (uint8_t)!b;
 	} else if (KEY("session_oom_score_adj")) {
 		if (parse_int(v, vl, -1000, 1000, &n) < 0)
 			report(p, lineno, vcol,

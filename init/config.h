@@ -24,6 +24,7 @@ struct unit_conf {
 	uint8_t restart;        /* enum restart_policy */
 	uint8_t early;          /* start before boot tasks */
 	uint8_t protect;        /* oom_score_adj -1000 unless set; memory.min */
+	uint8_t no_kmsg;        /* kmsg = no: its output only in the log ring */
 	uint8_t argc, envc;
 	int16_t oom_score_adj;  /* OOM_ADJ_UNSET: leave as inherited */
 	/* what the processes a protected service forks (SSH sessions, cron

@@ -101,6 +101,67 @@ static int rescue_args(int argc, char **argv, int i, const char **arg)
 	return 0;
 }
 
+/* What lifeline sends holds services' output, which any service (and so
+ * anyone who can make it print) controls: escape sequences in it would
+ * drive the admin's terminal.  Control characters but newline and tab,
+ * DEL, and the C1 controls in UTF-8 (C2 80 to C2 9F; CSI is C2 9B) are
+ * written as \xNN; the rest, other UTF-8 included, as it is.  A C2 at the
+ * end of one read waits for the next. */
+static int held_c2[3];  /* per fd (1, 2): a C2 byte waits for the next */
+
+static size_t put_hex(char *out, unsigned char c)
+{
+	static const char hex[] = "0123456789abcdef";
+	out[0] = '\\';
+	out[1] = 'x';
+	out[2] = hex[c >> 4];
+	out[3] = hex[c & 15];
+	return 4;
+}
+
+static void write_escaped(int fd, const char *p, size_t n)
+{
+	char out[4096];
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+		int c1 = 0;
+		if (held_c2[fd]) {
+			held_c2[fd] = 0;
+			c1 = c >= 0x80 && c <= 0x9f;
+			if (c1)
+				o += put_hex(out + o, 0xc2);
+			else
+				out[o++] = (char)0xc2;
+		}
+		if (c1)
+			o += put_hex(out + o, c);
+		else if (c == 0xc2)
+			held_c2[fd] = 1;
+		else if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
+			o += put_hex(out + o, c);
+		else
+			out[o++] = (char)c;
+		if (o > sizeof out - 16) {
+			(void)!write(fd, out, o);
+			o = 0;
+		}
+	}
+	if (o)
+		(void)!write(fd, out, o);
+}
+
+/* A C2 still held at the end is no C1 control: as \xc2, lost otherwise. */
+static void flush_escaped(void)
+{
+	char out[4];
+	for (int fd = 1; fd <= 2; fd++)
+		if (held_c2[fd]) {
+			held_c2[fd] = 0;
+			(void)!write(fd, out, put_hex(out, 0xc2));
+		}
+}
+
 int main(int argc, char **argv)
 {
 	const char *sock = DEFAULT_SOCKET;
@@ -220,16 +281,19 @@ int main(int argc, char **argv)
 					state = 1;
 				} else {
 					state = 2;
-					fprintf(stderr, "lifelinectl: %s\n",
-						!strncmp(head, "error: ", 7) ? head + 7 : head);
+					const char *why = !strncmp(head, "error: ", 7) ? head + 7 : head;
+					write_escaped(2, "lifelinectl: ", 13);
+					write_escaped(2, why, strlen(why));
+					write_escaped(2, "\n", 1);
 				}
 			} else {
 				head[hl++] = c;
 			}
 		}
 		if (off < r)
-			(void)!write(state == 1 ? 1 : 2, buf + off, (size_t)(r - off));
+			write_escaped(state == 1 ? 1 : 2, buf + off, (size_t)(r - off));
 	}
+	flush_escaped();
 	if (state == 0) {
 		fprintf(stderr, "lifelinectl: connection closed without an answer\n");
 		return 3;

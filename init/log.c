@@ -80,7 +80,7 @@ static size_t stamp(char *buf, size_t cap)
 }
 
 static void emit(int level, const char *who, const char *msg, size_t len,
-		 int to_console)
+		 int to_console, int to_kmsg)
 {
 	char line[LOG_LINE_MAX + 64];
 	size_t off = stamp(line, sizeof line);
@@ -92,7 +92,7 @@ static void emit(int level, const char *who, const char *msg, size_t len,
 	off += (size_t)n < sizeof line - off ? (size_t)n : sizeof line - off - 1;
 	line[off] = '\n';
 	ring_put(line, off + 1);
-	if (kmsg_fd >= 0) {
+	if (kmsg_fd >= 0 && to_kmsg) {
 		char k[LOG_LINE_MAX + 64];
 		int m = fmt(k, sizeof k, "<%d>%.*s", level,
 				 (int)(off - body), line + body);
@@ -114,12 +114,12 @@ void log_msg(int level, const char *fmt, ...)
 		return;
 	if ((size_t)n >= sizeof msg)
 		n = sizeof msg - 1;
-	emit(level, "lifeline", msg, (size_t)n, 1);
+	emit(level, "lifeline", msg, (size_t)n, 1, 1);
 }
 
-void log_service_line(const char *name, const char *line, size_t len)
+void log_service_line(const char *name, const char *line, size_t len, int to_kmsg)
 {
-	emit(LOG_INFO, name, line, len, 0);
+	emit(LOG_INFO, name, line, len, 0, to_kmsg);
 }
 
 void ratelimit_reset(struct ratelimit *rl)

@@ -16,8 +16,9 @@ void log_console(int console_fd);
 int log_has_kmsg(void);
 void log_msg(int level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* One line of a service's output, already without its newline. */
-void log_service_line(const char *name, const char *line, size_t len);
+/* One line of a service's output, already without its newline; to_kmsg 0
+ * keeps it out of /dev/kmsg (kmsg = no), in the log ring only. */
+void log_service_line(const char *name, const char *line, size_t len, int to_kmsg);
 
 /* Copy whole records written since *cursor into dst; advances *cursor.
  * Returns bytes copied (0 when caught up). */

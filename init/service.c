@@ -31,6 +31,14 @@ static const struct unit_conf *conf_of(const struct unit *u)
 	return u->conf >= 0 ? &active.unit[u->conf] : NULL;
 }
 
+/* Whether u's output goes to /dev/kmsg too (its config's kmsg, default yes;
+ * a unit being removed keeps the default). */
+static int to_kmsg(const struct unit *u)
+{
+	const struct unit_conf *c = conf_of(u);
+	return !c || !c->no_kmsg;
+}
+
 static int find(const char *name)
 {
 	for (int i = 0; i < MAX_UNITS; i++)
@@ -487,7 +495,7 @@ static void emit_suppressed(struct unit *u)
 {
 	char m[64];
 	int n = fmt(m, sizeof m, "(%u lines suppressed)", u->rl.suppressed);
-	log_service_line(u->name, m, (size_t)n);
+	log_service_line(u->name, m, (size_t)n, to_kmsg(u));
 	u->rl.suppressed = 0;
 }
 
@@ -497,7 +505,7 @@ static void emit_line(struct unit *u)
 	if (ratelimit_take(&u->rl, now)) {
 		if (u->rl.suppressed)
 			emit_suppressed(u);
-		log_service_line(u->name, u->line, (size_t)u->line_len);
+		log_service_line(u->name, u->line, (size_t)u->line_len, to_kmsg(u));
 	}
 	u->line_len = 0;
 }

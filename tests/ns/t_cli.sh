@@ -180,7 +180,20 @@ ctl status | sed 's/^/# /'
 cat > "$T/sock.conf" <<EOC
 [service main]
 exec = /bin/sleep 1002.$U
+[service noisy]
+exec = /bin/sh $T/noisy.sh
+restart = never
+[service quiet]
+exec = /bin/echo lifeline-t_cli-kmsg-no-$U
+restart = never
+kmsg = no
+[service loud]
+exec = /bin/echo lifeline-t_cli-kmsg-yes-$U
+restart = never
 EOC
+# a service's output with an escape sequence (ESC [ 2 J, clear screen),
+# a carriage return, a C1 CSI in UTF-8 (C2 9B) and plain UTF-8 (é)
+printf 'printf "noisy: \\033[2J, \\r, \\302\\233m, caf\\303\\251\\n"\n' > "$T/noisy.sh"
 (umask 000; exec strace -f -qq -e trace=umask,bind,chmod,fchmodat -o "$T/strace.log" \
 	"$LIFELINE" -c "$T/sock.conf" -s "$T/control2") > "$T/sock.console" 2>&1 &
 SPID=$!
@@ -194,6 +207,25 @@ if wait_for 10 test -S "$T/control2"; then
 		"! grep -E 'chmod|fchmodat' '$T/strace.log' | grep -qF '$T/control2'"
 	check "the socket is mode 0600 under an inherited umask of 000" \
 		[ "$(stat -c %a "$T/control2")" = 600 ]
+	# --- lifelinectl log escapes control characters (issue #12) ---
+	wait_for 5 sh -c "\"$LIFELINECTL\" -s $T/control2 log | grep -q 'noisy: noisy' &&
+		\"$LIFELINECTL\" -s $T/control2 log | grep -q 'quiet: lifeline' &&
+		\"$LIFELINECTL\" -s $T/control2 log | grep -q 'loud: lifeline'"
+	"$LIFELINECTL" -s "$T/control2" log > "$T/log.out" 2>&1
+	grep 'noisy: noisy' "$T/log.out" | sed 's/^/# log: /'
+	check "lifelinectl log prints no raw escape, carriage return or C1 control" \
+		sh -c "! grep -q \"\$(printf '\\033\\|\\r\\|\\302\\233')\" '$T/log.out'"
+	check "lifelinectl log shows them as \\xNN" \
+		grep -qF 'noisy: \x1b[2J, \x0d, \xc2\x9bm, caf' "$T/log.out"
+	check "lifelinectl log keeps UTF-8 text as it is" \
+		grep -q "caf$(printf '\303\251')" "$T/log.out"
+	# --- kmsg = no: the output in the log ring, not in the kernel's log
+	check "kmsg = no: the output is in lifelinectl log" \
+		grep -q "quiet: lifeline-t_cli-kmsg-no-$U" "$T/log.out"
+	check "kmsg = no: it is not in the kernel's log" \
+		sh -c "! dmesg | grep -q 'lifeline-t_cli-kmsg-no-$U'"
+	check "kmsg unset: the output is in the kernel's log too" \
+		sh -c "dmesg | grep -q 'loud: lifeline-t_cli-kmsg-yes-$U'"
 else
 	fail "lifeline under strace opened $T/control2"
 fi

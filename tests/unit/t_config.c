@@ -160,6 +160,7 @@ static const struct err_case static_cases[] = {
 	{ "bad nice (fraction)", SVC "nice = 1.5\n", -1, 3, 8, "nice must be a number", 0 },
 	{ "bad protect", SVC "protect = maybe\n", -1, 3, 11, "protect must be yes or no", 0 },
 	{ "bad protect (case)", SVC "protect = YES\n", -1, 3, 11, "protect must be yes or no", 0 },
+	{ "bad kmsg", SVC "kmsg = maybe\n", -1, 3, 8, "kmsg must be yes or no", 0 },
 	{ "bad early", SVC "early = sometimes\n", -1, 3, 9, "early must be yes or no", 0 },
 	{ "bad restart", SVC "restart = sometimes\n", -1, 3, 11,
 	  "restart must be always, on-failure or never", 0 },

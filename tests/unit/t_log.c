@@ -53,7 +53,7 @@ void suite_log(void)
 	}
 	TEST("log: service lines carry the service name") {
 		cur = log_ring_head();
-		log_service_line("sshd", "Server listening on 0.0.0.0 port 22.xyz", 36);
+		log_service_line("sshd", "Server listening on 0.0.0.0 port 22.xyz", 36, 1);
 		n = log_ring_read(&cur, dst, sizeof dst);
 		dst[n] = '\0';
 		CHECK_CONTAINS(dst, "] sshd: Server listening on 0.0.0.0 port 22.\n");
@@ -88,7 +88,7 @@ void suite_log(void)
 		big[sizeof big - 1] = '\0';
 		cur = log_ring_head();
 		log_msg(LOG_INFO, "%s", big);
-		log_service_line("svc", big, sizeof big - 1);
+		log_service_line("svc", big, sizeof big - 1, 1);
 		n = log_ring_read(&cur, dst, sizeof dst);
 		int nrec = 0;
 		CHECK(whole_records(dst, n, &nrec));
