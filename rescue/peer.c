@@ -757,11 +757,18 @@ static void metrics_write(int64_t now)
 	int ok;
 
 	alarm(60);
-	fmt(tmp, sizeof tmp, "%s.tmp", conf.metrics);
-	f = fopen(tmp, "w");
+	/* a new file of a name nobody could guess (mkstemp: O_EXCL, so no
+	 * link planted in a directory others may write is followed), made
+	 * readable by the exporter that reads the directory, then renamed;
+	 * not named *.prom, which the exporter would read half-written */
+	fmt(tmp, sizeof tmp, "%s.XXXXXX", conf.metrics);
+	int fd = mkstemp(tmp);
+	f = fd >= 0 && fchmod(fd, 0644) == 0 ? fdopen(fd, "w") : NULL;
 	if (!f) {
 		if (!metrics_failing)
 			plog(3, "event=error metrics: %s: %s", tmp, strerror(errno));
+		if (fd >= 0)
+			unlink(tmp);
 		_exit(1);
 	}
 	lp_out_metrics(f, &v);

@@ -104,6 +104,10 @@ wire() {
 }
 check "a veth pair between the host's and the peer's namespaces" wire
 
+# a link planted where the old code wrote its temporary metrics file (in a
+# textfile directory the exporter's user may write): it must not be followed
+echo precious > "$T/victim"
+ln -s "$T/victim" "$T/peer.prom.tmp"
 nsenter -t "$PEERNS" -n "$PEER" -c "$T/peer.conf" > "$T/peer.out" 2> "$T/peer.log" < /dev/null &
 PEERPID=$!
 check "lifeline-peer starts and opens its socket" wait_for 10 test -S "$T/peer.sock"
@@ -126,6 +130,10 @@ check "JSON: state up, the rescue-ssh bit, keepalives counted" \
 check "the log says event=up" grep -q 'host=web1 event=up ' "$T/peer.log"
 check "metrics file: web1 up" wait_for 5 grep -qx 'lifeline_peer_host_state{host="web1",state="up"} 1' "$T/peer.prom"
 check "metrics file: ssh_up 1" grep -qx 'lifeline_peer_ssh_up{host="web1",address="10.77.0.2",port="2222"} 1' "$T/peer.prom"
+check "metrics: a link planted at peer.prom.tmp is not followed (the file it points to is intact)" \
+	[ "$(cat "$T/victim")" = precious ]
+check "metrics: the file is readable by the exporter (mode 644, got $(stat -c %a "$T/peer.prom"))" \
+	[ "$(stat -c %a "$T/peer.prom")" = 644 ]
 
 # a wrong key, a replay, and an address the peer does not know
 in_ns "$KT" keepalive "$HOSTIP:0" "$PEERIP:7500" "$T/wrong.key" web1 > /dev/null
@@ -226,4 +234,7 @@ rc=$?
 check "exit status 0 (was $rc)" [ "$rc" = 0 ]
 PEERPID=
 check "the peer logged no error" sh -c "! grep -q 'event=error' $T/peer.log"
+# (a metrics write in flight when it stopped ends within moments)
+check "metrics: no temporary file left behind" \
+	wait_for 5 sh -c "! ls $T/peer.prom.?????? 2>/dev/null | grep -q ."
 finish
