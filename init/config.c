@@ -1352,22 +1352,36 @@ int config_parse_buffer(struct config_parser *p, const char *file,
 	return p->errors;
 }
 
-/* Stream one file through the parser with a one-line buffer. */
+/* Stream one file through the parser with a one-line buffer.  Only a
+ * regular file, opened without blocking, and at most CONFIG_FILE_MAX bytes
+ * of it: a FIFO would hang PID 1 in open(), a link to /dev/zero in read(),
+ * before any service (SSH included) has started. */
 static int feed_file(struct config_parser *p, const char *path)
 {
 	static char chunk[1024];
 	static char line[LINE_MAX_LEN];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	const char *kind;
+	int fd = scan_open_regular(path, 0, &kind);
 	if (fd < 0) {
 		p->file = path;
-		report(p, 0, 0, "cannot open: %s", strerror(errno));
+		if (kind)
+			report(p, 0, 0, "not a regular file but %s: not read", kind);
+		else
+			report(p, 0, 0, "cannot open: %s", strerror(errno));
 		return -1;
 	}
 	int ll = 0, lineno = 1, overflow = 0;
+	uint64_t total = 0;
 	for (;;) {
 		ssize_t n = read(fd, chunk, sizeof chunk);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n > 0 && (total += (uint64_t)n) > CONFIG_FILE_MAX) {
+			p->file = path;
+			report(p, lineno, 0, "file too large (at most %d bytes): not read further",
+			       CONFIG_FILE_MAX);
+			break;
+		}
 		if (n < 0) {
 			p->file = path;
 			report(p, lineno, 0, "read error: %s", strerror(errno));

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "initrd.h"
 #include "fmt.h"
+#include "scan.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -142,16 +143,15 @@ int cpio_add_file(struct cpio_out *c, const char *name, uint32_t mode, const cha
 	struct stat st;
 	if (c->err)
 		return -1;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	const char *kind;
+	int fd = scan_open_regular(path, O_NOFOLLOW, &kind);
 	if (fd < 0) {
-		c->err = errno;
+		c->err = errno;         /* EINVAL: not a regular file */
 		return -1;
 	}
 	int r = -1;
 	if (fstat(fd, &st) < 0)
 		c->err = errno;
-	else if (!S_ISREG(st.st_mode))
-		c->err = EINVAL;
 	else if ((uint64_t)st.st_size > FILE_MAX)
 		c->err = EFBIG;
 	else if (add_header(c, name, S_IFREG | (mode & 07777), 1, (uint32_t)st.st_size) == 0 &&

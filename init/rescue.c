@@ -448,13 +448,16 @@ static int fail(const char *f, ...)
 static int build_initrd(const char *image, int cpio_fd, uint64_t cpio_len)
 {
 	struct stat st;
-	int ifd = open(image, O_RDONLY | O_CLOEXEC);
+	const char *kind;
+	int ifd = scan_open_regular(image, 0, &kind);
+	if (ifd < 0 && kind)
+		return fail("image %s: not a regular file but %s", image, kind);
 	if (ifd < 0)
 		return fail("image %s: %s (make rescue-image install-rescue)", image,
 			    strerror(errno));
-	if (fstat(ifd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(ifd, &st) < 0) {
 		close(ifd);
-		return fail("image %s: not a regular file", image);
+		return fail("image %s: %s", image, strerror(errno));
 	}
 	int mfd = memfd_create("lifeline-rescue-initrd", MFD_CLOEXEC);
 	if (mfd < 0) {
@@ -633,7 +636,10 @@ static int arm_steps(void)
 			   r.cfg->rescue.cmdline, 0) < 0)
 		return fail("the rescue kernel's command line would be longer than %d bytes",
 			    KCMDLINE_MAX - 1);
-	int kfd = open(r.kernel, O_RDONLY | O_CLOEXEC);
+	const char *kind;
+	int kfd = scan_open_regular(r.kernel, 0, &kind);
+	if (kfd < 0 && kind)
+		return fail("kernel %s: not a regular file but %s", r.kernel, kind);
 	if (kfd < 0)
 		return fail("kernel %s: %s", r.kernel, strerror(errno));
 	int cfd = write_extra(&cpio_len);

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -102,6 +103,29 @@ int scan_dir(const char *path, char *buf, int cap, scan_name_fn fn, void *ctx)
 	}
 	close(fd);
 	return r;
+}
+
+int scan_open_regular(const char *path, int flags, const char **kind)
+{
+	struct stat st;
+	*kind = NULL;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | flags);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	if (S_ISREG(st.st_mode))
+		return fd;
+	close(fd);
+	*kind = S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISCHR(st.st_mode) ? "a character device"
+		: S_ISBLK(st.st_mode) ? "a block device" : S_ISDIR(st.st_mode) ? "a directory"
+		: S_ISSOCK(st.st_mode) ? "a socket" : "not a file";
+	errno = EINVAL;
+	return -1;
 }
 
 int scan_read_file(const char *path, char *buf, int cap)

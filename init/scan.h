@@ -20,6 +20,14 @@ typedef int (*scan_line_fn)(void *ctx, char *line);
  * as /proc and cgroup files want: in one go, retried on EINTR.  The
  * length, or -1. */
 int scan_read_file(const char *path, char *buf, int cap);
+/* Open path for reading a file that must be a regular file (a config, an
+ * image, a kernel), without ever blocking: with O_NONBLOCK, so that a FIFO
+ * put there does not wait in open() for a writer, then fstat, so that a
+ * device (/dev/zero never ends) or a FIFO is refused.  flags are added to
+ * O_RDONLY | O_NONBLOCK | O_CLOEXEC.  The fd; or -1 with errno from open()
+ * and *kind NULL; or -1, errno EINVAL and *kind saying what the path is
+ * instead ("a FIFO", "a character device", "a directory", ...). */
+int scan_open_regular(const char *path, int flags, const char **kind);
 int scan_lines(const char *path, char *buf, int cap, scan_line_fn fn, void *ctx);
 
 /* Calls fn for each name in the directory at path ("." and ".." too),

@@ -13,6 +13,7 @@
 #define CONFIG_POOL 6144      /* all exec, env and cwd strings of a config */
 #define USER_MAX_LEN 32
 #define LINE_MAX_LEN 1024     /* one config line */
+#define CONFIG_FILE_MAX (1 << 20) /* bytes read of one config file */
 #define MAX_CONF_FILES 16     /* conf.d/\*.conf files, besides lifeline.conf */
 #define LOG_RING_SIZE 16384   /* bytes of log kept for `lifelinectl log` */
 #define LOG_LINE_MAX 256      /* one log record */

@@ -80,7 +80,11 @@ static void open_device(uint64_t now)
 {
 	const struct watchdog_conf *c = w.conf;
 	w.next = now + watchdog_interval_ms(c->interval_ms, c->timeout_ms);
-	int fd = open(w.device, O_WRONLY | O_CLOEXEC);
+	/* O_NONBLOCK, kept: a FIFO put at the path would hold PID 1 in open()
+	 * until a reader came (now ENXIO, tried again later), and in write()
+	 * once its reader stopped reading (now EAGAIN, logged).  A watchdog
+	 * driver ignores the flag. */
+	int fd = open(w.device, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		fmt(w.problem, sizeof w.problem, "waiting for %s (%s)", w.device, strerror(errno));
 		if (!w.said_missing++)

@@ -24,6 +24,7 @@
 #define LP_MAX_SSH 4             /* SSH probe targets per host */
 #define LP_DEFAULT_PORT 7500
 #define LP_PATH_MAX 256
+#define LP_CONF_MAX (16 << 20) /* bytes: peer.conf for 10,000 hosts is ~1 MiB */
 #define LP_DEFAULT_CONF "/etc/lifeline/peer.conf"
 #define LP_DEFAULT_SOCKET "/run/lifeline-peer.sock"
 #define LP_DEFAULT_METRICS "/var/lib/prometheus/node-exporter/lifeline_peer.prom"

@@ -627,11 +627,19 @@ int lp_conf_load(struct lp_conf *c, const char *path, lp_report_fn fn, void *ctx
 	size_t off = 0;
 	int fd, n;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0) {
+	/* a regular file only, opened without blocking (a FIFO would wait
+	 * in open(), /dev/zero never end), and not too large */
+	const char *kind;
+	fd = scan_open_regular(path, 0, &kind);
+	if (fd < 0 || fstat(fd, &st) < 0 || st.st_size > LP_CONF_MAX) {
 		char msg[256];
 
-		fmt(msg, sizeof msg, "cannot open: %s", strerror(errno));
+		if (fd >= 0 && st.st_size > LP_CONF_MAX)
+			fmt(msg, sizeof msg, "too large (at most %d bytes)", LP_CONF_MAX);
+		else if (kind)
+			fmt(msg, sizeof msg, "not a regular file but %s: not read", kind);
+		else
+			fmt(msg, sizeof msg, "cannot open: %s", strerror(errno));
 		if (fn)
 			fn(ctx, path, 0, 0, msg);
 		if (fd >= 0)

@@ -113,4 +113,19 @@ esc_config "$T/missing.img" > "$T/lifeline.conf"
 ctl reload > /dev/null 2>&1
 check "a missing image: NOT ARMED with the reason" wait_for 15 sh -c \
 	"\"$LIFELINECTL\" -s $T/control status | grep -q '^rescue: NOT ARMED: image $T/missing.img: No such file or directory (make rescue-image install-rescue); a verdict reboots the host'"
+
+# --- an image, then a kernel, that is a FIFO: open() would wait for a
+# writer with PID 1 in it (issue #12); refused at once instead ----------
+mkfifo "$T/fifo.img"
+esc_config "$T/fifo.img" > "$T/lifeline.conf"
+ctl reload > /dev/null 2>&1
+check "an image that is a FIFO: NOT ARMED, said at once" wait_for 15 sh -c \
+	"\"$LIFELINECTL\" -s $T/control status | grep -q '^rescue: NOT ARMED: image $T/fifo.img: not a regular file but a FIFO'"
+mv "$T/vmlinuz-test" "$T/vmlinuz-real"
+mkfifo "$T/vmlinuz-test"
+esc_config "$T/rescue.img" > "$T/lifeline.conf"
+ctl reload > /dev/null 2>&1
+check "a kernel that is a FIFO: NOT ARMED, said at once" wait_for 15 sh -c \
+	"\"$LIFELINECTL\" -s $T/control status | grep -q '^rescue: NOT ARMED: kernel $T/vmlinuz-test: not a regular file but a FIFO'"
+check "lifeline still answers" sh -c "\"$LIFELINECTL\" -s $T/control status > /dev/null"
 finish

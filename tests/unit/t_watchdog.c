@@ -11,6 +11,7 @@
 #include "watchdog.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -192,5 +193,28 @@ void suite_watchdog(void)
 		close(rd);
 		memset(&cfg, 0, sizeof cfg);
 		watchdog_configure(&cfg, 22000);
+	}
+
+	TEST("watchdog: a FIFO nobody reads cannot hold PID 1 in open() or write()") {
+		char fifo[400];
+		snprintf(fifo, sizeof fifo, "%s/fifo2", dir);
+		CHECK_INT(mkfifo(fifo, 0600), 0);
+		signal(SIGPIPE, SIG_IGN);       /* as lifeline has it */
+		alarm(5);       /* a blocking open() or write() would end the test here */
+		set(fifo, 4000, 0);
+		watchdog_configure(&cfg, 30000);
+		watchdog_tick(31000);
+		CHECK_CONTAINS(status_text(31000), "waiting for");
+		/* a reader that never reads: the pipe fills, a pet fails, none blocks */
+		int rd = open(fifo, O_RDONLY | O_NONBLOCK);
+		uint64_t t = 32000;
+		for (int i = 0; i < 70000; i += 1)
+			watchdog_tick(t += 1000);
+		alarm(0);
+		CHECK(rd >= 0);
+		close(rd);
+		memset(&cfg, 0, sizeof cfg);
+		watchdog_configure(&cfg, t + 1000);
+		signal(SIGPIPE, SIG_DFL);
 	}
 }
