@@ -33,6 +33,10 @@
 #define BATCH 64                /* datagrams per recvmmsg */
 #define PROBES_MAX 256          /* in flight; the rest wait in a queue */
 #define DROP_LOG_MS 10000       /* one drop line per host per 10 s */
+/* state-change lines per host: a host whose keepalives flip a bit every
+ * time (a compromised or broken one) must not flood the log */
+#define TRANS_BURST 6
+#define TRANS_WINDOW_MS 60000
 #define STATUS_CHILDREN 8
 #define METRICS_MIN_GAP_MS 1000 /* state changes rewrite it at most this often */
 
@@ -267,6 +271,18 @@ static void drop_log(struct lp_host *h, int64_t now)
 	h->drop_log_at = now + DROP_LOG_MS;
 }
 
+/* h has a line to say later, at `at` */
+static void pending_add(struct lp_host *h, int64_t at)
+{
+	if (!h->pending) {
+		h->pending = 1;
+		h->pending_next = pending_head;
+		pending_head = (int32_t)(h - hosts);
+	}
+	if (at < drop_wake)
+		drop_wake = at;
+}
+
 static void count_drop(struct lp_host *h, enum ka_result r, const struct lp_addr *from,
 		       int64_t now)
 {
@@ -278,13 +294,41 @@ static void count_drop(struct lp_host *h, enum ka_result r, const struct lp_addr
 		drop_log(h, now);
 		return;
 	}
-	if (!h->pending) {
-		h->pending = 1;
-		h->pending_next = pending_head;
-		pending_head = (int32_t)(h - hosts);
+	pending_add(h, h->drop_log_at);
+}
+
+/* A state change: said, unless this host has said TRANS_BURST in this
+ * window already; then counted, and said with the state it is in when the
+ * window ends (trans_flush). */
+static void log_change(struct lp_host *h, int64_t now)
+{
+	if (now - h->trans_window_at >= TRANS_WINDOW_MS) {
+		h->trans_window_at = now;
+		h->trans_lines = 0;
 	}
-	if (h->drop_log_at < drop_wake)
-		drop_wake = h->drop_log_at;
+	if (h->trans_lines < TRANS_BURST) {
+		h->trans_lines++;
+		log_transition(h, now);
+		return;
+	}
+	h->trans_suppressed++;
+	pending_add(h, h->trans_window_at + TRANS_WINDOW_MS);
+}
+
+/* 1 if h still has a change to say after now */
+static int trans_flush(struct lp_host *h, int64_t now)
+{
+	if (!h->trans_suppressed)
+		return 0;
+	if (now < h->trans_window_at + TRANS_WINDOW_MS)
+		return 1;
+	plog(4, "host=%s event=flapping changes_not_logged=%u window=%ds (state now: next line)",
+	     h->conf->name, h->trans_suppressed, TRANS_WINDOW_MS / 1000);
+	h->trans_suppressed = 0;
+	h->trans_window_at = now;
+	h->trans_lines = 1;
+	log_transition(h, now);
+	return 0;
 }
 
 static void drops_flush(int64_t now)
@@ -295,14 +339,23 @@ static void drops_flush(int64_t now)
 	while (*link >= 0) {
 		struct lp_host *h = &hosts[*link];
 
-		if (now >= h->drop_log_at) {
+		int drops = 0;
+		for (int r = KA_OK + 1; r < KA_NRESULTS; r++)
+			drops |= h->drop_pending[r] != 0;
+		if (drops && now >= h->drop_log_at) {
 			drop_log(h, now);
+			drops = 0;
+		}
+		int trans = trans_flush(h, now);
+		if (!drops && !trans) {
 			*link = h->pending_next;
 			h->pending = 0;
 			continue;
 		}
-		if (h->drop_log_at < drop_wake)
+		if (drops && h->drop_log_at < drop_wake)
 			drop_wake = h->drop_log_at;
+		if (trans && h->trans_window_at + TRANS_WINDOW_MS < drop_wake)
+			drop_wake = h->trans_window_at + TRANS_WINDOW_MS;
 		link = &h->pending_next;
 	}
 	if (unknown_pending && now >= unknown_log_at) {
@@ -391,7 +444,7 @@ static void host_update(struct lp_host *h, int64_t now)
 	int64_t d;
 
 	if (h->hs.state != old) {
-		log_transition(h, now);
+		log_change(h, now);
 		metrics_soon();
 	}
 	if (due)

@@ -182,6 +182,10 @@ struct lp_host {
 	struct ka_counters drops;            /* n[KA_OK] unused */
 	uint32_t drop_pending[KA_NRESULTS];  /* not logged yet */
 	int64_t drop_log_at;                 /* next drop line allowed */
+	/* state-change lines: TRANS_BURST per TRANS_WINDOW_MS, the rest
+	 * counted and said in one line when the window ends */
+	int64_t trans_window_at;             /* this window's start */
+	uint32_t trans_lines, trans_suppressed;
 	int32_t hash_next, pending_next;
 	uint8_t pending;                     /* on the drop-log list */
 	uint8_t inflight[LP_MAX_SSH];        /* queued or connecting */
