@@ -22,6 +22,7 @@
 struct unit units[MAX_UNITS];
 struct config active;
 enum phase phase = PH_BOOT;
+static int unslotted;   /* units of the active config without a slot */
 
 static void flush_partial(struct unit *u);
 static void emit_suppressed(struct unit *u);
@@ -78,6 +79,8 @@ static int slot_new(int conf_idx)
 	return -1;
 }
 
+static void place_unslotted(uint64_t now);
+
 static void slot_free(struct unit *u)
 {
 	if (u->out_r >= 0) {
@@ -88,6 +91,8 @@ static void slot_free(struct unit *u)
 	if (u->out_w >= 0)
 		close(u->out_w);
 	u->used = 0;
+	if (unslotted)
+		place_unslotted(now_ms());
 }
 
 static const char *kind_word(const struct unit *u)
@@ -615,12 +620,45 @@ int units_restart(const char *name, char *err, int cap)
 	return 0;
 }
 
+/* A unit of the active config in a new slot, started if it may be. */
+static int add_unit(int k, uint64_t now)
+{
+	int i = slot_new(k);
+	if (i < 0)
+		return -1;
+	log_msg(LOG_NOTICE, "reload: %s added", active.unit[k].name);
+	struct unit *u = &units[i];
+	if (may_start(u))
+		start(u, now);
+	else if (u->kind == UNIT_BOOT)
+		u->state = ST_DONE;     /* boot is over; not run now */
+	return i;
+}
+
+/* Units of the active config that had no slot at the reload (the table
+ * full of units still stopping): placed as slots come free. */
+static void place_unslotted(uint64_t now)
+{
+	int left = 0;
+	for (int k = 0; k < active.nunits; k++) {
+		int have = 0;
+		for (int i = 0; i < MAX_UNITS && !have; i++)
+			have = units[i].used && units[i].conf == k;
+		if (!have && add_unit(k, now) < 0)
+			left++;
+	}
+	unslotted = left;
+}
+
 void units_reload(const struct config *newcfg)
 {
 	uint64_t now = now_ms();
 	int added = 0, removed = 0, changed = 0;
 	static uint8_t claimed[MAX_UNITS];
 	memset(claimed, 0, sizeof claimed);
+	/* counted again below, for the new config; none placed meanwhile
+	 * (slots freed in the loop below while active is the old config) */
+	unslotted = 0;
 
 	for (int i = 0; i < MAX_UNITS; i++) {
 		struct unit *u = &units[i];
@@ -670,18 +708,13 @@ void units_reload(const struct config *newcfg)
 	for (int k = 0; k < active.nunits; k++) {
 		if (claimed[k])
 			continue;
-		int i = slot_new(k);
-		if (i < 0) {
-			log_msg(LOG_ERR, "reload: no free slot for %s", active.unit[k].name);
+		if (add_unit(k, now) < 0) {
+			unslotted++;
+			log_msg(LOG_WARN, "reload: no free slot for %s yet: added once a removed "
+				"unit has stopped", active.unit[k].name);
 			continue;
 		}
 		added++;
-		log_msg(LOG_NOTICE, "reload: %s added", active.unit[k].name);
-		struct unit *u = &units[i];
-		if (may_start(u))
-			start(u, now);
-		else if (u->kind == UNIT_BOOT)
-			u->state = ST_DONE;     /* boot is over; not run now */
 	}
 	log_msg(LOG_NOTICE, "reload: %d added, %d removed, %d changed", added, removed, changed);
 }
