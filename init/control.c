@@ -146,7 +146,12 @@ void control_accept(void)
 		c->sent = 0;
 		c->deadline = now_ms() + CONN_TIMEOUT_MS;
 		ob_init(&c->ob, c->out, sizeof c->out);
-		loop_add(fd, LOOP_TAG(TAG_CONN, i));
+		if (loop_add(fd, LOOP_TAG(TAG_CONN, i)) < 0) {
+			/* never read nor timed out: close it; the client tries again */
+			log_msg(LOG_WARN, "control: cannot watch a connection: %s", strerror(errno));
+			close(fd);
+			c->fd = -1;
+		}
 	}
 }
 

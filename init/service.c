@@ -48,6 +48,38 @@ static int find(const char *name)
 	return -1;
 }
 
+/* The pipe that carries u's output to the log.  A pipe the loop does not
+ * watch would never be read, and a chatty service would then block on it:
+ * without both, output goes to /dev/null, said once, and this is tried
+ * again at u's next start. */
+static void output_pipe(struct unit *u)
+{
+	int p[2];
+	if (u->out_r >= 0)
+		return;
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		if (!u->said_no_pipe++)
+			log_msg(LOG_WARN, "%s: no output pipe (%s); output goes to /dev/null "
+				"(tried again at each start)", u->name, strerror(errno));
+		return;
+	}
+	/* only our end is non-blocking: a service must not see EAGAIN */
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	if (loop_add(p[0], LOOP_TAG(TAG_OUTPUT, (int)(u - units))) < 0) {
+		if (!u->said_no_pipe++)
+			log_msg(LOG_WARN, "%s: cannot watch its output pipe (%s); output goes "
+				"to /dev/null (tried again at each start)", u->name, strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		return;
+	}
+	if (u->said_no_pipe)
+		log_msg(LOG_NOTICE, "%s: output goes to the log again", u->name);
+	u->said_no_pipe = 0;
+	u->out_r = p[0];
+	u->out_w = p[1];
+}
+
 static int slot_new(int conf_idx)
 {
 	for (int i = 0; i < MAX_UNITS; i++) {
@@ -63,17 +95,7 @@ static int slot_new(int conf_idx)
 		u->state = ST_WAITING;
 		u->out_r = u->out_w = -1;
 		ratelimit_reset(&u->rl);
-		int p[2];
-		if (pipe2(p, O_CLOEXEC) == 0) {
-			/* only our end is non-blocking: a service must not see EAGAIN */
-			fcntl(p[0], F_SETFL, O_NONBLOCK);
-			u->out_r = p[0];
-			u->out_w = p[1];
-			loop_add(u->out_r, LOOP_TAG(TAG_OUTPUT, i));
-		} else {
-			log_msg(LOG_WARN, "%s: no output pipe (%s); output goes to /dev/null",
-				u->name, strerror(errno));
-		}
+		output_pipe(u);
 		return i;
 	}
 	return -1;
@@ -150,6 +172,7 @@ static void spawn_now(struct unit *u, uint64_t now)
 	said.warn_step = NULL;
 	if (!c)
 		return;
+	output_pipe(u);         /* again, if it failed before */
 	int cg_fd = cg_active() ? cg_unit_prepare(&active, c) : -1;
 	pid_t pid = spawn_unit(&active, c, u->out_w, cg_fd, &e);
 	if (cg_fd >= 0)

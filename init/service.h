@@ -44,6 +44,7 @@ struct unit {
 	uint64_t protect_at;    /* protect.h: when to protect the main process */
 	int64_t oom_kills_seen; /* its cgroup's oom_kill count at start, -1 unknown */
 	uint8_t protect_warned;
+	uint8_t said_no_pipe;   /* output to /dev/null was said (output_pipe) */
 	uint32_t restarts;      /* times restarted after dying */
 	uint32_t crashes;       /* consecutive, drives the backoff */
 	uint64_t kills_window_ms; /* deaths from outside: this second's start */

@@ -235,6 +235,7 @@ int main(void)
 	suite_config_esc();
 	suite_quorum();
 	suite_peerlink();
+	suite_loopfail();
 
 	t_end();
 	printf("# %d tests, %d failed\n", total, failed);
