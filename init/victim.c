@@ -122,6 +122,26 @@ static int immune(const char *root, pid_t pid)
 	return scan_read_file(path, buf, sizeof buf) > 0 && !strncmp(buf, "-1000", 5);
 }
 
+/* Real uid below FIRST_USER_UID (Debian's UID_MIN): root or a system
+ * account.  From <pid>/status, which the process cannot change (unlike its
+ * comm, or the owner of /proc/PID, which a non-dumpable process hands to
+ * root).  0 if it cannot be read. */
+#define FIRST_USER_UID 1000
+static int system_uid(const char *root, pid_t pid)
+{
+	char path[256], buf[1536];
+	fmt(path, sizeof path, "%s/%d/status", root, (int)pid);
+	if (scan_read_file(path, buf, sizeof buf) <= 0)
+		return 0;
+	const char *p = scan_find(buf, "\nUid:");
+	if (!p)
+		return 0;
+	p += 5;
+	while (*p == '\t' || *p == ' ')
+		p++;
+	return *p >= '0' && *p <= '9' && scan_uint(p, 10, NULL) < FIRST_USER_UID;
+}
+
 /* comm on a NUL-separated list of n names. */
 static int on_list(const char *list, int n, const char *comm)
 {
@@ -185,7 +205,9 @@ static int consider(void *vctx, const char *name)
 		return 0;       /* gone meanwhile */
 	if (s.state == 'Z' || s.state == 'X' || s.state == 'x' || (s.flags & PF_KTHREAD))
 		return 0;
-	if (on_list(r->never_kill, r->nnever, s.comm))
+	/* never_kill by name only for root's and system accounts' processes:
+	 * any user can call a process "postgres" (prctl, or a copied binary) */
+	if (on_list(r->never_kill, r->nnever, s.comm) && system_uid(c->root, (pid_t)pid))
 		return 0;
 	if (r->cgroup && !in_cgroup(c->root, (pid_t)pid, r->cgroup))
 		return 0;

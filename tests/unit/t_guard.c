@@ -318,6 +318,11 @@ static pid_t hog(int mb, const char *name)
 	buf[len] = '\0';
 	snprintf(name_in, sizeof name_in, "%d/stat", (int)pid);
 	put(name_in, buf);
+	/* its owner too (never_kill names only system accounts' processes) */
+	snprintf(name_in, sizeof name_in, "%d/status", (int)pid);
+	snprintf(buf, sizeof buf, "Name:\t%s\nUid:\t%u\t%u\t%u\t%u\n", name,
+		 (unsigned)getuid(), (unsigned)getuid(), (unsigned)getuid(), (unsigned)getuid());
+	put(name_in, buf);
 	return pid;
 }
 

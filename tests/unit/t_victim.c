@@ -27,6 +27,8 @@ static pid_t pick(const char *root, const struct victim_rules *r, struct victim 
 
 /* A process dir in root with a stat line (rss in pages) and a status
  * with VmSwap. */
+static unsigned fake_uid;      /* the Uid: of the next fake_proc */
+
 static void fake_proc(const char *root, int pid, const char *comm, char state,
 		      int ppid, unsigned flags, unsigned long rss_pages, unsigned long swap_kb)
 {
@@ -38,9 +40,9 @@ static void fake_proc(const char *root, int pid, const char *comm, char state,
 	if (write_file(root, name, text, strlen(text)))
 		FAIL("cannot write %s", name);
 	snprintf(name, sizeof name, "%d/status", pid);
-	snprintf(text, sizeof text, "Name:\t%s\nState:\t%c\nPid:\t%d\nVmRSS:\t%lu kB\n"
-		 "RssAnon:\t%lu kB\nVmSwap:\t%lu kB\nThreads:\t1\n", comm, state, pid,
-		 rss_pages * 4, rss_pages * 4, swap_kb);
+	snprintf(text, sizeof text, "Name:\t%s\nState:\t%c\nPid:\t%d\nUid:\t%u\t%u\t%u\t%u\n"
+		 "VmRSS:\t%lu kB\nRssAnon:\t%lu kB\nVmSwap:\t%lu kB\nThreads:\t1\n", comm, state,
+		 pid, fake_uid, fake_uid, fake_uid, fake_uid, rss_pages * 4, rss_pages * 4, swap_kb);
 	if (write_file(root, name, text, strlen(text)))
 		FAIL("cannot write %s", name);
 }
@@ -246,6 +248,23 @@ static void made_up_cases(void)
 		CHECK_INT(pick(d, &r, &v), 130);
 		r.never_kill = "postgres\0very-long-daemon-name\0";
 		CHECK_INT(pick(d, &r, &v), 132);
+	}
+	TEST("victim: never_kill names only root's and system accounts' processes") {
+		/* a user's hog called "postgres" (prctl, or ~/postgres) is no
+		 * postgres: it is killed, not the root daemon next to it */
+		const char *d = temp_dir();
+		fake_proc(d, 150, "postgres", 'S', 1, 0x400100, 100000, 0);   /* uid 0 */
+		fake_uid = 108;                                                 /* a system uid */
+		fake_proc(d, 151, "postgres", 'S', 1, 0x400100, 90000, 0);
+		fake_uid = 1000;                                                /* a user */
+		fake_proc(d, 152, "postgres", 'S', 1, 0x400100, 80000, 0);
+		fake_uid = 0;
+		fake_proc(d, 153, "rootd", 'S', 1, 0x400100, 10, 0);
+		r = rules();
+		r.never_kill = "postgres\0";
+		r.nnever = 1;
+		CHECK_INT(pick(d, &r, &v), 152);
+		CHECK_STR(v.comm, "postgres");
 	}
 	TEST("victim: victim_still_there tells a reused pid apart") {
 		const char *d = temp_dir();
