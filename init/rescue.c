@@ -13,6 +13,7 @@
 #include "keepalive.h"
 #include "log.h"
 #include "scan.h"
+#include "shutdown.h"
 #include "spawn.h"
 #include "status.h"
 #include "watchdog.h"
@@ -42,6 +43,7 @@
 #endif
 
 #define SNAP_TIMEOUT_MS 10000
+#define RESCUE_SYNC_MS 5000     /* the sync before the jump, at most */
 #define SNAP_KILL_WAIT_MS 5000  /* after SIGKILL: then arm without it */
 #define PROBLEM_LEN 200
 
@@ -874,8 +876,12 @@ void rescue_now(const char *reason)
 		return;
 	}
 	r.escalations++;
+	/* the disks may be why SSH died: a sync that never returns must not
+	 * keep the host from the rescue system */
+	sync_bounded(RESCUE_SYNC_MS);
+	/* only now, right before the jump: had the sync hung in PID 1 with
+	 * the watchdog released, nothing would ever have reset the host */
 	watchdog_release();
-	sync();
 	if (read_flag("/sys/kernel/kexec_loaded") != 0) {
 		reboot(LINUX_REBOOT_CMD_KEXEC);
 		log_msg(LOG_ERR, "rescue: reboot(KEXEC): %s", strerror(errno));

@@ -23,6 +23,11 @@ struct unit units[MAX_UNITS];
 struct config active;
 enum phase phase = PH_BOOT;
 static int unslotted;   /* units of the active config without a slot */
+/* Stopping for a shutdown ends by this time (0: not stopping), whether or
+ * not every main process is gone: one stuck in the kernel (D state, on a
+ * dead disk) never is, and the machine must still go down. */
+static uint64_t stop_deadline;
+#define STOP_KILL_GRACE_MS 5000 /* after stop_timeout's SIGKILL */
 
 static void flush_partial(struct unit *u);
 static void emit_suppressed(struct unit *u);
@@ -286,6 +291,7 @@ static void advance(uint64_t now)
 				return;
 			}
 			phase = PH_STOPPING;
+			stop_deadline = now + active.stop_timeout_ms + STOP_KILL_GRACE_MS;
 			log_msg(LOG_NOTICE, "stopping services");
 			for (int i = 0; i < MAX_UNITS; i++) {
 				struct unit *u = &units[i];
@@ -297,9 +303,18 @@ static void advance(uint64_t now)
 			continue;
 		}
 		if (phase == PH_STOPPING) {
+			int left = 0;
 			for (int i = 0; i < MAX_UNITS; i++)
+				left += units[i].used && units[i].pid > 0;
+			if (left && now < stop_deadline)
+				return;
+			for (int i = 0; i < MAX_UNITS && left; i++)
 				if (units[i].used && units[i].pid > 0)
-					return;
+					log_msg(LOG_ERR, "%s (pid %d) still there %lums after SIGKILL "
+						"(stuck in the kernel?): going down without it",
+						units[i].name, (int)units[i].pid,
+						(unsigned long)STOP_KILL_GRACE_MS);
+			stop_deadline = 0;
 			phase = PH_FINAL;
 		}
 		return;
@@ -501,7 +516,7 @@ void units_tick(uint64_t now)
 
 uint64_t units_next_deadline(void)
 {
-	uint64_t best = 0;
+	uint64_t best = stop_deadline;
 	for (int i = 0; i < MAX_UNITS; i++) {
 		if (!units[i].used)
 			continue;

@@ -20,6 +20,7 @@
 
 #define TERM_GRACE_MS 3000
 #define FINISHER_MAX_MS 20000
+#define SYNC_MAX_MS 10000      /* a sync of PID 1's own, when it cannot fork */
 
 const char *shutdown_word(int cmd)
 {
@@ -90,6 +91,37 @@ static void finisher(int in_container)
 	_exit(0);
 }
 
+int sync_bounded(uint32_t limit_ms)
+{
+	pid_t c = -1;
+	for (int tries = 0; tries < 10 && c < 0; tries++) {
+		c = fork();
+		if (c < 0)
+			nap(100);       /* out of memory or pids for a moment */
+	}
+	if (c == 0) {
+		sync();
+		_exit(0);
+	}
+	if (c < 0) {
+		log_msg(LOG_ERR, "cannot fork to sync (%s): going on without a sync",
+			strerror(errno));
+		return 0;
+	}
+	uint64_t end = now_ms() + limit_ms;
+	for (;;) {
+		int st;
+		if (waitpid(c, &st, WNOHANG) == c)
+			return 1;
+		if (now_ms() >= end)
+			break;
+		nap(20);
+	}
+	log_msg(LOG_ERR, "sync has not finished after %lums (storage not answering?): "
+		"going on without it", (unsigned long)limit_ms);
+	return 0;
+}
+
 void shutdown_final(int cmd, int pid1, int in_container)
 {
 	if (!pid1) {
@@ -102,10 +134,9 @@ void shutdown_final(int cmd, int pid1, int in_container)
 	if (f == 0)
 		finisher(in_container);
 	if (f < 0) {
-		log_msg(LOG_ERR, "cannot fork for the final steps (%s); syncing here",
-			strerror(errno));
+		log_msg(LOG_ERR, "cannot fork for the final steps (%s)", strerror(errno));
 		kill(-1, SIGKILL);
-		sync();
+		sync_bounded(SYNC_MAX_MS);
 	} else {
 		uint64_t end = now_ms() + FINISHER_MAX_MS;
 		for (;;) {
