@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
@@ -27,6 +28,13 @@
 #define DROP_LOG_MS 10000       /* one drop line per peer this often */
 #define VERDICT_WINDOW 8        /* a verdict may answer one of the last 8 rounds */
 #define RECV_BATCH 64           /* datagrams per event: a flood cannot hold the loop */
+/* HMACs per peer a second.  A peer sends a verdict every verdict_interval
+ * (5 s by default), so a genuine one is never near this; past it a
+ * datagram is dropped unread ("rate"). */
+#define MAC_PER_SEC 16
+/* datagrams read per socket a second: peers send one verdict each every
+ * few seconds, so this is only ever reached by a flood */
+#define RECV_PER_SEC 512
 
 struct plpeer {
 	struct peer_conf pc;
@@ -36,6 +44,10 @@ struct plpeer {
 	uint64_t unknown;           /* from its address but another port */
 	uint64_t send_err;
 	uint64_t last_verdict;      /* monotonic ms of the last accepted verdict; 0 never */
+	/* MAC checks this second: at most MAC_PER_SEC (a flood forged from this
+	 * peer's address, echoing our keepalives, costs PID 1 that much) */
+	uint64_t mac_second;
+	uint32_t macs;
 	/* rate-limited log: what was already reported, and when the next line may go */
 	struct ka_counters logged;
 	uint64_t logged_unknown, logged_send_err;
@@ -61,6 +73,12 @@ static struct {
 	uint64_t unknown, unknown_logged, unknown_log_next;
 	char unknown_last[64];      /* the last unknown sender, for the log */
 	uint64_t acted;             /* quorums reached */
+	/* a flood: datagrams read this second per socket; past RECV_PER_SEC
+	 * the socket is not read until the next second (the kernel drops what
+	 * does not fit in its buffer, at no cost to PID 1) */
+	uint64_t recv_second[2], paused_until[2];
+	uint32_t recv_count[2];
+	uint64_t pauses;            /* seconds cut short so far */
 } pl = { .fd = { -1, -1 } };
 
 void (*peerlink_on_quorum)(const char *reason) = rescue_now;
@@ -104,6 +122,7 @@ static void close_fd(int i)
 	loop_del(pl.fd[i]);
 	close(pl.fd[i]);
 	pl.fd[i] = -1;
+	pl.paused_until[i] = 0;
 }
 
 /* Open (or keep) the socket of one family, bound to [keepalive] port. */
@@ -420,10 +439,22 @@ static void send_round(uint64_t now)
 	}
 }
 
+/* Read the socket again once its paused second is over. */
+static void resume_reading(uint64_t now)
+{
+	for (int i = 0; i < 2; i++)
+		if (pl.paused_until[i] && now >= pl.paused_until[i]) {
+			pl.paused_until[i] = 0;
+			if (pl.fd[i] >= 0)
+				loop_mod(pl.fd[i], EPOLLIN, LOOP_TAG(TAG_KEEPALIVE, i));
+		}
+}
+
 void peerlink_tick(uint64_t now)
 {
 	if (!pl.ka.present)
 		return;
+	resume_reading(now);
 	if (now >= pl.next_send) {
 		/* late (a busy loop, a suspend): carry on from now, no burst */
 		pl.next_send = pl.next_send + pl.ka.interval_ms > now
@@ -440,6 +471,9 @@ uint64_t peerlink_next_deadline(void)
 	if (!pl.ka.present)
 		return 0;
 	uint64_t d = pl.next_send;
+	for (int i = 0; i < 2; i++)
+		if (pl.paused_until[i] && pl.paused_until[i] < d)
+			d = pl.paused_until[i];
 	for (int i = 0; i < pl.npeers; i++)
 		if (peer_pending(&pl.peer[i]) && pl.peer[i].log_next < d)
 			d = pl.peer[i].log_next;
@@ -547,7 +581,17 @@ int peerlink_receive(const uint8_t *buf, size_t len, const struct sockaddr *sa,
 	}
 	struct plpeer *p = &pl.peer[i];
 	struct ka_msg m;
-	enum ka_result r = pl.have_key ? ka_decode(buf, len, pl.key, &m) : KA_BAD_MAC;
+	enum ka_result r = ka_verdict_precheck(buf, len, pl.host, &pl.sent, VERDICT_WINDOW);
+	if (r == KA_OK && now / 1000 != p->mac_second) {
+		p->mac_second = now / 1000;
+		p->macs = 0;
+	}
+	if (r == KA_OK && p->macs >= MAC_PER_SEC)
+		r = KA_RATE;
+	else if (r == KA_OK)
+		p->macs++;
+	if (r == KA_OK)
+		r = pl.have_key ? ka_decode(buf, len, pl.key, &m) : KA_BAD_MAC;
 	if (r == KA_OK && m.type != KA_VERDICT)
 		r = KA_BAD_TYPE;
 	if (r == KA_OK && strcmp(m.host, pl.host) != 0)
@@ -569,7 +613,20 @@ void peerlink_event(int idx, uint64_t now)
 {
 	if (idx < 0 || idx > 1 || pl.fd[idx] < 0)
 		return;
+	if (now / 1000 != pl.recv_second[idx]) {
+		pl.recv_second[idx] = now / 1000;
+		pl.recv_count[idx] = 0;
+	}
 	for (int k = 0; k < RECV_BATCH; k++) {
+		if (pl.recv_count[idx] >= RECV_PER_SEC) {
+			/* a flood: not read again before the next second */
+			if (!pl.paused_until[idx]) {
+				pl.paused_until[idx] = (now / 1000 + 1) * 1000;
+				pl.pauses++;
+				loop_mod(pl.fd[idx], 0, LOOP_TAG(TAG_KEEPALIVE, idx));
+			}
+			return;
+		}
 		uint8_t buf[KA_SIZE + 1];
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof ss;
@@ -581,6 +638,7 @@ void peerlink_event(int idx, uint64_t now)
 			continue;
 		if (n < 0)
 			return;         /* EAGAIN; a socket error has nothing to drain */
+		pl.recv_count[idx]++;
 		size_t len = (size_t)n > sizeof buf ? sizeof buf : (size_t)n;
 		peerlink_receive(buf, len, (struct sockaddr *)&ss, sl, now);
 	}
@@ -626,6 +684,9 @@ void peerlink_status_text(struct outbuf *o, uint64_t now)
 		state_words(o, pl.state, 0);
 		if (pl.unknown)
 			ob_printf(o, ", unknown senders %lu", (unsigned long)pl.unknown);
+		if (pl.pauses)
+			ob_printf(o, ", flooded %lu s (read %d a second then)",
+				  (unsigned long)pl.pauses, RECV_PER_SEC);
 		ob_puts(o, "\n");
 	}
 	for (int i = 0; i < pl.npeers; i++) {
@@ -676,10 +737,11 @@ void peerlink_status_json(struct outbuf *o, uint64_t now)
 		  (unsigned long)pl.sent.seq);
 	state_words(o, pl.state, 1);
 	ob_printf(o, "],\"quorum\":%d,\"quorum_window_ms\":%lu,\"verdicts_in_window\":%d,"
-		  "\"quorums_reached\":%lu,\"unknown_senders\":%lu,\"peers\":[",
+		  "\"quorums_reached\":%lu,\"unknown_senders\":%lu,\"flooded_seconds\":%lu,"
+		  "\"peers\":[",
 		  pl.ka.quorum, (unsigned long)pl.ka.quorum_window_ms,
 		  quorum_count(&pl.q, now, pl.ka.quorum_window_ms), (unsigned long)pl.acted,
-		  (unsigned long)pl.unknown);
+		  (unsigned long)pl.unknown, (unsigned long)pl.pauses);
 	for (int i = 0; i < pl.npeers; i++) {
 		const struct plpeer *p = &pl.peer[i];
 		ob_puts(o, i ? ",{\"peer\":" : "{\"peer\":");

@@ -185,11 +185,32 @@ enum ka_result ka_verdict_check(const struct ka_sent *s, const struct ka_msg *v,
 	return KA_OK;
 }
 
+enum ka_result ka_verdict_precheck(const uint8_t *buf, size_t len, const char *host,
+				   const struct ka_sent *s, uint64_t window)
+{
+	struct ka_msg m;
+	size_t hl = strlen(host);
+
+	if (len != KA_SIZE)
+		return KA_BAD_SIZE;
+	if (memcmp(buf, magic, 4) != 0 || buf[4] != KA_VERSION)
+		return KA_BAD_VERSION;
+	if (buf[5] != KA_VERDICT)
+		return KA_BAD_TYPE;
+	if (hl == 0 || hl > 31 || memcmp(buf + 8, host, hl) != 0 || buf[8 + hl] != 0)
+		return KA_BAD_FIELD;
+	memset(&m, 0, sizeof m);
+	m.type = KA_VERDICT;
+	m.echo_boot = get64(buf + 56);
+	m.echo_seq = get64(buf + 64);
+	return ka_verdict_check(s, &m, window);
+}
+
 const char *ka_result_name(enum ka_result r)
 {
 	static const char *const names[KA_NRESULTS] = {
 		"ok", "bad-size", "bad-mac", "bad-version", "bad-type",
-		"bad-field", "replay", "stale",
+		"bad-field", "replay", "stale", "rate",
 	};
 
 	if ((unsigned)r >= KA_NRESULTS)

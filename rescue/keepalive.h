@@ -33,7 +33,7 @@ struct ka_msg {
 
 enum ka_result {
 	KA_OK, KA_BAD_SIZE, KA_BAD_MAC, KA_BAD_VERSION, KA_BAD_TYPE,
-	KA_BAD_FIELD, KA_REPLAY, KA_STALE, KA_NRESULTS
+	KA_BAD_FIELD, KA_REPLAY, KA_STALE, KA_RATE, KA_NRESULTS
 };
 
 /* Results counted per peer or host, for status and metrics. */
@@ -82,7 +82,18 @@ struct ka_sent {
 enum ka_result ka_verdict_check(const struct ka_sent *s, const struct ka_msg *v,
 				uint64_t window);
 
-/* "ok", "bad-size", ...: stable names for logs and metrics. */
+/* On the host, before the MAC: could buf be a verdict for host, answering
+ * one of its last `window` keepalives?  It reads bytes nobody vouches for,
+ * but whatever fails here would fail after the MAC too; what passes still
+ * needs ka_decode.  So a stranger's datagram costs no HMAC unless it
+ * echoes a recent keepalive of this host, which only someone who sees them
+ * can.  KA_OK, or the result ka_decode and the checks after it would give
+ * a genuine datagram with those bytes. */
+enum ka_result ka_verdict_precheck(const uint8_t *buf, size_t len, const char *host,
+				   const struct ka_sent *s, uint64_t window);
+
+/* "ok", "bad-size", ...: stable names for logs and metrics ("rate": not
+ * looked at, past a sender's budget of MAC checks). */
 const char *ka_result_name(enum ka_result r);
 
 /* Read a key file: 64 hex digits and an optional newline, a regular file

@@ -6,7 +6,9 @@
 #   binary size; VmRSS and VmLck with 16 services; respawn latency over
 #   500 kills (the service stamps CLOCK_MONOTONIC first thing, the killer
 #   right before kill()); idle wake-ups in 30 s.
-# Then tests/bench/guard.sh: the memory guard against Debian's earlyoom
+# Then tests/bench/peer.sh (lifeline-peer at 1,000 and 10,000 hosts),
+# tests/bench/verdict_flood.sh (PID 1 under a flood of forged verdicts),
+# tests/bench/guard.sh: the memory guard against Debian's earlyoom
 # and against no guard, in QEMU (needs build/system.img: make images);
 # tests/bench/squeeze.sh: the squeeze table (balloon down to the floor);
 # tests/bench/memcost.sh: what lifeline's setup costs in MemAvailable
@@ -65,6 +67,7 @@ c1=$(cs)
 echo "idle wake-ups of PID 1 in ${IDLE} s with 16 services: $((c1 - c0)) (target 0)"
 
 echo; sh tests/bench/peer.sh    # lifeline-peer with 1,000 and 10,000 hosts (issue #6)
+echo; sh tests/bench/verdict_flood.sh  # PID 1 under 10,000 forged verdicts a second (issue #12)
 
 # the memory guard against earlyoom and no guard, in QEMU (issue #5)
 echo

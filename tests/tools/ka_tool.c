@@ -38,6 +38,12 @@
  *         verdict from=ADDR:PORT host=web1 echo_seq=3 seq=7 boot=...
  *       or "drop from=... reason=...".
  *
+ *   ka-tool flood BIND COUNT [-t SECS] [--rate N]
+ *       A stranger without the key: wait for a keepalive on BIND, then send
+ *       COUNT forged verdicts answering it (every field right but the MAC,
+ *       which is random) to its source at N a second (default 10000).
+ *       Prints "flood to=ADDR:PORT sent=N ms=T".
+ *
  * Exit status: 0 done, 1 timeout or failure, 2 usage. */
 #define _GNU_SOURCE
 #include "keepalive.h"
@@ -64,6 +70,7 @@ static void usage(void)
 		"       ka-tool replay BIND FILE [-t SECS]\n"
 		"       ka-tool keepalive BIND DEST KEY HOST [--state BITS] [--count N]\n"
 		"                       [--interval MS] [--boot HEX] [--seq N] [--wait SECS]\n"
+		"       ka-tool flood BIND COUNT [-t SECS] [--rate N]\n"
 		"(see the comment at the top of tests/tools/ka_tool.c)\n");
 	exit(2);
 }
@@ -363,6 +370,63 @@ static int cmd_replay(int argc, char **argv)
 	return 0;
 }
 
+/* A stranger with no key: wait for one keepalive on BIND, copy what it
+ * shows in clear (host, boot id, seq) into forged verdicts that answer it
+ * (type 2, the right echo fields) with a random MAC, and send COUNT of them
+ * to its source at RATE a second.  Only the MAC is wrong. */
+static int cmd_flood(int argc, char **argv)
+{
+	int secs = 30;
+	long rate = 10000;
+	if (argc < 4)
+		usage();
+	long count = atol(argv[3]);
+	for (int i = 4; i < argc; i++) {
+		if (!strcmp(argv[i], "-t") && i + 1 < argc)
+			secs = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--rate") && i + 1 < argc)
+			rate = atol(argv[++i]);
+		else
+			usage();
+	}
+	if (count < 1 || rate < 1)
+		usage();
+	int fd = bind_udp(argv[2]);
+	uint8_t ka[2048], v[KA_SIZE];
+	struct sockaddr_storage from;
+	uint64_t deadline = now_ms(CLOCK_MONOTONIC) + (uint64_t)secs * 1000;
+	ssize_t n = recv_until(fd, ka, sizeof ka, &from, deadline);
+	if (n != KA_SIZE) {
+		fprintf(stderr, "ka-tool: no keepalive within %ds\n", secs);
+		return 1;
+	}
+	socklen_t sl = from.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+						  : sizeof(struct sockaddr_in);
+	memcpy(v, ka, KA_MAC_OFF);
+	v[5] = KA_VERDICT;
+	v[6] = v[7] = 0;                        /* no state in a verdict */
+	memcpy(v + 56, ka + 40, 16);            /* echo: its boot id and seq */
+	memset(v + 40, 0x5a, 8);                /* "our" boot id */
+	uint64_t t0 = now_ms(CLOCK_MONOTONIC);
+	long sent = 0;
+	for (long i = 0; i < count; i++) {
+		v[48 + 7] = (uint8_t)i;         /* seq */
+		v[48 + 6] = (uint8_t)(i >> 8);
+		v[48 + 5] = (uint8_t)(i >> 16);
+		if (getrandom(v + KA_MAC_OFF, KA_MAC_SIZE, 0) != KA_MAC_SIZE)
+			die("getrandom");
+		if (sendto(fd, v, KA_SIZE, 0, (struct sockaddr *)&from, sl) == KA_SIZE)
+			sent++;
+		/* pace: i datagrams by i / rate seconds */
+		uint64_t due = t0 + (uint64_t)((i + 1) * 1000 / rate);
+		while (now_ms(CLOCK_MONOTONIC) < due)
+			usleep(200);
+	}
+	printf("flood to=%s sent=%ld ms=%llu\n", addr_str(&from), sent,
+	       (unsigned long long)(now_ms(CLOCK_MONOTONIC) - t0));
+	return 0;
+}
+
 static int cmd_keepalive(int argc, char **argv)
 {
 	long count = 1, interval = 1000, wait = 0;
@@ -443,6 +507,8 @@ int main(int argc, char **argv)
 		return cmd_replay(argc, argv);
 	if (!strcmp(argv[1], "keepalive"))
 		return cmd_keepalive(argc, argv);
+	if (!strcmp(argv[1], "flood"))
+		return cmd_flood(argc, argv);
 	usage();
 	return 2;
 }

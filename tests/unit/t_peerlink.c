@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -318,7 +319,7 @@ static void verdicts(void)
 		const char *j = status_json(1100);
 		CHECK_CONTAINS(j, "\"counters\":{\"ok\":0,\"bad-size\":2,\"bad-mac\":0,"
 			       "\"bad-version\":0,\"bad-type\":1,\"bad-field\":1,\"replay\":0,"
-			       "\"stale\":0,\"unknown-peer\":0}");
+			       "\"stale\":0,\"rate\":0,\"unknown-peer\":0}");
 		/* still acted on when valid */
 		send_verdict(&a);
 		peerlink_event(0, 1200);
@@ -512,9 +513,92 @@ static void rate_limit(void)
 		CHECK_INT(peerlink_next_deadline(), 110100);
 		peerlink_tick(110100);
 		uint64_t c2 = cur;
-		CHECK_INT(log_count(&cur, "dropped 49 datagram(s): bad-mac 49"), 1);
+		/* 16 MAC checks in that second (MAC_PER_SEC), the rest unread */
+		CHECK_INT(log_count(&cur, "dropped 49 datagram(s): bad-mac 15, rate 34"), 1);
 		CHECK_INT(log_count(&c2, "dropped"), 1);        /* and no other line */
-		CHECK_CONTAINS(status(110100), "dropped 50 (bad-mac 50)");
+		CHECK_CONTAINS(status(110100), "dropped 50 (bad-mac 16, rate 34)");
+		tpeer_close(&a);
+	}
+}
+
+/* The peer line's "dropped N" of a status text. */
+static long dropped_of(const char *st)
+{
+	const char *p = strstr(st, "  peer ");
+	p = p ? strstr(p, ", dropped ") : NULL;
+	return p ? atol(p + 10) : -1;
+}
+
+/* Issue #12: what a flood costs PID 1.  Datagrams that could never be a
+ * verdict for us (wrong echo of our keepalives, wrong host, wrong type)
+ * are dropped before the HMAC; those that echo a recent keepalive get at
+ * most MAC_PER_SEC (16) HMACs per peer a second; the rest is "rate". */
+static void flood_cases(void)
+{
+	struct tpeer a;
+	uint8_t d[KA_SIZE];
+	TEST("peerlink: a flood: no HMAC for what cannot be ours, 16 a second for the rest") {
+		tpeer_open(&a);
+		/* the peer's own address, as a flood forges it */
+		struct sockaddr_in from = { .sin_family = AF_INET, .sin_port = htons(a.port),
+					    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		configure("", &a, NULL, 200000);
+		peerlink_tick(200000);
+		CHECK_INT(tpeer_recv(&a, 1000), 0);
+		acted = 0;
+		/* echoing a keepalive we never sent: stale, unread */
+		for (int i = 0; i < 40; i++) {
+			verdict_bytes(&a, badkey, "web1", a.last.seq + 1000, d);
+			CHECK_INT(peerlink_receive(d, sizeof d, (struct sockaddr *)&from,
+						   sizeof from, 200100), KA_STALE);
+		}
+		/* echoing the last one, forged: 16 MAC checks, then rate */
+		int mac = 0, rate = 0;
+		for (int i = 0; i < 100; i++) {
+			verdict_bytes(&a, badkey, "web1", a.last.seq, d);
+			int r = peerlink_receive(d, sizeof d, (struct sockaddr *)&from,
+						 sizeof from, 200200);
+			mac += r == KA_BAD_MAC;
+			rate += r == KA_RATE;
+		}
+		CHECK_INT(mac, 16);
+		CHECK_INT(rate, 84);
+		/* a genuine verdict the next second: checked and acted on */
+		verdict_bytes(&a, key, "web1", a.last.seq, d);
+		CHECK_INT(peerlink_receive(d, sizeof d, (struct sockaddr *)&from, sizeof from,
+					   201000), KA_OK);
+		CHECK_INT(acted, 1);
+		CHECK_CONTAINS(status(201000), "dropped 140 (bad-mac 16, stale 40, rate 84)");
+		tpeer_close(&a);
+	}
+	TEST("peerlink: past 512 datagrams in a second the socket is not read until the next") {
+		tpeer_open(&a);
+		configure("interval = 5s\n", &a, NULL, 300000);
+		peerlink_tick(300000);
+		CHECK_INT(tpeer_recv(&a, 1000), 0);
+		for (int i = 0; i < 8; i++)
+			peerlink_event(0, 299999);      /* whatever the cases before left */
+		long d0 = dropped_of(status(300000));
+		uint8_t junk[KA_SIZE] = { 0 };
+		/* 600 in batches of 100 (the socket's buffer holds about 256),
+		 * read as they come, all in the same second */
+		for (int batch = 0; batch < 6; batch++) {
+			for (int i = 0; i < 100; i++)
+				tpeer_send(&a, junk, sizeof junk);
+			for (int i = 0; i < 4; i++)
+				peerlink_event(0, 300500);
+		}
+		long d1 = dropped_of(status(300500));
+		CHECK_MSG(d1 - d0 == 512, "read %ld in the second, not 512", d1 - d0);
+		CHECK_CONTAINS(status(300500), ", flooded 1 s (read 512 a second then)");
+		CHECK_CONTAINS(status_json(300500), "\"flooded_seconds\":1,");
+		CHECK_INT(peerlink_next_deadline(), 301000);    /* reading again then */
+		peerlink_tick(301000);
+		tpeer_drain(&a);
+		peerlink_event(0, 301000);      /* 64 an event: twice for the 88 left */
+		peerlink_event(0, 301000);
+		long d2 = dropped_of(status(301000));
+		CHECK_MSG(d2 - d0 == 600, "read %ld in all, not 600", d2 - d0);
 		tpeer_close(&a);
 	}
 }
@@ -545,7 +629,7 @@ static void status_size(void)
 			CHECK_INT(peerlink_receive(zero, 1, (struct sockaddr *)&s6, sizeof s6, 1100),
 				  KA_BAD_SIZE);
 			CHECK_INT(peerlink_receive(zero, sizeof zero, (struct sockaddr *)&s6,
-						   sizeof s6, 1100), KA_BAD_MAC);
+						   sizeof s6, 1100), KA_BAD_VERSION);
 			s6.sin6_port = htons(1);
 			CHECK_INT(peerlink_receive(zero, sizeof zero, (struct sockaddr *)&s6,
 						   sizeof s6, 1100), PL_UNKNOWN_PEER);
@@ -553,7 +637,7 @@ static void status_size(void)
 		const char *st = status(1100);
 		t_note("peerlink: status of 8 IPv6 peers: %zu bytes", strlen(st));
 		CHECK_CONTAINS(st, "  peer [2001:db8:1234:5678:9abc:def0:1234:5677]:65527: last "
-			       "verdict never, ok 0, dropped 3 (bad-size 1, bad-mac 1, unknown-peer 1)");
+			       "verdict never, ok 0, dropped 3 (bad-size 1, bad-version 1, unknown-peer 1)");
 		CHECK_MSG(strlen(st) < 1600, "%zu bytes: %s", strlen(st), st);
 		const char *j = status_json(1100);
 		CHECK_MSG(strlen(j) < 3000, "JSON %zu bytes", strlen(j));
@@ -582,5 +666,6 @@ void suite_peerlink(void)
 	problems();
 	rate_limit();
 	status_size();
+	flood_cases();
 	peerlink_configure(&empty, 0);
 }
