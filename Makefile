@@ -100,6 +100,10 @@ $(B)/fuzz-keepalive: tests/fuzz/fuzz_keepalive.c $(KA_SRC) $(KA_HDRS) init/fmt.c
 	clang $(BASE) -g -O1 -fsanitize=fuzzer,address,undefined -Iinit -Irescue -o $@ \
 		tests/fuzz/fuzz_keepalive.c $(KA_SRC) init/fmt.c -lbearssl
 
+$(B)/fuzz-peerconf: tests/fuzz/fuzz_peerconf.c $(PEER_LIB) $(PEER_HDRS) $(KA_SRC) $(KA_HDRS) | $(B)
+	clang $(BASE) -g -O1 -fsanitize=fuzzer,address,undefined -Iinit -Irescue -o $@ \
+		tests/fuzz/fuzz_peerconf.c $(PEER_LIB) $(KA_SRC) init/fmt.c init/scan.c -lbearssl
+
 # bearssl.h alone, for musl builds
 $(B)/musl-inc/bearssl.h: | $(B)
 	mkdir -p $(B)/musl-inc
@@ -126,11 +130,11 @@ deps:
 	sh tests/deps.sh
 
 check-fast: deps all $(B)/unit-tests $(B)/san/unit-tests $(B)/san/lifeline \
-		$(B)/san/lifelinectl $(B)/san/lifeline-peer $(B)/fuzz-config $(B)/fuzz-keepalive $(B)/ka-selftest $(B)/ka-tool
+		$(B)/san/lifelinectl $(B)/san/lifeline-peer $(B)/fuzz-config $(B)/fuzz-keepalive $(B)/fuzz-peerconf $(B)/ka-selftest $(B)/ka-tool
 	sh tests/run.sh fast
 
 check: deps all images $(B)/unit-tests $(B)/san/unit-tests $(B)/san/lifeline \
-		$(B)/san/lifelinectl $(B)/san/lifeline-peer $(B)/fuzz-config $(B)/fuzz-keepalive $(B)/ka-selftest $(B)/ka-tool
+		$(B)/san/lifelinectl $(B)/san/lifeline-peer $(B)/fuzz-config $(B)/fuzz-keepalive $(B)/fuzz-peerconf $(B)/ka-selftest $(B)/ka-tool
 	sh tests/run.sh all
 
 # the Xen dom0 e2e alone (tests/e2e/t_xen_dom0.sh): see README, Tests

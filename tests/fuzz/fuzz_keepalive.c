@@ -31,6 +31,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r = ka_decode(data, size, key, &m);
 	invariant((unsigned)r < KA_NRESULTS && r != KA_REPLAY && r != KA_STALE);
 	invariant(size == KA_SIZE || r == KA_BAD_SIZE);
+	{
+		/* the host's check before the MAC, on anything at all */
+		struct ka_sent any = { .boot_id = 1, .seq = 2 };
+		enum ka_result pr = ka_verdict_precheck(data, size, "fuzz", &any, 8);
+
+		invariant((unsigned)pr < KA_NRESULTS && pr != KA_BAD_MAC && pr != KA_RATE);
+	}
 	/* a signed copy: byte 0 odd means "sign bytes 1..80 as a datagram" */
 	if (size == KA_SIZE + 1 && (data[0] & 1)) {
 		memcpy(buf, data + 1, KA_SIZE);
@@ -57,9 +64,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		r = ka_verdict_check(&s, &m, 8);
 		invariant(r == (m.type == KA_VERDICT ? KA_OK : KA_BAD_TYPE));
+		/* the host's checks before the MAC never refuse what the checks
+		 * after it accept (issue #12) */
+		if (m.type == KA_VERDICT)
+			invariant(ka_verdict_precheck(buf, KA_SIZE, m.host, &s, 8) == KA_OK);
 		s.seq = m.echo_seq - 1;
 		r = ka_verdict_check(&s, &m, 8);
 		invariant(r == (m.type == KA_VERDICT ? KA_STALE : KA_BAD_TYPE));
+		if (m.type == KA_VERDICT)
+			invariant(ka_verdict_precheck(buf, KA_SIZE, m.host, &s, 8) == KA_STALE);
 	}
+
 	return 0;
 }

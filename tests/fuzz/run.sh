@@ -5,7 +5,9 @@
 #   keepalive  build/fuzz-keepalive, tests/fuzz/corpus-keepalive
 #              (FUZZ_KA_SECONDS, default 10); before it, build/ka-selftest,
 #              the keepalive module linked static against musl and BearSSL
-# With no argument both run, else the named ones.  Each prints one result
+#   peerconf   build/fuzz-peerconf, tests/fuzz/corpus-peerconf
+#              (FUZZ_PEER_SECONDS, default 10): lifeline-peer's peer.conf
+# With no argument all run, else the named ones.  Each prints one result
 # line, "ok - fuzz-NAME: ..." or "not ok - fuzz-NAME: ...", and the script
 # exits non-zero on a crash; the crashing input is kept under
 # build/fuzz-crashes/.  libFuzzer's own output is shown prefixed with "# ".
@@ -66,7 +68,7 @@ fuzz() {
 
 trap 'exit 130' INT TERM
 fail=0
-targets=${*:-config keepalive}
+targets=${*:-config keepalive peerconf}
 for t in $targets; do
 	case $t in
 	config) fuzz config "${FUZZ_SECONDS:-20}" 4096 tests/fuzz/corpus tests/fuzz/config.dict ||
@@ -74,6 +76,8 @@ for t in $targets; do
 	keepalive)
 		# 113: a datagram and one byte more (the target signs such inputs)
 		fuzz keepalive "${FUZZ_KA_SECONDS:-10}" 256 tests/fuzz/corpus-keepalive || fail=1 ;;
+	peerconf)
+		fuzz peerconf "${FUZZ_PEER_SECONDS:-10}" 4096 tests/fuzz/corpus-peerconf || fail=1 ;;
 	*) echo "not ok - fuzz-$t: no such fuzz target"; fail=1 ;;
 	esac
 done
