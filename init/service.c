@@ -59,23 +59,27 @@ static int find(const char *name)
  * again at u's next start. */
 static void output_pipe(struct unit *u)
 {
-	int p[2];
+	int p[2], err = 0;
+	const char *failed = NULL;
 	if (u->out_r >= 0)
 		return;
 	if (pipe2(p, O_CLOEXEC) < 0) {
-		if (!u->said_no_pipe++)
-			log_msg(LOG_WARN, "%s: no output pipe (%s); output goes to /dev/null "
-				"(tried again at each start)", u->name, strerror(errno));
-		return;
+		failed = "no output pipe";
+		err = errno;
+	} else {
+		/* only our end is non-blocking: a service must not see EAGAIN */
+		fcntl(p[0], F_SETFL, O_NONBLOCK);
+		if (loop_add(p[0], LOOP_TAG(TAG_OUTPUT, (int)(u - units))) < 0) {
+			failed = "cannot watch its output pipe";
+			err = errno;
+			close(p[0]);
+			close(p[1]);
+		}
 	}
-	/* only our end is non-blocking: a service must not see EAGAIN */
-	fcntl(p[0], F_SETFL, O_NONBLOCK);
-	if (loop_add(p[0], LOOP_TAG(TAG_OUTPUT, (int)(u - units))) < 0) {
+	if (failed) {
 		if (!u->said_no_pipe++)
-			log_msg(LOG_WARN, "%s: cannot watch its output pipe (%s); output goes "
-				"to /dev/null (tried again at each start)", u->name, strerror(errno));
-		close(p[0]);
-		close(p[1]);
+			log_msg(LOG_WARN, "%s: %s (%s); output goes to /dev/null (tried again "
+				"at each start)", u->name, failed, strerror(err));
 		return;
 	}
 	if (u->said_no_pipe)

@@ -120,6 +120,17 @@ EOC
 
 ctl() { "$LIFELINECTL" -s "$T/control" "$@"; }
 
+# peer_tools: PEER, lifeline-peer (its ASan build when lifeline's is), and
+# KT, build/ka-tool; the test ends if either is missing
+peer_tools() {
+	PEER=$ROOT/build/lifeline-peer
+	case $LIFELINE in */san/*) PEER=$ROOT/build/san/lifeline-peer ;; esac
+	KT=$ROOT/build/ka-tool
+	for b in "$PEER" "$KT"; do
+		[ -x "$b" ] || { fail "$b exists (make)"; exit 1; }
+	done
+}
+
 # boot_standard [LIFELINE-SETTINGS]: keys, the usual services, boot, and
 # wait (bounded) for the three of them to run
 boot_standard() {

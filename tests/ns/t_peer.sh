@@ -13,12 +13,7 @@
 # san: yes
 . "$(dirname "$0")/lib.sh"
 
-PEER=$ROOT/build/lifeline-peer
-case $LIFELINE in */san/*) PEER=$ROOT/build/san/lifeline-peer ;; esac
-KT=$ROOT/build/ka-tool
-for b in "$PEER" "$KT"; do
-	[ -x "$b" ] || { fail "$b exists (make)"; exit 1; }
-done
+peer_tools
 GRACE_MS=3000
 HOSTIP=10.77.0.2
 PEERIP=10.77.0.1
