@@ -38,6 +38,10 @@
 
 struct plpeer {
 	struct peer_conf pc;
+	/* the boot id in this peer's keepalives: random, one per peer, so a
+	 * verdict (which must echo it, under the MAC) names the peer it came
+	 * from: copied under another peer's address it is stale */
+	uint64_t boot_id;
 	int last_errno;             /* of the last failed send */
 	struct ka_replay replay;
 	struct ka_counters cnt;
@@ -62,8 +66,7 @@ static struct {
 	char host[32];              /* in the latest keepalive */
 	int fd[2];                  /* AF_INET, AF_INET6; -1 closed */
 	uint16_t fd_port[2];
-	int have_boot_id;
-	struct ka_sent sent;        /* boot id and the seq of the latest round */
+	uint64_t seq;               /* of the latest round, the same for every peer */
 	uint64_t rounds;
 	uint64_t next_send;
 	uint16_t state;             /* bits of the latest keepalive */
@@ -185,7 +188,7 @@ static int open_sockets(char *err, int cap)
 	return 0;
 }
 
-static void new_boot_id(void)
+static uint64_t new_boot_id(int salt)
 {
 	uint64_t id = 0;
 	if (getrandom(&id, sizeof id, GRND_NONBLOCK) != (ssize_t)sizeof id) {
@@ -195,10 +198,9 @@ static void new_boot_id(void)
 		clock_gettime(CLOCK_REALTIME, &a);
 		clock_gettime(CLOCK_BOOTTIME, &b);
 		id = ((uint64_t)a.tv_sec << 30) ^ (uint64_t)a.tv_nsec ^
-		     ((uint64_t)b.tv_nsec << 17) ^ (uint64_t)getpid();
+		     ((uint64_t)b.tv_nsec << 17) ^ (uint64_t)getpid() ^ ((uint64_t)salt << 56);
 	}
-	pl.sent.boot_id = id ? id : 1;
-	pl.have_boot_id = 1;
+	return id ? id : 1;
 }
 
 static int same_peer(const struct peer_conf *a, const struct peer_conf *b)
@@ -217,6 +219,7 @@ static void take_peers(const struct keepalive_conf *ka)
 	memset(pl.peer, 0, sizeof pl.peer);
 	for (int i = 0; i < ka->npeers; i++) {
 		pl.peer[i].pc = ka->peer[i];
+		pl.peer[i].boot_id = new_boot_id(i);
 		for (int k = 0; k < nold; k++)
 			if (same_peer(&old[k].pc, &ka->peer[i])) {
 				pl.peer[i] = old[k];
@@ -251,8 +254,6 @@ void peerlink_configure(const struct config *c, uint64_t now)
 		pl.have_key = 0;
 		return;
 	}
-	if (!pl.have_boot_id)
-		new_boot_id();
 	pl.ka = c->ka;
 	take_peers(&c->ka);
 	quorum_reset(&pl.q);
@@ -414,21 +415,21 @@ static void send_round(uint64_t now)
 	m.type = KA_KEEPALIVE;
 	m.state = pl.state = current_state();
 	memcpy(m.host, pl.host, sizeof m.host);
-	m.boot_id = pl.sent.boot_id;
-	m.seq = pl.sent.seq + 1;
+	m.seq = pl.seq + 1;
 	m.time_ms = wall_ms();
-	uint8_t out[KA_SIZE];
-	if (ka_encode(&m, pl.key, out) < 0) {
-		set_problem("cannot encode a keepalive (a bug)");
-		return;
-	}
 	set_problem("");
-	pl.sent.seq = m.seq;
+	pl.seq = m.seq;
 	pl.rounds++;
 	for (int i = 0; i < pl.npeers; i++) {
 		struct plpeer *p = &pl.peer[i];
 		struct sockaddr_storage ss;
 		socklen_t sl;
+		uint8_t out[KA_SIZE];
+		m.boot_id = p->boot_id;
+		if (ka_encode(&m, pl.key, out) < 0) {
+			set_problem("cannot encode a keepalive (a bug)");
+			return;
+		}
 		peer_addr(&p->pc, &ss, &sl);
 		if (sendto(pl.fd[fam_idx(p->pc.family)], out, sizeof out, MSG_DONTWAIT,
 			   (struct sockaddr *)&ss, sl) < 0) {
@@ -581,7 +582,9 @@ int peerlink_receive(const uint8_t *buf, size_t len, const struct sockaddr *sa,
 	}
 	struct plpeer *p = &pl.peer[i];
 	struct ka_msg m;
-	enum ka_result r = ka_verdict_precheck(buf, len, pl.host, &pl.sent, VERDICT_WINDOW);
+	/* what this peer was sent: a verdict echoing another peer's boot id is stale */
+	const struct ka_sent sent = { p->boot_id, pl.seq };
+	enum ka_result r = ka_verdict_precheck(buf, len, pl.host, &sent, VERDICT_WINDOW);
 	if (r == KA_OK && now / 1000 != p->mac_second) {
 		p->mac_second = now / 1000;
 		p->macs = 0;
@@ -597,7 +600,7 @@ int peerlink_receive(const uint8_t *buf, size_t len, const struct sockaddr *sa,
 	if (r == KA_OK && strcmp(m.host, pl.host) != 0)
 		r = KA_BAD_FIELD;       /* a verdict for another host */
 	if (r == KA_OK)
-		r = ka_verdict_check(&pl.sent, &m, VERDICT_WINDOW);
+		r = ka_verdict_check(&sent, &m, VERDICT_WINDOW);
 	if (r == KA_OK)
 		r = ka_replay_check(&p->replay, &m);
 	p->cnt.n[r]++;
@@ -680,7 +683,7 @@ void peerlink_status_text(struct outbuf *o, uint64_t now)
 			  "sent %lu (seq %lu), state ", pl.host,
 			  pl.ka.rescue ? " (rescue system: verdicts ignored)" : "", iv,
 			  pl.ka.quorum, pl.npeers, win, (unsigned long)pl.rounds,
-			  (unsigned long)pl.sent.seq);
+			  (unsigned long)pl.seq);
 		state_words(o, pl.state, 0);
 		if (pl.unknown)
 			ob_printf(o, ", unknown senders %lu", (unsigned long)pl.unknown);
@@ -734,7 +737,7 @@ void peerlink_status_json(struct outbuf *o, uint64_t now)
 		ob_puts(o, "null");
 	ob_printf(o, ",\"interval_ms\":%lu,\"sent\":%lu,\"seq\":%lu,\"state\":[",
 		  (unsigned long)pl.ka.interval_ms, (unsigned long)pl.rounds,
-		  (unsigned long)pl.sent.seq);
+		  (unsigned long)pl.seq);
 	state_words(o, pl.state, 1);
 	ob_printf(o, "],\"quorum\":%d,\"quorum_window_ms\":%lu,\"verdicts_in_window\":%d,"
 		  "\"quorums_reached\":%lu,\"unknown_senders\":%lu,\"flooded_seconds\":%lu,"

@@ -409,6 +409,39 @@ static void quorum_and_rescue(void)
 		tpeer_close(&a);
 		tpeer_close(&b);
 	}
+	TEST("peerlink: each peer its own boot id; a's verdict copied under b's address: stale") {
+		uint8_t d[KA_SIZE];
+		uint64_t cur = log_ring_head();
+		tpeer_open(&a);
+		tpeer_open(&b);
+		configure("quorum = 2\nquorum_window = 10s\n", &a, &b, 1000);
+		acted = 0;
+		peerlink_tick(1000);
+		CHECK_INT(tpeer_recv(&a, 1000), 0);
+		CHECK_INT(tpeer_recv(&b, 1000), 0);
+		CHECK(a.last.seq == b.last.seq);
+		CHECK(a.last.boot_id != b.last.boot_id);
+		verdict_bytes(&a, key, "web1", a.last.seq, d);
+		tpeer_send(&a, d, sizeof d);
+		peerlink_event(0, 1100);
+		CHECK_INT(acted, 0);
+		/* the very bytes again, now from b's address and port (what a
+		 * forged source address or a peer that saw them can do) */
+		tpeer_send(&b, d, sizeof d);
+		peerlink_event(0, 1200);
+		CHECK_INT(acted, 0);
+		CHECK_CONTAINS(status(1200), "quorum 2 of 2");
+		CHECK_CONTAINS(status_json(1200), "\"verdicts_in_window\":1");
+		CHECK_CONTAINS(status(1200), "dropped 1 (stale 1)");
+		/* b's own verdict completes the quorum */
+		send_verdict(&b);
+		peerlink_event(0, 1300);
+		CHECK_INT(acted, 1);
+		CHECK_CONTAINS(acted_reason, "(2 of 2 within 10s)");
+		CHECK_INT(log_count(&cur, "booting the rescue system"), 1);
+		tpeer_close(&a);
+		tpeer_close(&b);
+	}
 	TEST("peerlink: quorum 2 of 2: verdicts further apart than the window do nothing") {
 		tpeer_open(&a);
 		tpeer_open(&b);
