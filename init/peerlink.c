@@ -12,6 +12,7 @@
 #include "quorum.h"
 #include "rescue.h"
 #include "service.h"
+#include "sshwatch.h"
 #include "status.h"
 
 #include <arpa/inet.h>
@@ -35,6 +36,10 @@
 /* datagrams read per socket a second: peers send one verdict each every
  * few seconds, so this is only ever reached by a flood */
 #define RECV_PER_SEC 512
+/* a keepalive says "SSH served a new connection" this long after sshwatch
+ * saw one: five keepalives at the default interval, so one lost datagram
+ * does not hide it */
+#define SERVED_HOLD_MS 10000
 
 struct plpeer {
 	struct peer_conf pc;
@@ -82,6 +87,8 @@ static struct {
 	uint64_t recv_second[2], paused_until[2];
 	uint32_t recv_count[2];
 	uint64_t pauses;            /* seconds cut short so far */
+	uint64_t served_at;         /* sshwatch saw a new connection served; 0 never */
+	int watch_said;             /* its failure is logged */
 } pl = { .fd = { -1, -1 } };
 
 void (*peerlink_on_quorum)(const char *reason) = rescue_now;
@@ -254,6 +261,8 @@ void peerlink_configure(const struct config *c, uint64_t now)
 		pl.have_key = 0;
 		return;
 	}
+	sshwatch_reset();
+	pl.watch_said = 0;
 	pl.ka = c->ka;
 	take_peers(&c->ka);
 	quorum_reset(&pl.q);
@@ -265,21 +274,45 @@ void peerlink_configure(const struct config *c, uint64_t now)
 	pl.next_send = now;
 }
 
-/* The access services lifeline sees running, and the system bit. */
-static uint16_t current_state(void)
+/* Has an SSH server here served a new connection lately (sshwatch.h)? */
+static int ssh_served(const pid_t *pids, int n, uint64_t now)
+{
+	int r = n ? sshwatch_look(pids, n) : 0;
+	if (r > 0)
+		pl.served_at = now;
+	if (r < 0 && !pl.watch_said) {
+		log_msg(LOG_WARN, "keepalive: cannot watch the SSH connections (%s): peers "
+			"cannot tell a connection flood from SSH that cannot start sessions",
+			sshwatch_state());
+		pl.watch_said = 1;
+	}
+	return pl.served_at && now - pl.served_at < SERVED_HOLD_MS;
+}
+
+/* The access services lifeline sees running, the system bit, and whether
+ * SSH serves new connections. */
+static uint16_t current_state(uint64_t now)
 {
 	uint16_t st = pl.ka.rescue ? KA_ST_RESCUE : 0;
+	pid_t pids[MAX_UNITS];
+	int n = 0;
 	for (int i = 0; i < MAX_UNITS; i++) {
 		const struct unit *u = &units[i];
 		if (!u->used || u->kind != UNIT_SERVICE || u->state != ST_RUNNING ||
 		    u->conf < 0 || u->conf >= active.nunits)
 			continue;
 		const struct unit_conf *uc = &active.unit[u->conf];
-		if (config_unit_runs(&active, uc, "sshd"))
+		int sshd = config_unit_runs(&active, uc, "sshd");
+		int dropbear = config_unit_runs(&active, uc, "dropbear");
+		if (sshd)
 			st |= KA_ST_SSHD;
-		if (config_unit_runs(&active, uc, "dropbear"))
+		if (dropbear)
 			st |= KA_ST_RESCUE_SSH;
+		if ((sshd || dropbear) && u->pid > 0)
+			pids[n++] = u->pid;
 	}
+	if (ssh_served(pids, n, now))
+		st |= KA_ST_SSH_SERVED;
 	return st;
 }
 
@@ -413,7 +446,7 @@ static void send_round(uint64_t now)
 	struct ka_msg m;
 	memset(&m, 0, sizeof m);
 	m.type = KA_KEEPALIVE;
-	m.state = pl.state = current_state();
+	m.state = pl.state = current_state(now);
 	memcpy(m.host, pl.host, sizeof m.host);
 	m.seq = pl.seq + 1;
 	m.time_ms = wall_ms();
@@ -651,22 +684,62 @@ void peerlink_event(int idx, uint64_t now)
 
 static void state_words(struct outbuf *o, uint16_t st, int json)
 {
-	static const char *const names[] = { "rescue", "sshd", "rescue-ssh" };
 	int n = 0;
-	for (int b = 0; b < 3; b++) {
+	for (int b = 0; b < KA_ST_NBITS; b++) {
 		if (!(st & (1u << b)))
 			continue;
 		if (json) {
 			ob_puts(o, n ? ",\"" : "\"");
-			ob_puts(o, names[b]);
+			ob_puts(o, ka_state_bit_name(b));
 			ob_puts(o, "\"");
 		} else {
-			ob_printf(o, "%s%s", n ? "+" : "", names[b]);
+			ob_printf(o, "%s%s", n ? "+" : "", ka_state_bit_name(b));
 		}
 		n++;
 	}
 	if (!n && !json)
 		ob_puts(o, "none");
+}
+
+/* "  ssh watch: ports 22 2222, a new connection served 3s ago" */
+static void watch_status_text(struct outbuf *o, uint64_t now)
+{
+	uint16_t port[SSHWATCH_MAX_PORTS];
+	int n = sshwatch_ports(port, SSHWATCH_MAX_PORTS);
+	const char *st = sshwatch_state();
+	if (strcmp(st, "on") != 0) {
+		ob_printf(o, "  ssh watch: OFF (%s): a connection flood looks like dead SSH "
+			  "to peers\n", st);
+		return;
+	}
+	ob_puts(o, "  ssh watch: ports");
+	for (int i = 0; i < n; i++)
+		ob_printf(o, " %u", (unsigned)port[i]);
+	if (!n)
+		ob_puts(o, " none (no SSH server listens)");
+	if (pl.served_at) {
+		char ago[16];
+		format_duration(now - pl.served_at, ago, sizeof ago);
+		ob_printf(o, ", a new connection served %s ago\n", ago);
+	} else {
+		ob_puts(o, ", no new connection served yet\n");
+	}
+}
+
+static void watch_status_json(struct outbuf *o, uint64_t now)
+{
+	uint16_t port[SSHWATCH_MAX_PORTS];
+	int n = sshwatch_ports(port, SSHWATCH_MAX_PORTS);
+	ob_puts(o, ",\"ssh_watch\":{\"state\":");
+	ob_json_str(o, sshwatch_state());
+	ob_puts(o, ",\"ports\":[");
+	for (int i = 0; i < n; i++)
+		ob_printf(o, "%s%u", i ? "," : "", (unsigned)port[i]);
+	ob_puts(o, "],\"served_ms_ago\":");
+	if (pl.served_at)
+		ob_printf(o, "%lu}", (unsigned long)(now - pl.served_at));
+	else
+		ob_puts(o, "null}");
 }
 
 void peerlink_status_text(struct outbuf *o, uint64_t now)
@@ -692,6 +765,7 @@ void peerlink_status_text(struct outbuf *o, uint64_t now)
 				  (unsigned long)pl.pauses, RECV_PER_SEC);
 		ob_puts(o, "\n");
 	}
+	watch_status_text(o, now);
 	for (int i = 0; i < pl.npeers; i++) {
 		const struct plpeer *p = &pl.peer[i];
 		char ago[16] = "never";
@@ -739,7 +813,9 @@ void peerlink_status_json(struct outbuf *o, uint64_t now)
 		  (unsigned long)pl.ka.interval_ms, (unsigned long)pl.rounds,
 		  (unsigned long)pl.seq);
 	state_words(o, pl.state, 1);
-	ob_printf(o, "],\"quorum\":%d,\"quorum_window_ms\":%lu,\"verdicts_in_window\":%d,"
+	ob_puts(o, "]");
+	watch_status_json(o, now);
+	ob_printf(o, ",\"quorum\":%d,\"quorum_window_ms\":%lu,\"verdicts_in_window\":%d,"
 		  "\"quorums_reached\":%lu,\"unknown_senders\":%lu,\"flooded_seconds\":%lu,"
 		  "\"peers\":[",
 		  pl.ka.quorum, (unsigned long)pl.ka.quorum_window_ms,

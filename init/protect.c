@@ -93,14 +93,29 @@ static int listen_line(void *ctx, char *line)
 	return 0;
 }
 
+static void read_sockets(pid_t pid, struct sockets *s)
+{
+	char path[40], buf[512];
+	s->pid = pid;
+	s->n = 0;
+	fmt(path, sizeof path, "/proc/%d/fd", (int)pid);
+	scan_dir(path, buf, sizeof buf, note_socket, s);
+}
+
+int protect_socket_inodes(pid_t pid, uint64_t *inode, int cap)
+{
+	struct sockets s;
+	read_sockets(pid, &s);
+	int n = s.n < cap ? s.n : cap;
+	memcpy(inode, s.inode, sizeof inode[0] * (size_t)n);
+	return n;
+}
+
 int protect_listening(pid_t pid)
 {
 	struct sockets s;
-	char path[40], buf[512];
-	s.pid = pid;
-	s.n = 0;
-	fmt(path, sizeof path, "/proc/%d/fd", (int)pid);
-	scan_dir(path, buf, sizeof buf, note_socket, &s);
+	char buf[512];
+	read_sockets(pid, &s);
 	if (!s.n)
 		return 0;
 	return scan_lines("/proc/net/tcp", buf, sizeof buf, listen_line, &s) == 1 ||

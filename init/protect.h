@@ -26,6 +26,8 @@
 int protect_apply(struct unit *u, const struct unit_conf *c, uint64_t now);
 /* 1 if pid holds a TCP socket (IPv4 or IPv6) in the LISTEN state. */
 int protect_listening(pid_t pid);
+/* The inodes of pid's open sockets (at most cap); how many. */
+int protect_socket_inodes(pid_t pid, uint64_t *inode, int cap);
 /* The main processes of running protected services; returns how many. */
 int protect_listeners(pid_t *out, int cap);
 /* The kernel says parent forked child (a procev_fork_fn). */

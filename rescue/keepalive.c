@@ -218,6 +218,15 @@ const char *ka_result_name(enum ka_result r)
 	return names[r];
 }
 
+const char *ka_state_bit_name(int bit)
+{
+	static const char *const names[KA_ST_NBITS] = {
+		"rescue", "sshd", "rescue-ssh", "ssh-served",
+	};
+
+	return bit >= 0 && bit < KA_ST_NBITS ? names[bit] : "unknown";
+}
+
 static int hexval(unsigned char c)
 {
 	if (c >= '0' && c <= '9')

@@ -22,7 +22,11 @@ enum { KA_KEEPALIVE = 1, KA_VERDICT = 2 };
 #define KA_ST_RESCUE 0x1        /* this is the rescue system */
 #define KA_ST_SSHD 0x2          /* the normal sshd runs */
 #define KA_ST_RESCUE_SSH 0x4    /* the rescue ssh runs */
-#define KA_ST_ALL 0x7
+/* an SSH server here sent data on a new connection within the last 10 s:
+ * SSH works for someone, if not for the peer's probes (a full MaxStartups) */
+#define KA_ST_SSH_SERVED 0x8
+#define KA_ST_ALL 0xf
+#define KA_ST_NBITS 4
 
 struct ka_msg {
 	uint8_t type;
@@ -95,6 +99,10 @@ enum ka_result ka_verdict_precheck(const uint8_t *buf, size_t len, const char *h
 /* "ok", "bad-size", ...: stable names for logs and metrics ("rate": not
  * looked at, past a sender's budget of MAC checks). */
 const char *ka_result_name(enum ka_result r);
+
+/* "rescue", "sshd", "rescue-ssh", "ssh-served": the name of state bit
+ * (1 << bit), for logs and status. */
+const char *ka_state_bit_name(int bit);
 
 /* Read a key file: 64 hex digits and an optional newline, a regular file
  * owned by root with no group or other permission bits.  -1 with a

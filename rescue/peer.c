@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -641,6 +642,34 @@ static void slot_end(int s, int result, int err, int64_t now)
 	probe_end(&hosts[p->host], p->port, result, err, p->start, now);
 }
 
+#define LOCAL_LOG_MS 60000       /* one line about local probe failures this often */
+static uint64_t local_errors, local_logged;
+static int64_t local_log_at;
+
+/* The probe failed here, before the host was asked (socket() out of file
+ * descriptors, no route, no local port): that is not the host's SSH
+ * failing, so its state forgets what it knew of SSH until a probe gets
+ * through (unknown: no verdict).  Logged once a minute at most. */
+static void probe_local(struct lp_host *h, int port, int err, int64_t now)
+{
+	char a[64];
+
+	h->inflight[port] = 0;
+	h->local_errors++;
+	h->local_errno = err;
+	local_errors++;
+	if (now >= local_log_at) {
+		lp_addr_str(&h->conf->ssh[port], a, sizeof a);
+		plog(3, "event=error probe of host=%s %s failed on this machine: %s "
+		     "(%" PRIu64 " such failure(s); no host is judged by them)", h->conf->name, a,
+		     strerror(err), local_errors - local_logged);
+		local_logged = local_errors;
+		local_log_at = now + LOCAL_LOG_MS;
+	}
+	lp_hs_probe_unknown(&h->hs);
+	host_update(h, now);
+}
+
 static void probe_start(uint32_t item, int64_t now)
 {
 	int hi = (int)(item >> 3), port = (int)(item & 7), s;
@@ -656,7 +685,7 @@ static void probe_start(uint32_t item, int64_t now)
 		;
 	fd = socket(t->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		probe_end(h, port, LP_PR_ERROR, errno, now, now);
+		probe_local(h, port, errno, now);
 		return;
 	}
 	/* reset, not FIN: no TIME_WAIT pile-up from thousands of probes */
@@ -665,7 +694,10 @@ static void probe_start(uint32_t item, int64_t now)
 		int e = errno;
 
 		close(fd);
-		probe_end(h, port, lp_probe_errno_result(e), e, now, now);
+		if (lp_probe_connect_local(e))
+			probe_local(h, port, e, now);
+		else
+			probe_end(h, port, lp_probe_errno_result(e), e, now, now);
 		return;
 	}
 	ev.data.u64 = TAG(EV_PROBE, s);
@@ -673,7 +705,7 @@ static void probe_start(uint32_t item, int64_t now)
 		int e = errno;
 
 		close(fd);
-		probe_end(h, port, LP_PR_ERROR, e, now, now);
+		probe_local(h, port, e, now);
 		return;
 	}
 	probe[s] = (struct probe){ .fd = fd, .host = hi, .port = (uint8_t)port, .start = now };

@@ -99,6 +99,9 @@ enum lp_state {
 	LP_DEAD,                 /* ... for the grace period: verdicts */
 	LP_DOWN,                 /* no keepalive for down_after */
 	LP_RESCUE,               /* the latest keepalive says: rescue system */
+	LP_BUSY,                 /* SSH answers no probe, but the host says its SSH
+				  * servers serve new connections (ssh-served):
+				  * a full MaxStartups, a flood; no verdict */
 	LP_NSTATES
 };
 
@@ -117,6 +120,7 @@ struct lp_hs {
 	int64_t last_ka;         /* monotonic ms of the latest accepted keepalive */
 	int64_t alive_since;     /* start of the current stretch of keepalives */
 	int64_t last_ssh_ok;     /* latest probe that got a banner; -1 never */
+	int64_t last_served;     /* latest keepalive saying ssh-served; -1 never */
 	int64_t next_verdict;    /* while dead */
 	int64_t state_since;
 	uint64_t verdicts;
@@ -129,6 +133,9 @@ void lp_hs_keepalive(struct lp_hs *h, const struct lp_timing *t, int64_t now,
 /* A probe ended: ok (this one got a banner), any_ok (the latest result of
  * any of the host's ports is a banner, this one included). */
 void lp_hs_probe(struct lp_hs *h, int64_t now, int ok, int any_ok);
+/* A probe failed on this machine (no socket, no route, no local port):
+ * nothing is known of the host's SSH until a probe gets through. */
+void lp_hs_probe_unknown(struct lp_hs *h);
 /* The state at now, from the facts (no side effects). */
 enum lp_state lp_hs_eval(const struct lp_hs *h, const struct lp_timing *t, int64_t now);
 /* Move h->state to the state at now; 1 if a verdict is due now (counted,
@@ -139,7 +146,8 @@ int lp_hs_tick(struct lp_hs *h, const struct lp_timing *t, int64_t now);
 int64_t lp_hs_deadline(const struct lp_hs *h, const struct lp_timing *t, int64_t now);
 /* ms until the next verdict: while unreachable or dead; -1 otherwise. */
 int64_t lp_hs_verdict_in(const struct lp_hs *h, const struct lp_timing *t, int64_t now);
-/* When SSH stopped answering (T), for logs. */
+/* When SSH stopped answering (T), for logs: the latest of the keepalives
+ * starting, a banner, and the host saying it served a new connection. */
 int64_t lp_hs_fail_since(const struct lp_hs *h);
 const char *lp_state_name(int s);
 
@@ -162,6 +170,10 @@ void lp_banner_init(struct lp_banner *b);
 int lp_banner_feed(struct lp_banner *b, const char *buf, size_t len);
 /* The result of a failed read or connect (errno value). */
 int lp_probe_errno_result(int err);
+/* 1 if connect() failing at once with err is this machine's own failure
+ * (no route, no local address or port, a local firewall), which says
+ * nothing of the host; 0 for the host's answer (refused). */
+int lp_probe_connect_local(int err);
 const char *lp_probe_name(int r);
 
 struct lp_probe_res {
@@ -190,6 +202,9 @@ struct lp_host {
 	uint8_t pending;                     /* on the drop-log list */
 	uint8_t inflight[LP_MAX_SSH];        /* queued or connecting */
 	struct lp_probe_res ssh[LP_MAX_SSH];
+	/* probes that failed on this machine (not counted against the host) */
+	uint64_t local_errors;
+	int local_errno;
 	/* where verdicts go: the latest keepalive's source, the socket it
 	 * came in on, and the local address it was sent to */
 	int sock;

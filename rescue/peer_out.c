@@ -91,13 +91,12 @@ void lp_out_table(FILE *f, const struct lp_view *v)
 
 static void json_bits(FILE *f, uint16_t bits)
 {
-	static const char *const names[] = { "rescue", "sshd", "rescue-ssh" };
 	int first = 1;
 
 	fputc('[', f);
-	for (int b = 0; b < 3; b++)
+	for (int b = 0; b < KA_ST_NBITS; b++)
 		if (bits & (1u << b)) {
-			fprintf(f, "%s\"%s\"", first ? "" : ",", names[b]);
+			fprintf(f, "%s\"%s\"", first ? "" : ",", ka_state_bit_name(b));
 			first = 0;
 		}
 	fputc(']', f);
@@ -151,6 +150,10 @@ static void json_host(FILE *f, const struct lp_view *v, const struct lp_host *h)
 	}
 	fputc(']', f);
 	json_ms(f, "ssh_ok_ms_ago", h->hs.last_ssh_ok >= 0, v->now - h->hs.last_ssh_ok);
+	json_ms(f, "ssh_served_ms_ago", h->hs.last_served >= 0, v->now - h->hs.last_served);
+	fprintf(f, ",\"probe_local_errors\":%" PRIu64, h->local_errors);
+	if (h->local_errors)
+		fprintf(f, ",\"probe_local_errno\":%d", h->local_errno);
 	json_ms(f, "verdict_in_ms", in >= 0, in);
 	fprintf(f, ",\"verdicts_sent\":%" PRIu64 ",\"keepalives\":%" PRIu64 ",\"dropped\":{",
 		h->hs.verdicts, h->keepalives);
@@ -187,7 +190,7 @@ static void help(FILE *f, const char *name, const char *type, const char *text)
 void lp_out_metrics(FILE *f, const struct lp_view *v)
 {
 	help(f, "lifeline_peer_host_state", "gauge",
-	     "1 for the state the host is in (unknown up unreachable dead down rescue)");
+	     "1 for the state the host is in (unknown up unreachable dead down rescue busy)");
 	for (int i = 0; i < v->nhosts; i++) {
 		const struct lp_host *h = &v->host[i];
 		struct lp_timing t = lp_host_timing(v->conf, h, v->started);

@@ -57,3 +57,8 @@ int lp_probe_errno_result(int err)
 		return LP_PR_ERROR;
 	}
 }
+
+int lp_probe_connect_local(int err)
+{
+	return err != ECONNREFUSED && err != ECONNRESET && err != ETIMEDOUT;
+}

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 static const char *const state_names[LP_NSTATES] = {
-	"unknown", "up", "unreachable", "dead", "down", "rescue",
+	"unknown", "up", "unreachable", "dead", "down", "rescue", "busy",
 };
 
 const char *lp_state_name(int s)
@@ -17,7 +17,8 @@ const char *lp_state_name(int s)
 
 void lp_hs_init(struct lp_hs *h, int64_t now)
 {
-	*h = (struct lp_hs){ .state = LP_UNKNOWN, .last_ssh_ok = -1, .state_since = now };
+	*h = (struct lp_hs){ .state = LP_UNKNOWN, .last_ssh_ok = -1, .last_served = -1,
+			     .state_since = now };
 }
 
 void lp_hs_keepalive(struct lp_hs *h, const struct lp_timing *t, int64_t now,
@@ -34,6 +35,9 @@ void lp_hs_keepalive(struct lp_hs *h, const struct lp_timing *t, int64_t now,
 	h->last_ka = now;
 	h->boot_id = boot_id;
 	h->bits = bits;
+	/* the host served someone: SSH works there, whatever our probes say */
+	if (bits & KA_ST_SSH_SERVED)
+		h->last_served = now;
 }
 
 void lp_hs_probe(struct lp_hs *h, int64_t now, int ok, int any_ok)
@@ -44,9 +48,15 @@ void lp_hs_probe(struct lp_hs *h, int64_t now, int ok, int any_ok)
 		h->last_ssh_ok = now;
 }
 
+void lp_hs_probe_unknown(struct lp_hs *h)
+{
+	h->probed = 0;
+}
+
 int64_t lp_hs_fail_since(const struct lp_hs *h)
 {
-	return h->last_ssh_ok > h->alive_since ? h->last_ssh_ok : h->alive_since;
+	int64_t t = h->last_ssh_ok > h->alive_since ? h->last_ssh_ok : h->alive_since;
+	return h->last_served > t ? h->last_served : t;
 }
 
 /* SSH has failed (no port's latest probe got a banner) since T. */
@@ -74,6 +84,8 @@ enum lp_state lp_hs_eval(const struct lp_hs *h, const struct lp_timing *t, int64
 		return LP_UP;
 	if (!h->probed)
 		return LP_UNKNOWN;
+	if (h->bits & KA_ST_SSH_SERVED)
+		return LP_BUSY;
 	return grace_over ? LP_DEAD : LP_UNREACHABLE;
 }
 

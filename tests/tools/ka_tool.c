@@ -8,7 +8,7 @@
  *       keepalive that decodes with KEY, one line each, until COUNT:
  *         keepalive from=127.0.0.1:4321 host=web1 state=sshd+rescue-ssh seq=12
  *           boot=0123456789abcdef time=1700000000000
- *       (state: none, or rescue, sshd, rescue-ssh joined by '+'); anything
+ *       (state: none, or rescue, sshd, rescue-ssh, ssh-served joined by '+'); anything
  *       else as "drop from=ADDR:PORT reason=bad-mac" (ka_result_name).
  *       Exit 0 after COUNT keepalives, 1 on timeout (default 30 s).
  *
@@ -195,13 +195,12 @@ static ssize_t recv_until(int fd, uint8_t *buf, size_t cap, struct sockaddr_stor
 static const char *state_str(unsigned st)
 {
 	static char buf[40];
-	static const char *const names[] = { "rescue", "sshd", "rescue-ssh" };
 	buf[0] = '\0';
-	for (int b = 0; b < 3; b++)
+	for (int b = 0; b < KA_ST_NBITS; b++)
 		if (st & (1u << b)) {
 			if (buf[0])
 				strcat(buf, "+");
-			strcat(buf, names[b]);
+			strcat(buf, ka_state_bit_name(b));
 		}
 	return buf[0] ? buf : "none";
 }

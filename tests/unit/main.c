@@ -234,6 +234,7 @@ int main(void)
 	suite_watchdog();
 	suite_config_esc();
 	suite_quorum();
+	suite_sshwatch();
 	suite_peerlink();
 	suite_loopfail();
 

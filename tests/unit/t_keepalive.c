@@ -122,7 +122,7 @@ static void format_tests(void)
 		m.type = 3;
 		CHECK_INT(ka_encode(&m, key1, d), -1);
 		m = keepalive(1, 1, 1);
-		m.state = 0x8;
+		m.state = 0x10;
 		CHECK_INT(ka_encode(&m, key1, d), -1);
 		m = keepalive(1, 1, 1);
 		m.echo_seq = 1;
@@ -220,7 +220,7 @@ static void rejection_tests(void)
 	TEST("keepalive: unknown state bits, echo in a keepalive, state in a verdict are bad-field") {
 		uint8_t d[KA_SIZE];
 		struct ka_msg out, v = verdict(1, 1, 1, 1);
-		static const uint16_t states[] = { 0x8, 0x100, 0x8000, 0xffff };
+		static const uint16_t states[] = { 0x10, 0x100, 0x8000, 0xffff };
 
 		for (int i = 0; i < 4; i++) {
 			good_dgram(d);

@@ -16,6 +16,8 @@ struct world {
 	int probe_every;         /* a probe result every this many ms */
 	int ok_from, ok_until;   /* probes succeed in [from, until) */
 	int ok_at;               /* and at this one instant (-1: none) */
+	int served_from, served_until;   /* keepalives say ssh-served in [from, until) */
+	int local_from, local_until;     /* probes fail on the peer itself in [from, until) */
 	int end;
 	/* what happened */
 	int nv;
@@ -35,6 +37,8 @@ static void world_init(struct world *w)
 	w->probe_every = 1000;
 	w->ok_from = w->ok_until = -1;
 	w->ok_at = -1;
+	w->served_from = w->served_until = -1;
+	w->local_from = w->local_until = -1;
 	w->end = 60000;
 }
 
@@ -59,9 +63,13 @@ static void events(struct world *w, struct lp_hs *h, int now)
 		uint64_t boot = now >= w->rescue_from ? 3 : w->reboot_at >= 0 && now >= w->reboot_at ? 2 : 1;
 		uint16_t bits = now >= w->rescue_from ? KA_ST_RESCUE | KA_ST_RESCUE_SSH : KA_ST_SSHD;
 
+		if (now >= w->served_from && now < w->served_until)
+			bits |= KA_ST_SSH_SERVED;
 		lp_hs_keepalive(h, &w->t, now, boot, bits);
 	}
-	if (is_probe(w, now)) {
+	if (is_probe(w, now) && now >= w->local_from && now < w->local_until) {
+		lp_hs_probe_unknown(h);
+	} else if (is_probe(w, now)) {
 		int ok = probe_ok(w, now);
 
 		lp_hs_probe(h, now, ok, ok);
@@ -308,6 +316,68 @@ static void state_tests(void)
 				  "scenario %d: %d verdicts every ms, %d by deadline (first %d vs %d)",
 				  i, a.nv, b.nv, a.v[0], b.v[0]);
 		}
+	}
+	TEST("peer state: SSH fails but the host serves new connections (a flood): busy, "
+	     "never a verdict") {
+		struct world w;
+
+		world_init(&w);
+		w.served_from = 0;
+		w.served_until = 1 << 30;
+		w.end = 120000;
+		run_every_ms(&w);
+		CHECK_INT(w.nv, 0);
+		CHECK_INT(w.state_at[5], LP_BUSY);
+		CHECK_INT(w.state_at[119], LP_BUSY);
+		CHECK_STR(lp_state_name(LP_BUSY), "busy");
+	}
+	TEST("peer state: the grace starts at the last keepalive saying ssh-served") {
+		struct world w;
+		const int want[] = { 28000, 33000 };
+
+		world_init(&w);
+		w.served_from = 0;
+		w.served_until = 20000;         /* the last such keepalive: 18000 */
+		w.end = 35000;
+		run_every_ms(&w);
+		check_verdicts(&w, want, 2);
+		CHECK_INT(w.state_at[19], LP_BUSY);
+		CHECK_INT(w.state_at[21], LP_UNREACHABLE);
+		CHECK_INT(w.state_at[28], LP_DEAD);
+		w.nv = 0;
+		run_by_deadline(&w);
+		check_verdicts(&w, want, 2);
+	}
+	TEST("peer state: the peer's own probe errors: SSH up stays up, no verdict") {
+		struct world w;
+
+		world_init(&w);
+		w.ok_from = 0;
+		w.ok_until = 5000;
+		w.local_from = 5000;
+		w.local_until = 1 << 30;
+		w.end = 60000;
+		run_every_ms(&w);
+		CHECK_INT(w.nv, 0);
+		CHECK_INT(w.state_at[59], LP_UP);
+	}
+	TEST("peer state: the peer's own probe errors while SSH failed: unknown, no verdict "
+	     "until a probe gets through") {
+		struct world w;
+		const int want[] = { 30500 };
+
+		world_init(&w);
+		w.local_from = 5000;
+		w.local_until = 30000;
+		w.end = 31000;
+		run_every_ms(&w);
+		check_verdicts(&w, want, 1);    /* failing since 0: the grace is over */
+		CHECK_INT(w.state_at[4], LP_UNREACHABLE);
+		CHECK_INT(w.state_at[6], LP_UNKNOWN);
+		CHECK_INT(w.state_at[29], LP_UNKNOWN);
+		w.nv = 0;
+		run_by_deadline(&w);
+		check_verdicts(&w, want, 1);
 	}
 	TEST("peer state: time until the verdict counts down, then the repeats") {
 		struct world w;
