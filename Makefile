@@ -122,6 +122,10 @@ $(B)/ka-tool: tests/tools/ka_tool.c $(KA_SRC) $(KA_HDRS) init/fmt.c | $(B)
 	$(CC) $(BASE) -O1 -g -Iinit -Irescue -o $@ tests/tools/ka_tool.c $(KA_SRC) init/fmt.c \
 		-lbearssl
 
+# a stranger holding SSH servers' pre-authentication slots (ns t_peer_flood)
+$(B)/tcp-hold: tests/tools/tcp_hold.c | $(B)
+	$(CC) $(BASE) -O1 -g -o $@ tests/tools/tcp_hold.c
+
 man: $(MAN)
 $(B)/%: man/%.scd | $(B)
 	scdoc < $< > $@
@@ -130,11 +134,11 @@ deps:
 	sh tests/deps.sh
 
 check-fast: deps all $(B)/unit-tests $(B)/san/unit-tests $(B)/san/lifeline \
-		$(B)/san/lifelinectl $(B)/san/lifeline-peer $(B)/fuzz-config $(B)/fuzz-keepalive $(B)/fuzz-peerconf $(B)/ka-selftest $(B)/ka-tool
+		$(B)/san/lifelinectl $(B)/san/lifeline-peer $(B)/fuzz-config $(B)/fuzz-keepalive $(B)/fuzz-peerconf $(B)/ka-selftest $(B)/ka-tool $(B)/tcp-hold
 	sh tests/run.sh fast
 
 check: deps all images $(B)/unit-tests $(B)/san/unit-tests $(B)/san/lifeline \
-		$(B)/san/lifelinectl $(B)/san/lifeline-peer $(B)/fuzz-config $(B)/fuzz-keepalive $(B)/fuzz-peerconf $(B)/ka-selftest $(B)/ka-tool
+		$(B)/san/lifelinectl $(B)/san/lifeline-peer $(B)/fuzz-config $(B)/fuzz-keepalive $(B)/fuzz-peerconf $(B)/ka-selftest $(B)/ka-tool $(B)/tcp-hold
 	sh tests/run.sh all
 
 # the Xen dom0 e2e alone (tests/e2e/t_xen_dom0.sh): see README, Tests

