@@ -43,11 +43,11 @@
 
 struct plpeer {
 	struct peer_conf pc;
+	int last_errno;             /* of the last failed send */
 	/* the boot id in this peer's keepalives: random, one per peer, so a
 	 * verdict (which must echo it, under the MAC) names the peer it came
 	 * from: copied under another peer's address it is stale */
 	uint64_t boot_id;
-	int last_errno;             /* of the last failed send */
 	struct ka_replay replay;
 	struct ka_counters cnt;
 	uint64_t unknown;           /* from its address but another port */
