@@ -917,7 +917,8 @@ static void set_port(struct config_parser *p, int lineno, int vcol, const char *
 }
 
 /* "192.0.2.10", "192.0.2.10:7500", "[2001:db8::1]" or "[2001:db8::1]:7500";
- * no host names: PID 1 does not resolve them. */
+ * no host names: PID 1 does not resolve them.  Then, after a blank, the
+ * peer's own key file if it has one. */
 static void add_peer(struct config_parser *p, int lineno, int vcol, const char *v, int vl)
 {
 	struct keepalive_conf *ka = &p->cfg->ka;
@@ -925,6 +926,20 @@ static void add_peer(struct config_parser *p, int lineno, int vcol, const char *
 	char a[64];
 	int as = 0, ae, ps = -1;
 	memset(&pc, 0, sizeof pc);
+	int full = vl;
+	vl = 0;
+	while (vl < full && v[vl] != ' ' && v[vl] != '\t')
+		vl++;
+	int ks = vl;
+	while (ks < full && (v[ks] == ' ' || v[ks] == '\t'))
+		ks++;
+	if (ks < full) {
+		int before = p->errors;
+		set_path(p, lineno, vcol + ks, v + ks, full - ks, pc.key, (int)sizeof pc.key,
+			 "peer: the key file");
+		if (p->errors != before)
+			return;
+	}
 	if (v[0] == '[') {
 		as = 1;
 		ae = 1;
@@ -1134,6 +1149,20 @@ static void esc_report(struct config_parser *p, const char *file, int line, int 
 		p->report(p->ctx, file, line, col, msg);
 }
 
+/* How many different key files the peers use. */
+static int distinct_keys(const struct keepalive_conf *ka)
+{
+	int n = 0;
+	for (int i = 0; i < ka->npeers; i++) {
+		const char *k = ka->peer[i].key[0] ? ka->peer[i].key : ka->key;
+		int seen = 0;
+		for (int j = 0; j < i && !seen; j++)
+			seen = !strcmp(k, ka->peer[j].key[0] ? ka->peer[j].key : ka->key);
+		n += !seen;
+	}
+	return n;
+}
+
 /* The checks that need a whole section (it may continue in conf.d). */
 static void esc_end(struct config_parser *p)
 {
@@ -1146,6 +1175,13 @@ static void esc_end(struct config_parser *p)
 		fmt(msg, sizeof msg, "quorum %d is more than the %d peer%s given",
 		    c->ka.quorum, c->ka.npeers, c->ka.npeers == 1 ? "" : "s");
 		esc_report(p, p->quorum_file, p->quorum_line, p->quorum_col, msg);
+	}
+	if (p->ka_file && p->quorum_file && c->ka.quorum > 1 && c->ka.quorum <= c->ka.npeers &&
+	    distinct_keys(&c->ka) < c->ka.quorum && p->report) {
+		fmt(msg, sizeof msg, "warning: quorum %d, but the peers share a key: a peer "
+		    "holding it can sign verdicts for the others (peer = ADDRESS:PORT "
+		    "KEYFILE)", c->ka.quorum);
+		p->report(p->ctx, p->quorum_file, p->quorum_line, p->quorum_col, msg);
 	}
 	if (p->wd_file && c->wd.interval_ms > c->wd.timeout_ms / 2) {
 		fmt(msg, sizeof msg, "interval must be at most half the timeout (%ums)",

@@ -82,6 +82,7 @@ struct peer_conf {
 	uint8_t family;             /* AF_INET or AF_INET6 */
 	uint16_t port;              /* host byte order */
 	uint8_t addr[16];           /* network byte order; the first 4 for AF_INET */
+	char key[PATH_MAX_LEN];     /* this peer's own key file; "" = [keepalive] key */
 };
 
 /* [keepalive]: keepalives to the peers, verdicts from them (peerlink.c) */

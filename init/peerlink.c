@@ -48,6 +48,9 @@ struct plpeer {
 	 * verdict (which must echo it, under the MAC) names the peer it came
 	 * from: copied under another peer's address it is stale */
 	uint64_t boot_id;
+	/* the key of its keepalives and verdicts: its own (peer = ADDR KEYFILE)
+	 * or the [keepalive] key */
+	uint8_t key[KA_KEY_SIZE];
 	struct ka_replay replay;
 	struct ka_counters cnt;
 	uint64_t unknown;           /* from its address but another port */
@@ -236,18 +239,37 @@ static void take_peers(const struct keepalive_conf *ka)
 	pl.npeers = ka->npeers;
 }
 
+/* Every key the peers need: the [keepalive] key if a peer has none of its
+ * own, and each peer's own.  All or nothing: a peer whose key cannot be
+ * read would see the host silent, so nothing is sent until all can be
+ * (status and the log say which file and why). */
 static void load_key(int log_it)
 {
-	char err[160];
-	if (ka_key_load(pl.ka.key, pl.key, err, sizeof err) == 0) {
-		pl.have_key = 1;
-		return;
-	}
+	char err[160], msg[200];
+	int need_default = 0;
 	pl.have_key = 0;
+	for (int i = 0; i < pl.npeers; i++)
+		need_default |= !pl.peer[i].pc.key[0];
+	if (need_default && ka_key_load(pl.ka.key, pl.key, err, sizeof err) < 0) {
+		fmt(msg, sizeof msg, "%s", err);
+		goto fail;
+	}
+	for (int i = 0; i < pl.npeers; i++) {
+		struct plpeer *p = &pl.peer[i];
+		if (!p->pc.key[0]) {
+			memcpy(p->key, pl.key, sizeof p->key);
+		} else if (ka_key_load(p->pc.key, p->key, err, sizeof err) < 0) {
+			fmt(msg, sizeof msg, "peer %s: %s", p->pc.text, err);
+			goto fail;
+		}
+	}
+	pl.have_key = 1;
+	return;
+fail:
 	if (log_it)
-		set_problem(err);
+		set_problem(msg);
 	else
-		fmt(pl.problem, sizeof pl.problem, "%s", err);
+		fmt(pl.problem, sizeof pl.problem, "%s", msg);
 }
 
 void peerlink_configure(const struct config *c, uint64_t now)
@@ -459,7 +481,7 @@ static void send_round(uint64_t now)
 		socklen_t sl;
 		uint8_t out[KA_SIZE];
 		m.boot_id = p->boot_id;
-		if (ka_encode(&m, pl.key, out) < 0) {
+		if (ka_encode(&m, p->key, out) < 0) {
 			set_problem("cannot encode a keepalive (a bug)");
 			return;
 		}
@@ -627,7 +649,7 @@ int peerlink_receive(const uint8_t *buf, size_t len, const struct sockaddr *sa,
 	else if (r == KA_OK)
 		p->macs++;
 	if (r == KA_OK)
-		r = pl.have_key ? ka_decode(buf, len, pl.key, &m) : KA_BAD_MAC;
+		r = pl.have_key ? ka_decode(buf, len, p->key, &m) : KA_BAD_MAC;
 	if (r == KA_OK && m.type != KA_VERDICT)
 		r = KA_BAD_TYPE;
 	if (r == KA_OK && strcmp(m.host, pl.host) != 0)

@@ -168,8 +168,12 @@ int rescue_render_keepalive_conf(const struct keepalive_conf *ka, const char *ho
 	ob_init(&o, out, (size_t)cap);
 	ob_printf(&o, "# [keepalive] of %s, written by lifeline when it armed the rescue "
 		  "system\n[keepalive]\nhost = %s\n", host, host);
-	for (int i = 0; i < ka->npeers; i++)
-		ob_printf(&o, "peer = %s\n", ka->peer[i].text);
+	for (int i = 0; i < ka->npeers; i++) {
+		if (ka->peer[i].key[0])
+			ob_printf(&o, "peer = %s " RESCUE_PEER_KEY_FMT "\n", ka->peer[i].text, i + 1);
+		else
+			ob_printf(&o, "peer = %s\n", ka->peer[i].text);
+	}
 	ob_printf(&o, "interval = %lums\nquorum = %u\nquorum_window = %lums\n"
 		  "key = " RESCUE_KEY_PATH "\nsystem = rescue\n",
 		  (unsigned long)ka->interval_ms, ka->quorum, (unsigned long)ka->quorum_window_ms);
@@ -188,15 +192,68 @@ static void ka_host(const struct keepalive_conf *ka, char *out, int cap)
 		out[0] = '\0';
 }
 
+/* A key file as the rescue system reads it (64 hex digits, 0600). */
+static int copy_key(const char *from, const char *to, char *err, int cap)
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t key[KA_KEY_SIZE];
+	char text[2 * KA_KEY_SIZE + 1];
+	if (ka_key_load(from, key, err, cap) < 0)
+		return -1;
+	for (size_t i = 0; i < KA_KEY_SIZE; i++) {
+		text[2 * i] = hex[key[i] >> 4];
+		text[2 * i + 1] = hex[key[i] & 15];
+	}
+	text[(size_t)2 * KA_KEY_SIZE] = '\n';
+	int bad = write_new(to, text, sizeof text, 0600);
+	int e = errno;
+	explicit_bzero(key, sizeof key);
+	explicit_bzero(text, sizeof text);
+	if (bad)
+		fmt(err, (size_t)cap, "cannot write %s: %s", to, strerror(e));
+	return bad ? -1 : 0;
+}
+
+/* The [keepalive] key and each peer's own: as keepalive.key and
+ * keepalive-N.key (N from 1, the peer's place), those that are needed. */
+static int copy_keys(const struct keepalive_conf *ka, char *err, int cap)
+{
+	char path[PATH_MAX_LEN + 32], name[32];
+	int need_default = 0;
+	for (int i = 0; i < ka->npeers; i++) {
+		if (!ka->peer[i].key[0]) {
+			need_default = 1;
+			continue;
+		}
+		fmt(name, sizeof name, "keepalive-%d.key", i + 1);
+		path_in(path, sizeof path, name);
+		if (copy_key(ka->peer[i].key, path, err, cap) < 0)
+			return -1;
+	}
+	path_in(path, sizeof path, "keepalive.key");
+	return need_default ? copy_key(ka->key, path, err, cap) : 0;
+}
+
+static void remove_keepalive_files(void)
+{
+	char path[PATH_MAX_LEN + 32], name[32];
+	path_in(path, sizeof path, "keepalive.conf");
+	unlink(path);
+	path_in(path, sizeof path, "keepalive.key");
+	unlink(path);
+	for (int i = 1; i <= MAX_PEERS; i++) {
+		fmt(name, sizeof name, "keepalive-%d.key", i);
+		path_in(path, sizeof path, name);
+		unlink(path);
+	}
+}
+
 static void write_keepalive_files(const struct keepalive_conf *ka)
 {
-	char conf_path[PATH_MAX_LEN + 32], key_path[PATH_MAX_LEN + 32], host[72], err[160];
+	char conf_path[PATH_MAX_LEN + 32], host[72], err[200];
 	char text[2048];
-	uint8_t key[KA_KEY_SIZE];
 	path_in(conf_path, sizeof conf_path, "keepalive.conf");
-	path_in(key_path, sizeof key_path, "keepalive.key");
-	unlink(conf_path);      /* nothing stale from an earlier arming */
-	unlink(key_path);
+	remove_keepalive_files();       /* nothing stale from an earlier arming */
 	r.keepalive = 0;
 	if (!ka->present)
 		return;
@@ -206,25 +263,16 @@ static void write_keepalive_files(const struct keepalive_conf *ka)
 		    "rescue system sends none", host);
 		return;
 	}
-	if (ka_key_load(ka->key, key, err, sizeof err) < 0) {
+	if (copy_keys(ka, err, sizeof err) < 0) {
 		fmt(r.note, sizeof r.note, "%s; the rescue system sends no keepalives", err);
+		remove_keepalive_files();
 		return;
 	}
-	static const char hex[] = "0123456789abcdef";
-	for (size_t i = 0; i < KA_KEY_SIZE; i++) {
-		text[2 * i] = hex[key[i] >> 4];
-		text[2 * i + 1] = hex[key[i] & 15];
-	}
-	text[(size_t)2 * KA_KEY_SIZE] = '\n';
-	int bad = write_new(key_path, text, 2 * KA_KEY_SIZE + 1, 0600);
-	explicit_bzero(key, sizeof key);
-	explicit_bzero(text, 2 * KA_KEY_SIZE + 1);
-	int n = bad ? -1 : rescue_render_keepalive_conf(ka, host, text, sizeof text);
-	if (bad || n < 0 || write_new(conf_path, text, (size_t)n, 0644) < 0) {
+	int n = rescue_render_keepalive_conf(ka, host, text, sizeof text);
+	if (n < 0 || write_new(conf_path, text, (size_t)n, 0644) < 0) {
 		fmt(r.note, sizeof r.note, "cannot write %s: %s; the rescue system sends no "
-		    "keepalives", bad ? key_path : conf_path, strerror(errno));
-		unlink(key_path);
-		unlink(conf_path);
+		    "keepalives", conf_path, n < 0 ? "too long" : strerror(errno));
+		remove_keepalive_files();
 		return;
 	}
 	r.keepalive = 1;
@@ -347,7 +395,12 @@ int rescue_write_cpio(int fd, const char *from, uint32_t mtime)
 {
 	static const struct { const char *name; uint32_t mode; } files[] = {
 		{ "netsnap", 0644 }, { "keepalive.conf", 0644 }, { "keepalive.key", 0600 },
+		{ "keepalive-1.key", 0600 }, { "keepalive-2.key", 0600 },
+		{ "keepalive-3.key", 0600 }, { "keepalive-4.key", 0600 },
+		{ "keepalive-5.key", 0600 }, { "keepalive-6.key", 0600 },
+		{ "keepalive-7.key", 0600 }, { "keepalive-8.key", 0600 },
 	};
+	_Static_assert(sizeof files / sizeof files[0] == 3 + MAX_PEERS, "a key per peer");
 	struct cpio_out c;
 	int n = 0;
 	cpio_begin(&c, fd, mtime);

@@ -15,6 +15,10 @@ make_keys
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$T/keepalive.key"
 echo >> "$T/keepalive.key"
 chmod 600 "$T/keepalive.key"
+# the second peer has a key of its own
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$T/peer-b.key"
+echo >> "$T/peer-b.key"
+chmod 600 "$T/peer-b.key"
 printf 'RESCUE-IMAGE-BYTES' > "$T/rescue.img"      # 18 bytes: 2 of padding
 printf 'not a kernel' > "$T/vmlinuz-test"
 # the snapshot: a known one, after 2 s so that "arming" can be seen
@@ -30,7 +34,7 @@ esc_config() { # IMAGE
 	cat <<EOC
 [keepalive]
 peer = 127.0.0.1:7500
-peer = [::1]:7501
+peer = [::1]:7501 $T/peer-b.key
 key = $T/keepalive.key
 host = web1
 interval = 1s
@@ -66,8 +70,11 @@ check "keepalive.key is mode 600" [ "$(in_ns stat -c %a $R/keepalive.key)" = 600
 check "keepalive.key holds the host's key" sh -c \
 	"nsenter -t $NSPID -m cat $R/keepalive.key | cmp -s - $T/keepalive.key"
 in_ns cat $R/keepalive.conf > "$T/rescue-ka.conf"
-check "keepalive.conf: the same peers, system = rescue, the rescue key path" sh -c \
-	"grep -qx 'peer = 127.0.0.1:7500' $T/rescue-ka.conf && grep -qx 'peer = \[::1\]:7501' $T/rescue-ka.conf &&
+check "keepalive-2.key (the second peer's own) is mode 600 and holds its key" sh -c \
+	"[ \$(nsenter -t $NSPID -m stat -c %a $R/keepalive-2.key) = 600 ] && nsenter -t $NSPID -m cat $R/keepalive-2.key | cmp -s - $T/peer-b.key"
+check "no key file for the first peer, which has none of its own" sh -c "! nsenter -t $NSPID -m test -e $R/keepalive-1.key"
+check "keepalive.conf: the same peers, system = rescue, the rescue key paths" sh -c \
+	"grep -qx 'peer = 127.0.0.1:7500' $T/rescue-ka.conf && grep -qx 'peer = \[::1\]:7501 /etc/rescue/keepalive-2.key' $T/rescue-ka.conf &&
 	 grep -qx 'system = rescue' $T/rescue-ka.conf && grep -qx 'host = web1' $T/rescue-ka.conf &&
 	 grep -qx 'key = /etc/rescue/keepalive.key' $T/rescue-ka.conf && grep -qx 'interval = 1000ms' $T/rescue-ka.conf"
 # the rescue system's lifeline.conf includes it next to its own services
@@ -86,6 +93,8 @@ check "it holds etc/rescue/{netsnap,keepalive.conf,keepalive.key}" sh -c \
 check "the key in the archive is mode 600 and the host's key" sh -c \
 	"[ \$(stat -c %a $T/x/etc/rescue/keepalive.key) = 600 ] && cmp -s $T/x/etc/rescue/keepalive.key $T/keepalive.key"
 check "the conf in the archive is the one in $R" cmp -s "$T/x/etc/rescue/keepalive.conf" "$T/rescue-ka.conf"
+check "the second peer's key in the archive: mode 600, its key" sh -c \
+	"[ \$(stat -c %a $T/x/etc/rescue/keepalive-2.key) = 600 ] && cmp -s $T/x/etc/rescue/keepalive-2.key $T/peer-b.key"
 cpio_len=$(stat -c %s "$T/extra.cpio")
 check "initrd_bytes = the image padded to 4 (20) + the archive ($cpio_len)" \
 	grep -q "\"initrd_bytes\":$((20 + cpio_len))," "$T/status.json"

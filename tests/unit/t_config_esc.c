@@ -30,6 +30,8 @@ static const struct bad_case bad[] = {
 	{ "[rescue now]\n", 1, 9, "[rescue] takes no name" },
 	{ "[watchdog 1]\n", 1, 11, "[watchdog] takes no name" },
 	{ "[keepalive]\n", 1, 1, "[keepalive] needs at least one peer" },
+	{ "[keepalive]\npeer = 10.0.0.2\npeer = 10.0.0.1 keys/a\n", 3, 17,
+	  "peer: the key file must be an absolute path" },
 	{ "[keepalive]\nhost = web1\n", 1, 1, "[keepalive] needs at least one peer" },
 	{ KA "foo = 1\n", 3, 1, "unknown key 'foo' in [keepalive]" },
 	{ KA "exec = /bin/true\n", 3, 1, "unknown key 'exec' in [keepalive]" },
@@ -159,8 +161,8 @@ static void every_key(void)
 {
 	TEST("config: every [keepalive] key") {
 		parse_clean("[keepalive]\n"
-			    "peer = 192.0.2.10:7600   # first\n"
-			    "peer = [2001:db8::1]:7501\n"
+			    "peer = 192.0.2.10:7600 /etc/lifeline/a.key   # first\n"
+			    "peer = [2001:db8::1]:7501\t /etc/lifeline/b.key\n"
 			    "peer = [::1]\n"
 			    "peer = 198.51.100.7\n"
 			    "key = /etc/lifeline/k.key\n"
@@ -188,6 +190,10 @@ static void every_key(void)
 		CHECK_INT(pc[2].port, KA_DEFAULT_PORT);
 		CHECK(!memcmp(pc[2].addr, lo6, 16));
 		CHECK_STR(pc[3].text, "198.51.100.7:7500");
+		CHECK_STR(pc[0].key, "/etc/lifeline/a.key");
+		CHECK_STR(pc[1].key, "/etc/lifeline/b.key");
+		CHECK_STR(pc[2].key, "");
+		CHECK_STR(pc[3].key, "");
 		CHECK_STR(cfg.ka.key, "/etc/lifeline/k.key");
 		CHECK_STR(cfg.ka.host, "web-1.example_A");
 		CHECK_INT(cfg.ka.interval_ms, 500);
@@ -197,9 +203,10 @@ static void every_key(void)
 		CHECK_INT(cfg.ka.rescue, 1);
 	}
 	TEST("config: [keepalive] edges: 8 peers, quorum 8, 31-byte host") {
-		parse_clean("[keepalive]\npeer = 10.0.0.1\npeer = 10.0.0.2\npeer = 10.0.0.3\n"
-			    "peer = 10.0.0.4\npeer = 10.0.0.5\npeer = 10.0.0.6\n"
-			    "peer = 10.0.0.7\npeer = 10.0.0.1:7501\nquorum = 8\n"
+		parse_clean("[keepalive]\npeer = 10.0.0.1 /k/1\npeer = 10.0.0.2 /k/2\n"
+			    "peer = 10.0.0.3 /k/3\npeer = 10.0.0.4 /k/4\npeer = 10.0.0.5 /k/5\n"
+			    "peer = 10.0.0.6 /k/6\npeer = 10.0.0.7 /k/7\n"
+			    "peer = 10.0.0.1:7501 /k/8\nquorum = 8\n"
 			    "host = abcdefghijabcdefghijabcdefghij1\n"
 			    "interval = 100ms\nsystem = normal\n");
 		CHECK_INT(cfg.ka.npeers, 8);
@@ -209,8 +216,23 @@ static void every_key(void)
 		CHECK_INT(cfg.ka.rescue, 0);
 	}
 	TEST("config: quorum may come before the peers it counts") {
-		parse_clean("[keepalive]\nquorum = 2\npeer = 10.0.0.1\npeer = 10.0.0.2\n");
+		parse_clean("[keepalive]\nquorum = 2\npeer = 10.0.0.1\npeer = 10.0.0.2 /k/b\n");
 		CHECK_INT(cfg.ka.quorum, 2);
+	}
+	TEST("config: quorum 2 with one key for both peers: a warning, not an error") {
+		int ret = parse("[keepalive]\npeer = 10.0.0.1\npeer = 10.0.0.2\nquorum = 2\n");
+		CHECK_INT(ret, 0);
+		CHECK_INT(cap.n, 1);
+		if (cap.n == 1) {
+			CHECK_INT(cap.r[0].line, 4);
+			CHECK_CONTAINS(cap.r[0].msg, "warning: quorum 2, but the peers share a key");
+		}
+		/* the same file named twice is one key */
+		ret = parse("[keepalive]\npeer = 10.0.0.1 /k/a\npeer = 10.0.0.2 /k/a\nquorum = 2\n");
+		CHECK_INT(ret, 0);
+		CHECK_INT(cap.n, 1);
+		/* the [keepalive] key for one, its own for the other: two keys */
+		parse_clean("[keepalive]\npeer = 10.0.0.1\npeer = 10.0.0.2 /k/a\nquorum = 2\n");
 	}
 	TEST("config: every [rescue] key") {
 		parse_clean("[rescue]\n"

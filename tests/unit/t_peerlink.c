@@ -43,6 +43,7 @@ struct tpeer {
 	uint64_t boot, seq;
 	struct sockaddr_in host;        /* where lifeline's keepalives come from */
 	struct ka_msg last;             /* the latest keepalive received */
+	const uint8_t *k;               /* the key its keepalives are under */
 };
 
 static int tpeer_open(struct tpeer *t)
@@ -57,6 +58,7 @@ static int tpeer_open(struct tpeer *t)
 		return -1;
 	t->port = ntohs(a.sin_port);
 	t->boot = 0xabcdef0000000000ull + t->port;
+	t->k = key;
 	return 0;
 }
 
@@ -77,7 +79,7 @@ static int tpeer_recv(struct tpeer *t, int wait_ms)
 	ssize_t n = recvfrom(t->fd, buf, sizeof buf, 0, (struct sockaddr *)&t->host, &l);
 	if (n < 0)
 		return -1;
-	return ka_decode(buf, (size_t)n, key, &t->last) == KA_OK ? 0 : -2;
+	return ka_decode(buf, (size_t)n, t->k, &t->last) == KA_OK ? 0 : -2;
 }
 
 /* Drain whatever is queued (keepalives of rounds not looked at). */
@@ -439,6 +441,61 @@ static void quorum_and_rescue(void)
 		CHECK_INT(acted, 1);
 		CHECK_CONTAINS(acted_reason, "(2 of 2 within 10s)");
 		CHECK_INT(log_count(&cur, "booting the rescue system"), 1);
+		tpeer_close(&a);
+		tpeer_close(&b);
+	}
+	TEST("peerlink: a peer with a key of its own: its keepalives and verdicts under it only") {
+		char text[512];
+		uint8_t d[KA_SIZE];
+		static char bhex[2 * KA_KEY_SIZE + 2];
+		for (int i = 0; i < KA_KEY_SIZE; i++)
+			snprintf(bhex + 2 * i, 3, "%02x", badkey[i]);
+		bhex[2 * KA_KEY_SIZE] = '\n';
+		const char *bpath = temp_file(bhex);
+		tpeer_open(&a);
+		tpeer_open(&b);
+		b.k = badkey;
+		snprintf(text, sizeof text, "[keepalive]\nkey = %s\nhost = web1\ninterval = 1s\n"
+			 "peer = 127.0.0.1:%u\npeer = 127.0.0.1:%u %s\nquorum = 2\n"
+			 "quorum_window = 10s\n", keypath, a.port, b.port, bpath);
+		CHECK_MSG(parse_text(&parser, &cfg, &cap, text, -1) == 0, "config: %s",
+			  capture_str(&cap));
+		peerlink_configure(&empty, 1000);
+		peerlink_configure(&cfg, 1000);
+		acted = 0;
+		peerlink_tick(1000);
+		CHECK_INT(tpeer_recv(&a, 1000), 0);     /* the [keepalive] key */
+		CHECK_INT(tpeer_recv(&b, 1000), 0);     /* b's own */
+		/* b's verdict under the shared key (what a holder of it can sign): bad-mac */
+		verdict_bytes(&b, key, "web1", b.last.seq, d);
+		tpeer_send(&b, d, sizeof d);
+		peerlink_event(0, 1100);
+		CHECK_CONTAINS(status(1100), "bad-mac 1");
+		send_verdict(&a);
+		peerlink_event(0, 1200);
+		CHECK_INT(acted, 0);
+		verdict_bytes(&b, badkey, "web1", b.last.seq, d);
+		tpeer_send(&b, d, sizeof d);
+		peerlink_event(0, 1300);
+		CHECK_INT(acted, 1);
+		tpeer_close(&a);
+		tpeer_close(&b);
+	}
+	TEST("peerlink: a peer's own key file missing: nothing sent, status names the peer") {
+		char text[512];
+		tpeer_open(&a);
+		tpeer_open(&b);
+		snprintf(text, sizeof text, "[keepalive]\nkey = %s\nhost = web1\ninterval = 1s\n"
+			 "peer = 127.0.0.1:%u\npeer = 127.0.0.1:%u /nonexistent/b.key\n", keypath,
+			 a.port, b.port);
+		CHECK_MSG(parse_text(&parser, &cfg, &cap, text, -1) == 0, "config: %s",
+			  capture_str(&cap));
+		peerlink_configure(&empty, 1000);
+		peerlink_configure(&cfg, 1000);
+		peerlink_tick(1000);
+		CHECK_INT(tpeer_recv(&a, 300), -1);
+		CHECK_CONTAINS(status(1000), "keepalive: NOT SENDING: peer 127.0.0.1:");
+		CHECK_CONTAINS(status(1000), "/nonexistent/b.key");
 		tpeer_close(&a);
 		tpeer_close(&b);
 	}

@@ -139,6 +139,14 @@ void suite_rescue(void)
 			CHECK_INT(out.ka.quorum, 2);
 			CHECK_INT(out.ka.quorum_window_ms, 30000);
 			CHECK_INT(rescue_render_keepalive_conf(&cfg.ka, "web1", text, 100), -1);
+			CHECK_STR(out.ka.peer[0].key, "");
+			/* a peer with a key of its own: the rescue system's copy of it */
+			snprintf(cfg.ka.peer[1].key, sizeof cfg.ka.peer[1].key, "/etc/lifeline/b.key");
+			n = rescue_render_keepalive_conf(&cfg.ka, "web1", text, sizeof text);
+			CHECK_INT(parse_text(&pp, &out, &cc, text, n), 0);
+			CHECK_STR(out.ka.peer[0].key, "");
+			CHECK_STR(out.ka.peer[1].key, "/etc/rescue/keepalive-2.key");
+			cfg.ka.peer[1].key[0] = '\0';
 		}
 	}
 
