@@ -198,6 +198,7 @@ static void hosts_setup(int64_t now)
 	for (uint32_t i = 0; i < nb; i++)
 		hash_head[i] = -1;
 	q_cap = 0;
+	nprobe_order = 0;
 	for (int i = 0; i < nhosts; i++) {
 		struct lp_host *h = &hosts[i];
 		uint32_t b;
@@ -1098,6 +1099,151 @@ static int64_t min64(int64_t a, int64_t b)
 	return a < b ? a : b;
 }
 
+/* ---- SIGHUP: the configuration again, the hosts' state kept ---- */
+
+static const char *conf_path;
+
+static void report_log(void *ctx, const char *file, int line, int col, const char *msg)
+{
+	int *n = ctx;
+
+	(*n)++;
+	plog(3, "event=reload-problem %s:%d:%d: %s", file, line, col, msg);
+}
+
+static int same_targets(const struct lp_host_conf *a, const struct lp_host_conf *b)
+{
+	if (a->nssh != b->nssh)
+		return 0;
+	for (int i = 0; i < a->nssh; i++)
+		if (!lp_addr_eq_ip(&a->ssh[i], &b->ssh[i]) || a->ssh[i].port != b->ssh[i].port)
+			return 0;
+	return 1;
+}
+
+/* What a host keeps across a reload: its verdict state, replay state,
+ * counters, where verdicts go; its probe results only if its targets are
+ * the same. */
+static void keep_host(struct lp_host *h, const struct lp_host *o)
+{
+	const struct lp_host_conf *c = h->conf;
+	int32_t hn = h->hash_next;
+
+	*h = *o;
+	h->conf = c;
+	h->hash_next = hn;
+	h->pending = 0;
+	h->pending_next = -1;
+	memset(h->inflight, 0, sizeof h->inflight);
+	if (!same_targets(c, o->conf)) {
+		memset(h->ssh, 0, sizeof h->ssh);
+		lp_hs_probe_unknown(&h->hs);
+	}
+}
+
+/* The old hosts by name: a chain per bucket, for the reload only. */
+static int find_old(const struct lp_host *old, const int32_t *head, const int32_t *next,
+		    uint32_t mask, const char *name)
+{
+	uint32_t b = 2166136261u;
+
+	for (const char *p = name; *p; p++)
+		b = (b ^ (uint8_t)*p) * 16777619u;
+	for (int32_t i = head[b & mask]; i >= 0; i = next[i])
+		if (!strcmp(old[i].conf->name, name))
+			return i;
+	return -1;
+}
+
+static void reload(int64_t now)
+{
+	struct lp_conf nc, oc = conf;
+	struct lp_host *old = hosts;
+	int nold = nhosts, n = 0, kept = 0;
+	uint32_t nb = 16;
+
+	lp_conf_init(&nc);
+	if (lp_conf_load(&nc, conf_path, report_log, &n) || n) {
+		plog(3, "event=reload-failed config=%s problems=%d (the running configuration "
+		     "stays)", conf_path, n);
+		lp_conf_free(&nc);
+		return;
+	}
+	/* where it listens, its socket and syslog stay as they were */
+	if (nc.nlisten != conf.nlisten || memcmp(nc.listen, conf.listen, sizeof nc.listen) ||
+	    strcmp(nc.socket, conf.socket) || nc.syslog != conf.syslog)
+		plog(4, "event=reload note=\"listen, socket and syslog take a restart\"");
+	nc.nlisten = conf.nlisten;
+	nc.listen_explicit = conf.listen_explicit;
+	memcpy(nc.listen, conf.listen, sizeof nc.listen);
+	memcpy(nc.socket, conf.socket, sizeof nc.socket);
+	nc.syslog = conf.syslog;
+	/* the lines still to say, said now; the probes in flight, dropped */
+	for (int32_t i = pending_head; i >= 0; i = old[i].pending_next) {
+		old[i].drop_log_at = now;
+		old[i].trans_window_at = now - TRANS_WINDOW_MS;
+	}
+	drops_flush(now);
+	for (int s = 0; s < probe_max; s++)
+		if (probe[s].fd >= 0) {
+			close(probe[s].fd);
+			probe[s].fd = -1;
+		}
+	probe_active = 0;
+	q_head = q_len = 0;
+	pending_head = -1;
+	/* the old hosts by name */
+	while (nb < 2u * (uint32_t)nold)
+		nb <<= 1;
+	int32_t *ohead = malloc(sizeof *ohead * nb), *onext = malloc(sizeof *onext * (size_t)(nold + 1));
+	if (!ohead || !onext) {
+		plog(3, "event=reload-failed out of memory");
+		free(ohead);
+		free(onext);
+		lp_conf_free(&nc);
+		return;
+	}
+	for (uint32_t b = 0; b < nb; b++)
+		ohead[b] = -1;
+	for (int i = 0; i < nold; i++) {
+		uint32_t b = 2166136261u;
+
+		for (const char *p = old[i].conf->name; *p; p++)
+			b = (b ^ (uint8_t)*p) * 16777619u;
+		onext[i] = ohead[b & (nb - 1)];
+		ohead[b & (nb - 1)] = i;
+	}
+	conf = nc;
+	free(hash_head);
+	free(probe_order);
+	hosts_setup(now);
+	for (int i = 0; i < nhosts; i++) {
+		int k = find_old(old, ohead, onext, nb - 1, hosts[i].conf->name);
+
+		if (k >= 0) {
+			keep_host(&hosts[i], &old[k]);
+			kept++;
+		}
+	}
+	free(queue);
+	queue = calloc(q_cap ? q_cap : 1, sizeof *queue);
+	if (!queue) {
+		plog(3, "event=error out of memory");
+		exit(1);
+	}
+	probe_k = 0;
+	probe_next_at = nprobe_order ? now : INT64_MAX;
+	free(ohead);
+	free(onext);
+	memset(old, 0, sizeof *old * (size_t)nold);
+	free(old);
+	lp_conf_free(&oc);
+	plog(5, "event=reload config=%s hosts=%d kept=%d new=%d gone=%d", conf_path, nhosts, kept,
+	     nhosts - kept, nold - kept);
+	hosts_tick(now);
+	metrics_soon();
+}
+
 /* 1 to go on, 0 to stop */
 static int signals(void)
 {
@@ -1109,8 +1255,7 @@ static int signals(void)
 			reap();
 			break;
 		case SIGHUP:
-			plog(5, "event=sighup ignored: restart lifeline-peer to read a changed "
-			     "configuration");
+			reload(mono_ms());
 			break;
 		default:
 			plog(5, "event=stop signal=%d", (int)si.ssi_signo);
@@ -1310,6 +1455,7 @@ static int daemon_main(const char *path)
 	int n = 0, o = 0;
 	int64_t now;
 
+	conf_path = path;
 	lp_conf_init(&conf);
 	if (lp_conf_load(&conf, path, report_stderr, &n) || n) {
 		fprintf(stderr, "%s: %d problem%s: not starting\n", path, n, n == 1 ? "" : "s");
