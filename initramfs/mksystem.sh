@@ -37,10 +37,15 @@
 #                                          rdinit=/usr/lib/lifeline-test/
 #                                          e2e-init lifeline.e2e=NAME (see
 #                                          initramfs/system/e2e-init.sh)
-#   /usr/bin/freeze, /usr/bin/kunload     tests/e2e/freeze.c (holds PID 1
-#                                          stopped: the watchdog test) and
+#   /usr/bin/freeze, /usr/bin/kunload,    tests/e2e/freeze.c (holds PID 1
+#   /usr/bin/dmhang                       stopped: the watchdog test),
 #                                          kunload.c (unloads a kexec image:
-#                                          the crash kernel test)
+#                                          the crash kernel test) and
+#                                          dmhang.c (a device-mapper device
+#                                          suspended with noflush: storage
+#                                          that stops answering, for
+#                                          t_escalate_stuck)
+#   dm-mod, virtio_blk, ext4              for t_escalate_stuck's disk
 #   /usr/bin/hog                          tests/e2e/hog.c (musl, static)
 #   virtio_balloon                        for the balloon test
 #   /usr/lib/lifeline-test/               rdinit= scripts of the memory
@@ -184,6 +189,10 @@ img_modules "$KVER" virtio_pci virtio_net
 img_modules "$KVER" virtio_balloon
 # the software watchdog, for [watchdog] (tests/e2e/t_watchdog.sh)
 img_modules "$KVER" softdog
+# a virtio disk with ext4 on a device-mapper device (tests/e2e/
+# t_escalate_stuck.sh loads them); crc32c_generic by name, for ext4's
+# checksums: under TCG the CPU has no SSE4.2 for crc32c-intel
+img_modules "$KVER" dm_mod virtio_blk crc32c_generic ext4
 
 # --- the kernel and the rescue image, for kexec: where [rescue] looks by
 # default (the running kernel's /boot/vmlinuz, /boot/lifeline-rescue.img),
@@ -197,7 +206,7 @@ musl-gcc -static -Os -s -Wall -Wextra -o "$STAGE/hog" tests/e2e/hog.c ||
 	img_die "cannot compile tests/e2e/hog.c with musl-gcc"
 img_exec "$STAGE/hog" /usr/bin/hog
 # --- the rescue escalation's test tools
-for t in freeze kunload; do
+for t in freeze kunload dmhang; do
 	musl-gcc -static -Os -s -Wall -Wextra -Werror -o "$STAGE/$t" "tests/e2e/$t.c" ||
 		img_die "cannot compile tests/e2e/$t.c with musl-gcc"
 	img_exec "$STAGE/$t" "/usr/bin/$t"

@@ -120,7 +120,7 @@ if ! wait_for 60 kexec_seen; then
 fi
 ok "4: a second kernel boots (kexec)"
 grep -E 'booting the rescue|lifeline: sync has not|Linux version' "$SERIAL" |
-	sed 's/^/# 4: serial: /'
+	sed -e 's/.*\(\[ *[0-9.]*\] Linux version [^ ]*\).*/\1/' -e 's/^/# 4: serial: /'
 # the kernel's own clock: lifeline's two lines, 5 s apart, then the jump
 ktime() { grep -E "$1" "$SERIAL" | head -n 1 | sed -n 's/^\[ *\([0-9]*\)\.\([0-9]\{3\}\).*/\1\2/p'; }
 k_boot=$(num "$(ktime 'booting the rescue system')")
@@ -144,6 +144,10 @@ else
 	finish
 fi
 check "4: key login on the rescue port" wait_for 30 login "$P2222"
+# the rescue init hands PID 1 over to lifeline when its set-up is done
+# (dropbear answers before that, and /etc/motd comes with the set-up)
+check "4: the rescue init handed PID 1 over to lifeline" wait_for 60 pid1_is "$P2222" lifeline
+wait_for 20 login "$P2222"
 motd=$(gssh "$P2222" 'head -n 1 /etc/motd; cat /proc/cmdline')
 note "4: $motd"
 in_rescue() { has_line "$motd" "^lifeline rescue system" && has_line "$motd" "lifeline.rescue_port=2222"; }
