@@ -145,7 +145,7 @@ check: deps all images $(B)/unit-tests $(B)/san/unit-tests $(B)/san/lifeline \
 check-xen: deps all $(B)/e2e/client_key
 	sh tests/run.sh xen
 
-bench: deps all images
+bench: deps all images $(B)/tcp-hold
 	sh tests/bench/run.sh
 
 install: all
@@ -175,6 +175,15 @@ KVER ?=
 RESCUE_KEYDIR ?= /etc/lifeline/rescue
 E2E = $(B)/e2e
 
+# RESCUE_ROOT_HASH='$$6$$...', a crypt hash, from the environment or the
+# command line, makes the rescue console ask for root's password: passed to
+# mkrescue.sh as written (make would expand its $6, $salt...), through the
+# environment (not echoed with the recipe)
+ifneq ($(value RESCUE_ROOT_HASH),)
+override RESCUE_ROOT_HASH := $(value RESCUE_ROOT_HASH)
+export RESCUE_ROOT_HASH
+endif
+
 # the rescue image for this server: keys from $(RESCUE_KEYDIR)
 rescue-image: all
 	KVER=$(KVER) RESCUE_KEYDIR=$(RESCUE_KEYDIR) sh initramfs/mkrescue.sh $(B)/rescue.img
@@ -193,7 +202,23 @@ $(E2E)/client_key:
 $(E2E)/rescue.img: $(E2E)/client_key $(B)/lifeline $(B)/lifelinectl initramfs/*.sh rescue/*
 	mkdir -p $(E2E)/rescue-keys
 	cp $(E2E)/client_key.pub $(E2E)/rescue-keys/authorized_keys
-	KVER=$(KVER) RESCUE_KEYDIR=$(E2E)/rescue-keys sh initramfs/mkrescue.sh $@
+	env -u RESCUE_ROOT_HASH KVER=$(KVER) RESCUE_KEYDIR=$(E2E)/rescue-keys \
+		sh initramfs/mkrescue.sh $@
+
+# the console's root password in the e2e tests (t_console): random, made
+# once, never in the repository; only its hash goes into the image
+$(E2E)/console_password:
+	mkdir -p $(E2E)
+	(umask 077 && head -c 18 /dev/urandom | base64 | tr -d '+/=' > $@)
+
+# a small rescue image (virtio NIC only) whose console asks for it
+$(E2E)/rescue-pw.img: $(E2E)/client_key $(E2E)/console_password $(B)/lifeline $(B)/lifelinectl \
+		initramfs/*.sh rescue/*
+	mkdir -p $(E2E)/rescue-keys
+	cp $(E2E)/client_key.pub $(E2E)/rescue-keys/authorized_keys
+	RESCUE_ROOT_HASH="$$(openssl passwd -6 -stdin < $(E2E)/console_password)" \
+		KVER=$(KVER) RESCUE_KEYDIR=$(E2E)/rescue-keys RESCUE_DRIVERS="virtio_pci virtio_net" \
+		RESCUE_DISK_DRIVERS= RESCUE_FS= sh initramfs/mkrescue.sh $@
 
 $(B)/system.img: $(E2E)/client_key $(E2E)/rescue.img $(B)/lifeline $(B)/lifelinectl \
 		initramfs/*.sh initramfs/system/* configs/lifeline.conf tests/e2e/*.c
@@ -202,7 +227,7 @@ $(B)/system.img: $(E2E)/client_key $(E2E)/rescue.img $(B)/lifeline $(B)/lifeline
 
 system-image: $(B)/system.img
 
-images: $(B)/system.img $(E2E)/rescue.img
+images: $(B)/system.img $(E2E)/rescue.img $(E2E)/rescue-pw.img
 
 demo: deps all images
 	sh tests/e2e/demo.sh

@@ -30,6 +30,8 @@
 #define PROT "lifeline/protected"
 #define LIM "lifeline/limited"
 #define SESS "lifeline/limited/sessions"
+#define PRUNE_EVERY_MS 1000
+#define PRUNE_BUDGET 1024       /* rmdir tries per prune */
 
 static struct {
 	char root[64];          /* where cgroup2 is (or should be) mounted */
@@ -50,6 +52,10 @@ static struct {
 	uint8_t held;           /* limits held above use while a balloon moves */
 	uint8_t reserve_capped; /* said that the reserve was cut to a quarter */
 	uint32_t session_pids_max;
+	/* empty session groups are removed at most once a second (a flood of
+	 * connections forks sshd hundreds of times a second), PRUNE_BUDGET
+	 * groups at a time: prune_at while one is due, 0 when none is */
+	uint64_t prune_at, pruned_ms;
 	uint64_t err_next_ms;   /* error lines: at most one per 5 s */
 	unsigned err_suppressed;
 	char why[96];           /* cg_state() */
@@ -883,12 +889,29 @@ int cg_move_session(const struct config *cfg, const struct unit_conf *u, pid_t m
 		sc.moved = 0;
 		scan_lines(p, buf, sizeof buf, sweep_one, &sc);
 	}
-	/* earlier sessions that have ended leave empty groups (a live one
-	 * refuses with EBUSY); a bounded number of tries per session */
-	int budget = 128;
+	/* earlier sessions that have ended leave empty groups: removed by
+	 * cg_tick, at most once a second whatever the rate of forks */
+	if (!cg.prune_at)
+		cg.prune_at = cg.pruned_ms ? cg.pruned_ms + PRUNE_EVERY_MS : now_ms();
+	return r < 0 ? -1 : 0;
+}
+
+void cg_tick(uint64_t now)
+{
+	char p[PATH_BUF], buf[1024];
+	if (!cg.prune_at || now < cg.prune_at)
+		return;
+	/* a live group refuses with EBUSY; a bounded number of tries */
+	int budget = PRUNE_BUDGET;
 	gpath(p, SESS, "");
 	scan_dir(p, buf, sizeof buf, prune_session, &budget);
-	return r < 0 ? -1 : 0;
+	cg.prune_at = 0;
+	cg.pruned_ms = now;
+}
+
+uint64_t cg_next_deadline(void)
+{
+	return cg.prune_at;
 }
 
 /* ---- events and figures ---- */

@@ -121,6 +121,10 @@ int cg_unit_oom_killed(const struct unit_conf *u, int64_t *last_oom_kill);
  * group (forked before the move) along with it.  0 on success. */
 int cg_move_session(const struct config *cfg, const struct unit_conf *u, pid_t main_pid,
 		    pid_t child, int adj);
+/* Remove the groups of sessions that have ended, when one is due (at most
+ * once a second after a session was moved), and when that is. */
+void cg_tick(uint64_t now);
+uint64_t cg_next_deadline(void);
 /* TAG_CGROUP fired: returns 1 if the limited or the sessions group's
  * events changed (the guard should look now). */
 int cg_event(void);

@@ -443,7 +443,7 @@ static void arm_timer(void)
 	if (c && (!d || c < d))
 		d = c;
 	uint64_t more[] = { guard_next_deadline(), peerlink_next_deadline(),
-			    rescue_next_deadline(), watchdog_next_deadline() };
+			    rescue_next_deadline(), watchdog_next_deadline(), cg_next_deadline() };
 	for (unsigned k = 0; k < sizeof more / sizeof more[0]; k++)
 		if (more[k] && (!d || more[k] < d))
 			d = more[k];
@@ -636,6 +636,7 @@ int main(int argc, char **argv)
 		watchdog_tick(now);
 		peerlink_tick(now);
 		rescue_tick(now);
+		cg_tick(now);
 		if (!boot_done && phase >= PH_RUN) {
 			boot_done = 1;
 			rescue_boot_done(now);

@@ -8,6 +8,8 @@
 #   right before kill()); idle wake-ups in 30 s.
 # Then tests/bench/peer.sh (lifeline-peer at 1,000 and 10,000 hosts),
 # tests/bench/verdict_flood.sh (PID 1 under a flood of forged verdicts),
+# tests/bench/conncost.sh: PID 1's CPU while connections churn or are held
+# on port 22, in QEMU,
 # tests/bench/guard.sh: the memory guard against Debian's earlyoom
 # and against no guard, in QEMU (needs build/system.img: make images);
 # tests/bench/squeeze.sh: the squeeze table (balloon down to the floor);
@@ -68,6 +70,15 @@ echo "idle wake-ups of PID 1 in ${IDLE} s with 16 services: $((c1 - c0)) (target
 
 echo; sh tests/bench/peer.sh    # lifeline-peer with 1,000 and 10,000 hosts (issue #6)
 echo; sh tests/bench/verdict_flood.sh  # PID 1 under 10,000 forged verdicts a second (issue #12)
+
+# what an unauthenticated client costs PID 1 in QEMU: connections churned
+# and held on port 22 (issue #12)
+echo
+if [ -r build/system.img ]; then
+	sh tests/bench/conncost.sh
+else
+	echo "connection cost bench: skipped (no build/system.img; make images)"
+fi
 
 # the memory guard against earlyoom and no guard, in QEMU (issue #5)
 echo

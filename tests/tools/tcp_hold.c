@@ -5,6 +5,11 @@
  * server closes one, until the time is up.
  *
  *   tcp-hold -t SECONDS [-s SRC,SRC,...] ADDR:PORT N [ADDR:PORT N ...]
+ *   tcp-hold -t SECONDS -c RATE ADDR:PORT
+ *
+ * With -c it churns instead: RATE connections a second, each closed as
+ * soon as it is established (make bench: what each costs PID 1), and
+ * prints "target=ADDR:PORT connects=C failed=F".
  *
  * N connections to each target, their source addresses taken in turn from
  * -s (IPv4); one the server closes is opened again 5 ms later.  At the end it prints one line per target:
@@ -18,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -93,25 +99,60 @@ static void parse_target(const char *s, struct target *t)
 	snprintf(t->text, sizeof t->text, "%s", s);
 }
 
+/* -c: open and close RATE connections a second, paced */
+static int churn(long secs, long rate)
+{
+	struct target *t = &tg[0];
+	unsigned long ok = 0, failed = 0;
+	long start = now_ms(), end = start + secs * 1000;
+	struct timeval tv = { 1, 0 };
+	for (long k = 0;; k++) {
+		long due = start + k * 1000 / rate, now = now_ms();
+		if (due >= end)
+			break;
+		if (due > now)
+			usleep((useconds_t)(due - now) * 1000);
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			die("socket");
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+		if (connect(fd, (struct sockaddr *)&t->addr, sizeof t->addr) == 0)
+			ok++;
+		else
+			failed++;
+		close(fd);
+	}
+	printf("target=%s connects=%lu failed=%lu\n", t->text, ok, failed);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	long secs = -1;
+	long secs = -1, rate = 0;
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-'; i += 2) {
 		if (i + 1 >= argc)
 			die("an option needs a value");
 		if (!strcmp(argv[i], "-t"))
 			secs = atol(argv[i + 1]);
+		else if (!strcmp(argv[i], "-c"))
+			rate = atol(argv[i + 1]);
 		else if (!strcmp(argv[i], "-s")) {
 			char *list = argv[i + 1], *tok;
 			while ((tok = strsep(&list, ",")) && nsrc < MAX_SRC)
 				if (inet_pton(AF_INET, tok, &src[nsrc++]) != 1)
 					die("a source address must be IPv4");
 		} else
-			die("usage: tcp-hold -t SECONDS [-s SRC,...] ADDR:PORT N ...");
+			die("usage: tcp-hold -t SECONDS [-s SRC,...] ADDR:PORT N ... | -c RATE ADDR:PORT");
 	}
 	if (secs < 0)
 		die("-t SECONDS is required");
+	if (rate > 0) {
+		if (i >= argc)
+			die("-c: no target");
+		parse_target(argv[i], &tg[0]);
+		return churn(secs, rate);
+	}
 	for (; i + 1 < argc && ntg < MAX_TARGETS; i += 2) {
 		parse_target(argv[i], &tg[ntg]);
 		for (int n = atoi(argv[i + 1]); n > 0 && ncn < MAX_CONN; n--)

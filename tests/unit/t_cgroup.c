@@ -805,9 +805,32 @@ static void real_cases(void)
 		CHECK_INT(cg_move_session(&cfg, unit("sshd"), main_pid, s2, 0), 0);
 		CHECK_STR(logged(&cur), "");
 		snprintf(d, sizeof d, "%s/lifeline/limited/sessions/%d", root, (int)s1);
+		/* the ended sessions' groups go at the next prune, not in the move */
+		uint64_t due = cg_next_deadline();
+		CHECK(due != 0);
+		CHECK(stat(d, &st) == 0);
+		cg_tick(due);
+		CHECK_INT(cg_next_deadline(), 0);
 		CHECK(stat(d, &st) < 0 && errno == ENOENT);
 		snprintf(d, sizeof d, "%s/lifeline/limited/sessions/%d", root, (int)s2);
 		CHECK(stat(d, &st) < 0 && errno == ENOENT);
+	}
+
+	TEST("cgroup (real cgroup2): ended sessions' groups are pruned at most once a second") {
+		/* a move right after a prune: the next one a second after it */
+		pid_t s3 = fork_dead();
+		uint64_t before = cg_next_deadline();
+		CHECK_INT(before, 0);
+		CHECK_INT(cg_move_session(&cfg, unit("sshd"), main_pid, s3, 0), 0);
+		uint64_t due = cg_next_deadline();
+		CHECK(due != 0);
+		pid_t s4 = fork_dead();
+		CHECK_INT(cg_move_session(&cfg, unit("sshd"), main_pid, s4, 0), 0);
+		CHECK_INT(cg_next_deadline(), due);     /* one prune for both */
+		cg_tick(due - 1);
+		CHECK_INT(cg_next_deadline(), due);     /* not before its time */
+		cg_tick(due);
+		CHECK_INT(cg_next_deadline(), 0);
 	}
 
 	TEST("cgroup (real cgroup2): a live session's group stays") {
