@@ -193,6 +193,10 @@ img_modules "$KVER" softdog
 # t_escalate_stuck.sh loads them); crc32c_generic by name, for ext4's
 # checksums: under TCG the CPU has no SSE4.2 for crc32c-intel
 img_modules "$KVER" dm_mod virtio_blk crc32c_generic ext4
+# sock_diag for TCP, which lifeline uses to see its SSH servers' connections
+# (sshwatch.c; the kernel loads them through modprobe on first use, as on
+# a Debian server)
+img_modules "$KVER" inet_diag tcp_diag
 
 # --- the kernel and the rescue image, for kexec: where [rescue] looks by
 # default (the running kernel's /boot/vmlinuz, /boot/lifeline-rescue.img),
