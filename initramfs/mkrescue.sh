@@ -24,6 +24,14 @@
 #   RESCUE_NETSNAP    a network snapshot (initramfs/netsnap.sh) to use when
 #                     the kernel command line has no ip=
 #   RESCUE_COMPRESS   gzip (default) or zstd
+#   RESCUE_ROOT_HASH  root's password for the console, as a crypt(3) hash:
+#                     SHA-512 ($6$..., from `openssl passwd -6` or
+#                     `mkpasswd -m sha-512`) or SHA-256 ($5$...), never the
+#                     password itself.  The console then asks for a login
+#                     (busybox getty and login), also when rescue/init has
+#                     to supervise it without lifeline.  Unset: the console
+#                     is a root shell with no password (whoever has the
+#                     console is root).  SSH stays keys only either way
 #   SOURCE_DATE_EPOCH time stamps (the same inputs give the same bytes)
 #
 # At boot: lifeline.rescue_port=N (2222), ip=, ifname=NAME:MAC, root=,
@@ -72,6 +80,38 @@ esac
 for p in /usr/sbin/dropbear /usr/bin/dropbearkey; do
 	[ -x "$p" ] || die "$p is missing: apt-get install dropbear-bin"
 done
+
+# ---- the console: a password, or none ----
+# RESCUE_ROOT_HASH: $6$ or $5$ in the form crypt(3) writes them (busybox
+# 1.35's login knows no yescrypt $y$, scrypt $7$ or bcrypt $2b$; MD5 $1$
+# and DES are too weak to offer).  The image's busybox must then compute
+# the same setting (method, rounds, salt) and a digest as long from it, as
+# its login does with the password typed at the console.
+ROOT_HASH=
+if [ -n "${RESCUE_ROOT_HASH+set}" ]; then
+	ROOT_HASH=$RESCUE_ROOT_HASH
+	how="make one with: openssl passwd -6 (it asks for the password), or mkpasswd -m sha-512"
+	case $ROOT_HASH in
+	'') die "RESCUE_ROOT_HASH is set but empty: unset it for a console without a password, or $how" ;;
+	'$6$'*) hash_m=sha512 hash_name=SHA-512 hash_len=86 ;;
+	'$5$'*) hash_m=sha256 hash_name=SHA-256 hash_len=43 ;;
+	'$y$'*|'$gy$'*|'$7$'*|'$2'[abxy]'$'*)
+		die "RESCUE_ROOT_HASH is a yescrypt, scrypt or bcrypt hash, which busybox's login in the rescue image cannot check; $how" ;;
+	'$1$'*) die "RESCUE_ROOT_HASH is an MD5 hash (\$1\$...): too weak; $how" ;;
+	*) die "RESCUE_ROOT_HASH is not a crypt(3) hash (\$6\$SALT\$DIGEST): give the hash, never the password itself; $how" ;;
+	esac
+	# one line of crypt's alphabet: no ':' or newline can reach /etc/shadow
+	case $ROOT_HASH in *'
+'*) hash_ok=no ;; *) hash_ok=yes ;; esac
+	[ $hash_ok = yes ] && printf '%s\n' "$ROOT_HASH" |
+		grep -Eqx '\$[56]\$(rounds=[1-9][0-9]{0,8}\$)?[./0-9A-Za-z]{1,16}\$[./0-9A-Za-z]{'"$hash_len"'}' ||
+		die "RESCUE_ROOT_HASH is not a well-formed $hash_name hash (\$N\$[rounds=R\$]SALT\$DIGEST, a salt of 1-16 and a digest of $hash_len characters of [./0-9A-Za-z]); $how"
+	setting=${ROOT_HASH%\$*}
+	probe=$("$BUSYBOX" mkpasswd -m "$hash_m" -S "${setting#\$?\$}" lifeline-probe 2>/dev/null)
+	digest=${probe##*\$}
+	[ "${probe%\$*}" = "$setting" ] && [ "${#digest}" = "$hash_len" ] ||
+		die "RESCUE_ROOT_HASH: $BUSYBOX does not compute $setting\$... hashes (it gave '${probe%\$*}\$...'), so its login could not check the password; $how"
+fi
 
 # ---- the keys ----
 KEYDIR=${RESCUE_KEYDIR:-/etc/lifeline/rescue}
@@ -147,9 +187,21 @@ img_file "$AUTHKEYS" /root/.ssh/authorized_keys 0600
 img_text /etc/passwd 0644 <<'EOF'
 root:x:0:0:root:/root:/bin/sh
 EOF
-img_text /etc/shadow 0600 <<'EOF'
+# root's password: locked (the console is a shell without one), or the
+# hash of RESCUE_ROOT_HASH (rescue/init then runs getty and login on the
+# console)
+if [ -n "$ROOT_HASH" ]; then
+	printf 'root:%s:1::::::\n' "$ROOT_HASH" | img_text /etc/shadow 0600
+	img_text /etc/issue 0644 <<'EOF'
+
+lifeline rescue system (\l): log in as root
+
+EOF
+else
+	img_text /etc/shadow 0600 <<'EOF'
 root:*:1::::::
 EOF
+fi
 img_text /etc/group 0644 <<'EOF'
 root:x:0:
 tty:x:5:
@@ -224,5 +276,10 @@ echo "mkrescue: $OUT: $size bytes ($(awk "BEGIN { printf \"%.1f\", $size / 10485
 echo "mkrescue: drivers: $(cat "$IMG/etc/rescue/modules.net" "$IMG/etc/rescue/modules.disk" | tr '\n' ' ')"
 echo "mkrescue: host key $FINGERPRINT; logins: $AUTHKEYS"
 [ -n "${RESCUE_NETSNAP:-}" ] && echo "mkrescue: network snapshot: $RESCUE_NETSNAP"
+if [ -n "$ROOT_HASH" ]; then
+	echo "mkrescue: console: a login, root's password from RESCUE_ROOT_HASH ($hash_name)"
+else
+	echo "mkrescue: console: a root shell, no password (whoever has the console is root; RESCUE_ROOT_HASH makes it ask for one)"
+fi
 [ "$size" -le $((12 * 1048576)) ] || echo "mkrescue: note: larger than 12 MiB; fewer drivers (RESCUE_DRIVERS) make it smaller" >&2
 exit 0
