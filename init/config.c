@@ -1181,6 +1181,7 @@ static void esc_end(struct config_parser *p)
 		fmt(msg, sizeof msg, "warning: quorum %d, but the peers share a key: a peer "
 		    "holding it can sign verdicts for the others (peer = ADDRESS:PORT "
 		    "KEYFILE)", c->ka.quorum);
+		p->warnings++;
 		p->report(p->ctx, p->quorum_file, p->quorum_line, p->quorum_col, msg);
 	}
 	if (p->wd_file && c->wd.interval_ms > c->wd.timeout_ms / 2) {

@@ -160,6 +160,7 @@ struct config_parser {
 	const char *file;
 	int errors;             /* syntax and value errors */
 	int missing;            /* executables not found (see config_end) */
+	int warnings;           /* reported, but no error */
 	struct unit_conf *cur;  /* section being filled, NULL for [lifeline] */
 	int in_section;         /* 0 before any section header */
 	int in_memory;          /* in [memory] */

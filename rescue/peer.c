@@ -1170,8 +1170,12 @@ static void reload(int64_t now)
 		return;
 	}
 	/* where it listens, its socket and syslog stay as they were */
-	if (nc.nlisten != conf.nlisten || memcmp(nc.listen, conf.listen, sizeof nc.listen) ||
-	    strcmp(nc.socket, conf.socket) || nc.syslog != conf.syslog)
+	int moved = nc.nlisten != conf.nlisten || strcmp(nc.socket, conf.socket) != 0 ||
+		    nc.syslog != conf.syslog;
+	for (int i = 0; !moved && i < nc.nlisten; i++)
+		moved = !lp_addr_eq_ip(&nc.listen[i], &conf.listen[i]) ||
+			nc.listen[i].port != conf.listen[i].port;
+	if (moved)
 		plog(4, "event=reload note=\"listen, socket and syslog take a restart\"");
 	nc.nlisten = conf.nlisten;
 	nc.listen_explicit = conf.listen_explicit;
