@@ -7,9 +7,10 @@
  *   tcp-hold -t SECONDS [-s SRC,SRC,...] ADDR:PORT N [ADDR:PORT N ...]
  *   tcp-hold -t SECONDS -c RATE ADDR:PORT
  *
- * With -c it churns instead: RATE connections a second, each closed as
- * soon as it is established (make bench: what each costs PID 1), and
- * prints "target=ADDR:PORT connects=C failed=F".
+ * With -c it churns instead: RATE connections a second, opened on the
+ * clock whatever the server does, each closed once the server's banner or
+ * close arrives, or after 2 s (make bench: what each costs PID 1), and
+ * prints "target=ADDR:PORT opened=O banners=B closed=K failed=F seconds=S".
  *
  * N connections to each target, their source addresses taken in turn from
  * -s (IPv4); one the server closes is opened again 5 ms later.  At the end it prints one line per target:
@@ -99,30 +100,70 @@ static void parse_target(const char *s, struct target *t)
 	snprintf(t->text, sizeof t->text, "%s", s);
 }
 
-/* -c: open and close RATE connections a second, paced */
+/* -c: RATE new connections a second for the whole time, whatever the
+ * server does: each a non-blocking connect, then closed as soon as the
+ * server's first bytes (the banner: it forked a session for it) or its
+ * close arrive, or after 2 s */
 static int churn(long secs, long rate)
 {
 	struct target *t = &tg[0];
-	unsigned long ok = 0, failed = 0;
+	unsigned long opened = 0, banners = 0, closed = 0, failed = 0;
 	long start = now_ms(), end = start + secs * 1000;
-	struct timeval tv = { 1, 0 };
-	for (long k = 0;; k++) {
-		long due = start + k * 1000 / rate, now = now_ms();
-		if (due >= end)
+	static struct pollfd pf[MAX_CONN];
+	static long since[MAX_CONN];
+	int n = 0;
+	for (;;) {
+		long now = now_ms();
+		/* the opens due by now (paced on the clock, not on the answers) */
+		while (now < end && start + (long)(opened * 1000 / (unsigned long)rate) <= now) {
+			opened++;
+			if (n >= MAX_CONN) {
+				failed++;       /* too many in flight: counted, not sent */
+				continue;
+			}
+			int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+			if (fd < 0)
+				die("socket");
+			if (connect(fd, (struct sockaddr *)&t->addr, sizeof t->addr) < 0 &&
+			    errno != EINPROGRESS) {
+				failed++;
+				close(fd);
+				continue;
+			}
+			pf[n] = (struct pollfd){ .fd = fd, .events = POLLIN };
+			since[n++] = now;
+		}
+		if (now >= end && n == 0)
 			break;
-		if (due > now)
-			usleep((useconds_t)(due - now) * 1000);
-		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			die("socket");
-		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-		if (connect(fd, (struct sockaddr *)&t->addr, sizeof t->addr) == 0)
-			ok++;
-		else
-			failed++;
-		close(fd);
+		if (poll(pf, (nfds_t)n, 2) < 0 && errno != EINTR)
+			die("poll");
+		now = now_ms();
+		for (int k = 0; k < n; k++) {
+			int done = 1;
+			char buf[64];
+			if (pf[k].revents) {
+				ssize_t r = read(pf[k].fd, buf, sizeof buf);
+				if (r >= 4 && !memcmp(buf, "SSH-", 4))
+					banners++;
+				else if (r >= 0)
+					closed++;
+				else
+					failed++;
+			} else if (now - since[k] >= 2000) {
+				failed++;
+			} else {
+				done = 0;
+			}
+			if (done) {
+				close(pf[k].fd);
+				pf[k] = pf[--n];
+				since[k] = since[n];
+				k--;
+			}
+		}
 	}
-	printf("target=%s connects=%lu failed=%lu\n", t->text, ok, failed);
+	printf("target=%s opened=%lu banners=%lu closed=%lu failed=%lu seconds=%ld\n", t->text,
+	       opened, banners, closed, failed, secs);
 	return 0;
 }
 
