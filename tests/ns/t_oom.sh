@@ -1,7 +1,7 @@
 #!/bin/sh
 # A real OOM kill, told apart from a plain SIGKILL: lifeline runs as a
-# subreaper (not PID 1, so the kernel's PIDs are its own) inside a memory
-# cgroup with a small limit; a service allocates past it, the kernel's OOM
+# subreaper (not PID 1, so the kernel's PIDs are its own); a service moves
+# itself into a memory cgroup with a small limit and allocates past it, the kernel's OOM
 # killer kills it, and status says "oom-killed" (from the kernel's
 # "Killed process PID" record and its oom_kill counter).  Also shows the
 # subreaper: orphans of services are re-parented to lifeline.
@@ -26,10 +26,10 @@ fi
 echo $((64 * 1024 * 1024)) > "$CG/memory.limit_in_bytes"
 cat > "$T/lifeline.conf" <<EOC
 [service hog]
-exec = /bin/dd if=/dev/zero of=/dev/null bs=256M count=1
+exec = /bin/sh -c 'echo \$\$ > $CG/cgroup.procs && exec /bin/dd if=/dev/zero of=/dev/null bs=256M count=1'
 restart_delay_max = 1s
 [service hog2]
-exec = /bin/sh -c 'while ! [ -e $T/go ]; do sleep 0.1; done; exec /bin/dd if=/dev/zero of=/dev/null bs=256M count=1'
+exec = /bin/sh -c 'while ! [ -e $T/go ]; do sleep 0.1; done; echo \$\$ > $CG/cgroup.procs && exec /bin/dd if=/dev/zero of=/dev/null bs=256M count=1'
 restart = never
 [service victim]
 exec = /bin/sleep 1001.$$
@@ -38,8 +38,12 @@ restart = never
 exec = /bin/sh -c '/bin/sleep 1000.$$ & exit 0'
 restart = never
 EOC
-sh -c "echo \$\$ > $CG/cgroup.procs && exec $LIFELINE -c $T/lifeline.conf -s $T/control" \
-	> "$T/console.log" 2>&1 &
+# the hogs move themselves into the cgroup; lifeline stays out of it: the
+# kernel's OOM killer, finding the victim it chose already reaped but not
+# yet uncharged, takes the next largest in the group, and as a subreaper
+# lifeline cannot protect itself here (no CAP_SYS_RESOURCE for a negative
+# oom_score_adj; as PID 1 it has -1000 and its own cgroup)
+$LIFELINE -c "$T/lifeline.conf" -s "$T/control" > "$T/console.log" 2>&1 &
 LPID=$!
 wait_for 10 test -S "$T/control" || { fail "lifeline started"; finish; }
 check "the hog is OOM-killed and status says so" wait_for 15 sh -c \
