@@ -164,10 +164,10 @@ qemu_wait_exit() {
 	return 0
 }
 
-# boot_system WHAT: boot build/system.img with lifeline as PID 1, wait for
+# boot_system WHAT: boot build/system.img (or $SYSTEM_IMG) with lifeline as PID 1, wait for
 # both banners (the test ends if none comes) and log in on both ports
 boot_system() {
-	qemu_boot build/system.img "rdinit=${BOOT_INIT:-/sbin/lifeline}${BOOT_APPEND:+ $BOOT_APPEND}"
+	qemu_boot "${SYSTEM_IMG:-build/system.img}" "rdinit=${BOOT_INIT:-/sbin/lifeline}${BOOT_APPEND:+ $BOOT_APPEND}"
 	wait_banner "$P22" 120 >/dev/null || { fail "SSH banner on port 22 within 120 s"; finish; }
 	wait_banner "$P2222" 30 >/dev/null || { fail "SSH banner on port 2222 within 30 s"; finish; }
 	check "login on port 22 before $1" login "$P22"

@@ -35,6 +35,29 @@ command -v mkfs.ext4 >/dev/null || { fail "mkfs.ext4 installed (apt-get install 
 truncate -s 32M "$T/disk.img" && mkfs.ext4 -q -F -L stuck "$T/disk.img" ||
 	{ fail "an ext4 image made with mkfs.ext4"; finish; }
 QEMU_EXTRA="-drive file=$T/disk.img,format=raw,if=virtio"
+# what only this test needs, appended to the system image as a second
+# archive (the kernel unpacks both): dm-mod, virtio_blk, ext4 and
+# tests/e2e/dmhang.c, with a modules.dep that covers the image's own
+# modules too (it replaces the image's)
+stuck_image() (
+	. initramfs/lib.sh
+	IMG=$T/extra
+	mkdir -p "$IMG/usr/bin"
+	musl-gcc -static -Os -s -Wall -Wextra -Werror -o "$IMG/usr/bin/dmhang" tests/e2e/dmhang.c ||
+		exit 1
+	# crc32c_generic by name, for ext4's checksums: under TCG the CPU has
+	# no SSE4.2 for crc32c-intel
+	img_modules "$KVER" virtio_pci virtio_net virtio_balloon softdog inet_diag tcp_diag \
+		dm_mod virtio_blk crc32c_generic ext4
+	(cd "$IMG" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) > "$T/extra.cpio" || exit 1
+	# the kernel looks for a next archive at a multiple of 4 bytes, after
+	# zeros: pad the image to it
+	size=$(stat -c %s build/system.img)
+	{ cat build/system.img; head -c $(( (4 - size % 4) % 4 )) /dev/zero; cat "$T/extra.cpio"; } \
+		> "$T/system-stuck.img"
+)
+check "the test's own archive (dm-mod, virtio_blk, ext4, dmhang) appended to the image" stuck_image
+SYSTEM_IMG=$T/system-stuck.img
 
 PEER_PORT=$(free_udp 3)
 boot_e2e "the stuck storage" escalate "lifeline.e2e.peer=$PEER_PORT"
