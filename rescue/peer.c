@@ -39,9 +39,11 @@
 #define TRANS_BURST 6
 #define TRANS_WINDOW_MS 60000
 #define STATUS_CHILDREN 8
+#define CONNS 8                 /* control connections being read */
+#define CONN_READ_MS 2000       /* a request line must come within this */
 #define METRICS_MIN_GAP_MS 1000 /* state changes rewrite it at most this often */
 
-enum { EV_UDP = 1, EV_TIMER, EV_SIG, EV_CTL, EV_PROBE };
+enum { EV_UDP = 1, EV_TIMER, EV_SIG, EV_CTL, EV_PROBE, EV_CONN };
 #define TAG(kind, idx) ((uint64_t)(kind) << 32 | (uint32_t)(idx))
 
 struct probe {
@@ -238,6 +240,12 @@ static void log_transition(struct lp_host *h, int64_t now)
 		plog(3, "host=%s event=dead since=%s verdict_every=%s ssh=\"%s\"%s", name, since, a,
 		     ssh, now - h->hs.last_ka >= conf.down_after_ms ? " silent=yes" : "");
 		break;
+	case LP_REQUESTED:
+		iso_time(h->hs.req_until, now, since, sizeof since);
+		lp_duration_str(conf.verdict_interval_ms, a, sizeof a);
+		plog(3, "host=%s event=rescue-requested by_uid=%u by_pid=%d verdict_every=%s "
+		     "until=%s ssh=\"%s\"", name, (unsigned)h->req_uid, (int)h->req_pid, a, since, ssh);
+		break;
 	case LP_DOWN:
 		if (h->hs.have_ka)
 			lp_duration_str(now - h->hs.last_ka, b, sizeof b);
@@ -428,10 +436,17 @@ static void send_verdict(struct lp_host *h, int64_t now)
 		plog(3, "host=%s event=error verdict to %s: %s", h->conf->name, to, strerror(errno));
 		return;
 	}
-	plog(3, "host=%s event=verdict seq=%llu to=%s echo_seq=%llu n=%llu", h->conf->name,
-	     (unsigned long long)v.seq, to, (unsigned long long)v.echo_seq,
-	     (unsigned long long)h->hs.verdicts);
+	plog(3, "host=%s event=verdict seq=%llu to=%s echo_seq=%llu n=%llu reason=%s",
+	     h->conf->name, (unsigned long long)v.seq, to, (unsigned long long)v.echo_seq,
+	     (unsigned long long)h->hs.verdicts,
+	     h->hs.state == LP_REQUESTED ? "rescue-request" : "grace");
 	(void)now;
+}
+
+static void log_request_end(struct lp_host *h, const char *reason)
+{
+	plog(4, "host=%s event=rescue-request-end reason=%s verdicts=%" PRIu64, h->conf->name,
+	     reason, h->hs.verdicts - h->req_verdicts0);
 }
 
 static void metrics_soon(void);
@@ -442,9 +457,13 @@ static void host_update(struct lp_host *h, int64_t now)
 {
 	struct lp_timing t = timing(h);
 	int old = h->hs.state;
+	enum lp_req rq = lp_hs_req(&h->hs, &t, now);
 	int due = lp_hs_tick(&h->hs, &t, now);
 	int64_t d;
 
+	/* an operator's request that ended (the tick forgot it) */
+	if (rq >= LP_REQ_EXPIRED)
+		log_request_end(h, lp_req_name(rq));
 	if (h->hs.state != old) {
 		log_change(h, now);
 		metrics_soon();
@@ -780,7 +799,7 @@ static int64_t probes_wake(void)
 static void probes_setup(int64_t now)
 {
 	struct rlimit rl;
-	rlim_t want = PROBES_MAX + LP_MAX_LISTEN + STATUS_CHILDREN + 32;
+	rlim_t want = PROBES_MAX + LP_MAX_LISTEN + STATUS_CHILDREN + CONNS + 32;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want) {
 		rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
@@ -813,6 +832,8 @@ static struct lp_view view(int64_t now)
 	return v;
 }
 
+static void conns_close_others(int keep);
+
 static void metrics_soon(void)
 {
 	metrics_dirty = 1;
@@ -842,6 +863,7 @@ static void metrics_write(int64_t now)
 	FILE *f;
 	int ok;
 
+	conns_close_others(-1);
 	alarm(60);
 	/* a new file of a name nobody could guess (mkstemp: O_EXCL, so no
 	 * link planted in a directory others may write is followed), made
@@ -910,36 +932,229 @@ static void reap(void)
 	}
 }
 
-static void serve_status(int fd, int64_t now)
+static void serve_status(int fd, int kind, int64_t now)
 {
-	struct timeval tv = { 2, 0 };
-	char req[64] = "";
-	size_t got = 0;
+	int fl = fcntl(fd, F_GETFL);
 	struct lp_view v;
 	FILE *f;
 
 	alarm(30);
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	while (got < sizeof req - 1 && !memchr(req, '\n', got)) {
-		ssize_t n = read(fd, req + got, sizeof req - 1 - got);
-
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	req[got] = 0;
+	conns_close_others(fd);
+	/* the daemon read the request without blocking; the answer may be
+	 * long, and a slow reader holds up this child only */
+	if (fl >= 0)
+		(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
 	v = view(now);
 	f = fdopen(fd, "w");
 	if (!f)
 		_exit(1);
-	if (!strncmp(req, "json\n", 5))
+	if (kind == LP_CTL_JSON)
 		lp_out_json(f, &v);
-	else if (!strncmp(req, "status\n", 7))
-		lp_out_table(f, &v);
 	else
-		fputs("error: unknown request (status or json)\n", f);
+		lp_out_table(f, &v);
 	fclose(f);
 	_exit(0);
+}
+
+/* ---- control connections: the request is read here, without blocking ----
+ *
+ * status and json are answered by a forked child (above); the rescue
+ * requests change the daemon's state, so the daemon answers them itself,
+ * from a fixed buffer.  A fixed table of connections: a client that sends
+ * no complete line within CONN_READ_MS is dropped. */
+
+static struct conn {
+	int fd;                  /* -1: free */
+	uint8_t got;
+	char req[LP_CTL_LINE_MAX];
+	int64_t deadline;
+	struct ucred cr;
+} conn[CONNS];
+static int nconns;
+
+static void conns_setup(void)
+{
+	for (int i = 0; i < CONNS; i++)
+		conn[i].fd = -1;
+}
+
+/* In a forked child: the connections still being read are the daemon's
+ * (a copy held here would keep their clients from seeing the end of an
+ * answer until this child exits). */
+static void conns_close_others(int keep)
+{
+	for (int i = 0; i < CONNS; i++)
+		if (conn[i].fd >= 0 && conn[i].fd != keep)
+			close(conn[i].fd);
+}
+
+static void conn_close(struct conn *c)
+{
+	(void)epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	c->fd = -1;
+	nconns--;
+}
+
+/* A short answer and the end of the connection.  A new stream socket's
+ * buffer holds far more than the few KiB of an answer. */
+static void conn_answer(struct conn *c, const char *text, size_t len)
+{
+	(void)!send(c->fd, text, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	(void)shutdown(c->fd, SHUT_RDWR);
+	conn_close(c);
+}
+
+static void ctl_rescue(struct conn *c, const struct lp_ctl_req *r, int64_t now)
+{
+	char out[2048], at[32], dur[32];
+	struct lp_view v = view(now);
+	int hi = lp_host_find(hosts, nhosts, r->host);
+	struct lp_host *h;
+	struct lp_timing t;
+	size_t n;
+
+	if (hi < 0) {
+		n = lp_ctl_unknown(out, sizeof out, &v, r->host);
+		conn_answer(c, out, n);
+		return;
+	}
+	h = &hosts[hi];
+	t = timing(h);
+	host_update(h, now);    /* a request that has just ended is said so first */
+	if (r->kind == LP_CTL_RESCUE_CANCEL) {
+		uint64_t sent = h->hs.verdicts - h->req_verdicts0;
+
+		if (lp_hs_req(&h->hs, &t, now) != LP_REQ_ACTIVE) {
+			n = (size_t)fmt(out, sizeof out, "error: %s: no rescue request to cancel\n",
+					h->conf->name);
+			conn_answer(c, out, n < sizeof out ? n : sizeof out - 1);
+			return;
+		}
+		plog(4, "host=%s event=rescue-request-end reason=cancelled verdicts=%" PRIu64
+		     " (cancelled by uid %u (pid %d) over the status socket)", h->conf->name, sent,
+		     (unsigned)c->cr.uid, (int)c->cr.pid);
+		lp_hs_cancel(&h->hs);
+		host_update(h, now);
+		v = view(now);
+		n = lp_ctl_cancel_answer(out, sizeof out, &v, hi, sent);
+		conn_answer(c, out, n);
+		return;
+	}
+	n = lp_ctl_refusal(out, sizeof out, &v, hi);
+	if (n) {
+		if (r->kind == LP_CTL_RESCUE)
+			plog(4, "host=%s event=rescue-refused uid=%u pid=%d reason=%s", h->conf->name,
+			     (unsigned)c->cr.uid, (int)c->cr.pid,
+			     lp_req_name(lp_hs_req_refusal(&h->hs, &t, now)));
+		conn_answer(c, out, n);
+		return;
+	}
+	if (r->kind == LP_CTL_RESCUE_CHECK) {
+		n = lp_ctl_prompt(out, sizeof out, &v, hi);
+		conn_answer(c, out, n);
+		return;
+	}
+	/* LP_CTL_RESCUE: who and when, then verdicts on the host's schedule */
+	int fresh = lp_hs_request(&h->hs, &t, now, now + r->for_ms);
+	uint64_t before = h->hs.verdicts;
+
+	if (fresh) {
+		h->req_uid = c->cr.uid;
+		h->req_pid = c->cr.pid;
+		h->req_at = now;
+		h->req_verdicts0 = h->hs.verdicts;
+	}
+	iso_time(now, now, at, sizeof at);
+	lp_duration_str(r->for_ms, dur, sizeof dur);
+	plog(3, "host=%s event=rescue-request uid=%u pid=%d at=%s for=%s%s: rescue of %s "
+	     "requested by uid %u (pid %d) over the status socket", h->conf->name,
+	     (unsigned)c->cr.uid, (int)c->cr.pid, at, dur, fresh ? "" : " repeat=yes",
+	     h->conf->name, (unsigned)c->cr.uid, (int)c->cr.pid);
+	host_update(h, now);    /* the first verdict, now, unless some already go out */
+	v = view(now);
+	n = lp_ctl_rescue_answer(out, sizeof out, &v, hi, fresh, h->hs.verdicts > before,
+				 r->for_ms);
+	conn_answer(c, out, n);
+}
+
+static void conn_request(struct conn *c, int64_t now)
+{
+	struct lp_ctl_req r;
+	pid_t pid;
+
+	if (lp_ctl_parse(c->req, &r) < 0) {
+		static const char bad[] = "error: unknown request (status, json, rescue-check "
+					  "HOST, rescue HOST MS or rescue-cancel HOST)\n";
+
+		conn_answer(c, bad, sizeof bad - 1);
+		return;
+	}
+	if (r.kind != LP_CTL_STATUS && r.kind != LP_CTL_JSON) {
+		ctl_rescue(c, &r, now);
+		return;
+	}
+	if (nchildren >= STATUS_CHILDREN) {
+		static const char busy[] = "error: busy, try again\n";
+
+		conn_answer(c, busy, sizeof busy - 1);
+		return;
+	}
+	pid = fork();
+	if (pid == 0)
+		serve_status(c->fd, r.kind, now);
+	if (pid > 0)
+		nchildren++;
+	conn_close(c);
+}
+
+static void conn_read(int i, int64_t now)
+{
+	struct conn *c = &conn[i];
+
+	if (i < 0 || i >= CONNS || c->fd < 0)
+		return;
+	for (;;) {
+		ssize_t n = read(c->fd, c->req + c->got, sizeof c->req - 1 - c->got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			conn_close(c);
+			return;
+		}
+		c->got = (uint8_t)(c->got + n);
+		c->req[c->got] = 0;
+		if (memchr(c->req, '\n', c->got)) {
+			conn_request(c, now);
+			return;
+		}
+		if (c->got >= sizeof c->req - 1) {
+			static const char big[] = "error: request too long\n";
+
+			conn_answer(c, big, sizeof big - 1);
+			return;
+		}
+	}
+}
+
+static void conns_expire(int64_t now)
+{
+	for (int i = 0; nconns && i < CONNS; i++)
+		if (conn[i].fd >= 0 && now >= conn[i].deadline)
+			conn_close(&conn[i]);
+}
+
+static int64_t conns_wake(void)
+{
+	int64_t w = INT64_MAX;
+
+	for (int i = 0; nconns && i < CONNS; i++)
+		if (conn[i].fd >= 0 && conn[i].deadline < w)
+			w = conn[i].deadline;
+	return w;
 }
 
 static void ctl_accept(int64_t now)
@@ -947,8 +1162,8 @@ static void ctl_accept(int64_t now)
 	for (;;) {
 		struct ucred cr;
 		socklen_t cl = sizeof cr;
-		int fd = accept4(ctl_fd, NULL, NULL, SOCK_CLOEXEC);
-		pid_t pid;
+		int fd = accept4(ctl_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK), i;
+		struct epoll_event ev = { .events = EPOLLIN };
 
 		if (fd < 0)
 			return;
@@ -960,19 +1175,19 @@ static void ctl_accept(int64_t now)
 			close(fd);
 			continue;
 		}
-		if (nchildren >= STATUS_CHILDREN) {
+		for (i = 0; i < CONNS && conn[i].fd >= 0; i++)
+			;
+		ev.data.u64 = TAG(EV_CONN, i);
+		if (i == CONNS || epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 			static const char busy[] = "error: busy, try again\n";
 
 			(void)!send(fd, busy, sizeof busy - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
 			close(fd);
 			continue;
 		}
-		pid = fork();
-		if (pid == 0)
-			serve_status(fd, now);
-		if (pid > 0)
-			nchildren++;
-		close(fd);
+		conn[i] = (struct conn){ .fd = fd, .deadline = now + CONN_READ_MS, .cr = cr };
+		nconns++;
+		conn_read(i, now);      /* the request is often there already */
 	}
 }
 
@@ -1283,7 +1498,9 @@ static int run(void)
 		if (now >= drop_wake)
 			drops_flush(now);
 		metrics_run(now);
-		timer_arm(min64(min64(state_wake, drop_wake), min64(probes_wake(), metrics_wake())));
+		conns_expire(now);
+		timer_arm(min64(min64(min64(state_wake, drop_wake), min64(probes_wake(), metrics_wake())),
+				conns_wake()));
 		n = epoll_wait(epfd, ev, 64, -1);
 		if (n < 0 && errno != EINTR) {
 			plog(3, "event=error epoll_wait: %s", strerror(errno));
@@ -1305,6 +1522,8 @@ static int run(void)
 				timer_set = -1;
 			} else if (kind == EV_CTL) {
 				ctl_accept(now);
+			} else if (kind == EV_CONN) {
+				conn_read(idx, now);
 			} else if (kind == EV_SIG && !signals()) {
 				if (ctl_fd >= 0)
 					unlink(conf.socket);
@@ -1347,25 +1566,46 @@ static int check_config(const char *path)
 	return 0;
 }
 
-static int status_client(const char *sock, int json)
+/* Connect to the daemon's socket; -1 with the reason said. */
+static int ctl_connect(const char *sock)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, e;
+
+	if (strlen(sock) >= sizeof sa.sun_path) {
+		fprintf(stderr, "lifeline-peer: %s: socket path too long\n", sock);
+		return -1;
+	}
+	memcpy(sa.sun_path, sock, strlen(sock) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0)
+		return fd;
+	e = errno;
+	if (fd >= 0)
+		close(fd);
+	if (e == ENOENT || e == ECONNREFUSED)
+		fprintf(stderr, "lifeline-peer: %s: %s: lifeline-peer is not running (or it "
+			"has another socket: -s SOCKET, socket in peer.conf(5))\n", sock,
+			strerror(e));
+	else if (e == EACCES || e == EPERM)
+		fprintf(stderr, "lifeline-peer: %s: %s: only root (or the user lifeline-peer "
+			"runs as) may ask\n", sock, strerror(e));
+	else
+		fprintf(stderr, "lifeline-peer: %s: %s (is lifeline-peer running?)\n", sock,
+			strerror(e));
+	return -1;
+}
+
+static int status_client(const char *sock, int json)
+{
 	const char *req = json ? "json\n" : "status\n";
 	char buf[4096];
 	int fd, first = 1, err = 0;
 	ssize_t n;
 
-	if (strlen(sock) >= sizeof sa.sun_path) {
-		fprintf(stderr, "lifeline-peer: %s: socket path too long\n", sock);
+	fd = ctl_connect(sock);
+	if (fd < 0)
 		return 1;
-	}
-	memcpy(sa.sun_path, sock, strlen(sock) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-		fprintf(stderr, "lifeline-peer: %s: %s (is lifeline-peer running?)\n", sock,
-			strerror(errno));
-		return 1;
-	}
 	if (write(fd, req, strlen(req)) != (ssize_t)strlen(req)) {
 		fprintf(stderr, "lifeline-peer: %s: %s\n", sock, strerror(errno));
 		return 1;
@@ -1384,6 +1624,117 @@ static int status_client(const char *sock, int json)
 		return 1;
 	}
 	return err;
+}
+
+/* One request and its whole (short) answer into buf: 0 for "ok ...", 1
+ * for "error: ..." (said on stderr), -1 if there is no answer. */
+static int ctl_ask(const char *sock, const char *req, char *buf, size_t cap)
+{
+	size_t got = 0;
+	ssize_t n;
+	int fd = ctl_connect(sock);
+
+	if (fd < 0)
+		return -1;
+	if (write(fd, req, strlen(req)) != (ssize_t)strlen(req)) {
+		fprintf(stderr, "lifeline-peer: %s: %s\n", sock, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	while (got < cap - 1 && (n = read(fd, buf + got, cap - 1 - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	buf[got] = 0;
+	if (!strncmp(buf, "ok ", 3))
+		return 0;
+	if (!strncmp(buf, "error: ", 7)) {
+		fprintf(stderr, "lifeline-peer: %s", buf + 7);
+		return 1;
+	}
+	if (got)
+		fprintf(stderr, "lifeline-peer: %s: unexpected answer: %s\n", sock, buf);
+	else
+		fprintf(stderr, "lifeline-peer: %s: no answer (a lifeline-peer older than the "
+			"rescue command?)\n", sock);
+	return -1;
+}
+
+static void usage(FILE *f);
+
+/* lifeline-peer rescue HOST [--yes] [--for DURATION] [--cancel] [-s SOCKET] */
+static int rescue_client(int argc, char **argv)
+{
+	const char *sock = LP_DEFAULT_SOCKET, *host = NULL;
+	int yes = 0, cancel = 0, r;
+	int64_t for_ms = LP_RESCUE_FOR_DEFAULT;
+	char req[LP_CTL_LINE_MAX], ans[4096], line[16];
+
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--yes") || !strcmp(argv[i], "-y")) {
+			yes = 1;
+		} else if (!strcmp(argv[i], "--cancel")) {
+			cancel = 1;
+		} else if (!strcmp(argv[i], "-s") && i + 1 < argc) {
+			sock = argv[++i];
+		} else if (!strcmp(argv[i], "--for") && i + 1 < argc) {
+			i++;
+			for_ms = lp_duration_ms(argv[i], strlen(argv[i]));
+			if (for_ms < LP_RESCUE_FOR_MIN || for_ms > LP_RESCUE_FOR_MAX) {
+				fprintf(stderr, "lifeline-peer: --for %s: a duration from 1s to 1h "
+					"(30s, 5m)\n", argv[i]);
+				return 2;
+			}
+		} else if (argv[i][0] != '-' && !host) {
+			host = argv[i];
+		} else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!host) {
+		usage(stderr);
+		return 2;
+	}
+	if (!ka_host_valid(host)) {
+		fprintf(stderr, "lifeline-peer: \"%s\" is no host name (1 to %d of A-Z a-z 0-9 "
+			". - _); lifeline-peer status lists the hosts\n", host, KA_HOST_MAX);
+		return 1;
+	}
+	if (cancel) {
+		fmt(req, sizeof req, "rescue-cancel %s\n", host);
+		r = ctl_ask(sock, req, ans, sizeof ans);
+		if (!r)
+			fputs(ans + 3, stdout);
+		return r ? 1 : 0;
+	}
+	if (!yes) {
+		/* a verdict reboots the host: only on a word typed for it */
+		if (!isatty(0)) {
+			fprintf(stderr, "lifeline-peer: rescue %s: standard input is not a terminal, "
+				"so nobody can confirm; nothing was sent. Add --yes to send the "
+				"verdicts without asking.\n", host);
+			return 1;
+		}
+		fmt(req, sizeof req, "rescue-check %s\n", host);
+		r = ctl_ask(sock, req, ans, sizeof ans);
+		if (r)
+			return 1;
+		ans[strcspn(ans, "\n")] = 0;
+		fprintf(stderr, "%s", ans + 3);
+		fflush(stderr);
+		if (!fgets(line, sizeof line, stdin) ||
+		    (strcmp(line, "y\n") != 0 && strcmp(line, "Y\n") != 0 &&
+		     strcmp(line, "yes\n") != 0)) {
+			fprintf(stderr, "lifeline-peer: not confirmed; nothing was sent\n");
+			return 1;
+		}
+	}
+	fmt(req, sizeof req, "rescue %s %lld\n", host, (long long)for_ms);
+	r = ctl_ask(sock, req, ans, sizeof ans);
+	if (r)
+		return 1;
+	fputs(ans + 3, stdout);
+	return fflush(stdout) ? 1 : 0;
 }
 
 static int keygen(const char *path)
@@ -1406,6 +1757,8 @@ static void usage(FILE *f)
 	fputs("usage: lifeline-peer [-c FILE]              run the watcher (foreground)\n"
 	      "       lifeline-peer --check-config [FILE]  check a configuration\n"
 	      "       lifeline-peer status [--json] [-s SOCKET]\n"
+	      "       lifeline-peer rescue HOST [--yes] [--for DURATION] [--cancel] [-s SOCKET]\n"
+	      "                                            verdicts for HOST now (lifeline-peer(8))\n"
 	      "       lifeline-peer keygen FILE            write a new host key\n"
 	      "       lifeline-peer --version\n"
 	      "The configuration is " LP_DEFAULT_CONF " by default; see lifeline-peer(8)\n"
@@ -1432,6 +1785,8 @@ int main(int argc, char **argv)
 		}
 		return status_client(sock, json);
 	}
+	if (argc >= 2 && !strcmp(argv[1], "rescue"))
+		return rescue_client(argc, argv);
 	if (argc == 3 && !strcmp(argv[1], "keygen"))
 		return keygen(argv[2]);
 	if (argc >= 2 && !strcmp(argv[1], "--check-config"))
@@ -1477,6 +1832,7 @@ static int daemon_main(const char *path)
 	hosts_setup(now);
 	rx_setup();
 	probes_setup(now);
+	conns_setup();
 	if (loop_setup() < 0 || udp_setup() < 0 || ctl_setup() < 0)
 		return 1;
 	if (!nusock) {

@@ -9,6 +9,7 @@
  *   peer_state.c  the per-host verdict state machine: pure, explicit `now`
  *   peer_probe.c  SSH banner matching and probe results
  *   peer_out.c    status table, JSON, Prometheus text
+ *   peer_ctl.c    requests on the status socket, `rescue HOST` answers
  *
  * Names start with lp_ (the unit tests link this beside lifeline's own
  * modules, which have a struct peer_conf of their own). */
@@ -102,6 +103,8 @@ enum lp_state {
 	LP_BUSY,                 /* SSH answers no probe, but the host says its SSH
 				  * servers serve new connections (ssh-served):
 				  * a full MaxStartups, a flood; no verdict */
+	LP_REQUESTED,            /* an operator asked for its rescue (`rescue HOST`):
+				  * verdicts, whatever SSH does */
 	LP_NSTATES
 };
 
@@ -124,6 +127,25 @@ struct lp_hs {
 	int64_t next_verdict;    /* while dead */
 	int64_t state_since;
 	uint64_t verdicts;
+	/* an operator's rescue request: verdicts until req_until (0: none),
+	 * for the boot of the host it was made for */
+	int64_t req_until;
+	uint64_t req_boot;
+};
+
+/* Where an operator's rescue request stands (lp_hs_req), and why one is
+ * refused (lp_hs_req_refusal). */
+enum lp_req {
+	LP_REQ_NONE,             /* none; or, from lp_hs_req_refusal: may be made */
+	LP_REQ_ACTIVE,
+	/* ended: */
+	LP_REQ_EXPIRED,          /* its time is up */
+	LP_REQ_RESCUE,           /* the host reports its rescue system */
+	LP_REQ_DOWN,             /* keepalives stopped (down_after) */
+	LP_REQ_NEW_BOOT,         /* the host booted again (another boot id) */
+	/* refused: */
+	LP_REQ_NO_KA,            /* no keepalive yet: a verdict needs its boot id */
+	LP_REQ_N
 };
 
 void lp_hs_init(struct lp_hs *h, int64_t now);
@@ -150,6 +172,18 @@ int64_t lp_hs_verdict_in(const struct lp_hs *h, const struct lp_timing *t, int64
  * starting, a banner, and the host saying it served a new connection. */
 int64_t lp_hs_fail_since(const struct lp_hs *h);
 const char *lp_state_name(int s);
+/* The operator's request at now: LP_REQ_NONE, LP_REQ_ACTIVE or why it ended
+ * (lp_hs_tick forgets an ended one). */
+enum lp_req lp_hs_req(const struct lp_hs *h, const struct lp_timing *t, int64_t now);
+/* LP_REQ_NONE if a request may be made now, else why not (LP_REQ_NO_KA,
+ * LP_REQ_DOWN, LP_REQ_RESCUE). */
+enum lp_req lp_hs_req_refusal(const struct lp_hs *h, const struct lp_timing *t, int64_t now);
+/* Make the request (verdicts until `until`, for the current boot id), or
+ * extend the active one: 1 if it is new.  No extra verdict for a repeat:
+ * the verdicts keep their schedule. */
+int lp_hs_request(struct lp_hs *h, const struct lp_timing *t, int64_t now, int64_t until);
+void lp_hs_cancel(struct lp_hs *h);
+const char *lp_req_name(int r);
 
 /* ---- probes (peer_probe.c) ---- */
 
@@ -210,6 +244,12 @@ struct lp_host {
 	int sock;
 	struct lp_addr src, local;
 	int ifindex;
+	/* who made the operator's rescue request (hs.req_until), when, and
+	 * hs.verdicts then */
+	uint32_t req_uid;
+	int32_t req_pid;
+	int64_t req_at;
+	uint64_t req_verdicts0;
 };
 
 /* ---- output (peer_out.c) ---- */
@@ -232,5 +272,37 @@ void lp_out_json(FILE *f, const struct lp_view *v);
 void lp_out_metrics(FILE *f, const struct lp_view *v);
 /* "22:ok 2222:timeout" into out. */
 void lp_out_ssh(const struct lp_host *h, char *out, size_t cap);
+
+/* ---- requests on the status socket (peer_ctl.c) ---- */
+
+enum lp_ctl_kind {
+	LP_CTL_BAD, LP_CTL_STATUS, LP_CTL_JSON, LP_CTL_RESCUE_CHECK, LP_CTL_RESCUE,
+	LP_CTL_RESCUE_CANCEL
+};
+#define LP_CTL_LINE_MAX 96       /* a request line, with its newline */
+#define LP_RESCUE_FOR_MIN 1000   /* ms: how long a rescue request may last */
+#define LP_RESCUE_FOR_MAX 3600000
+#define LP_RESCUE_FOR_DEFAULT 120000 /* twice the host's default quorum_window */
+
+struct lp_ctl_req {
+	int kind;                /* enum lp_ctl_kind */
+	char host[KA_HOST_MAX + 1];
+	int64_t for_ms;          /* rescue */
+};
+
+/* One request line ending in '\n' (NUL-ended): 0, or -1 if it is none. */
+int lp_ctl_parse(const char *line, struct lp_ctl_req *r);
+/* The index of the host named name, or -1. */
+int lp_host_find(const struct lp_host *hosts, int n, const char *name);
+/* Answers into out (a fixed buffer; cut to fit), one or more lines starting
+ * with "ok " or "error: "; each returns the length.  lp_ctl_refusal: 0 if
+ * host hi may be rescued now, else why not. */
+size_t lp_ctl_unknown(char *out, size_t cap, const struct lp_view *v, const char *name);
+size_t lp_ctl_refusal(char *out, size_t cap, const struct lp_view *v, int hi);
+size_t lp_ctl_prompt(char *out, size_t cap, const struct lp_view *v, int hi);
+size_t lp_ctl_rescue_answer(char *out, size_t cap, const struct lp_view *v, int hi,
+			    int fresh, int sent_now, int64_t for_ms);
+size_t lp_ctl_cancel_answer(char *out, size_t cap, const struct lp_view *v, int hi,
+			    uint64_t verdicts);
 
 #endif

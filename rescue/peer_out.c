@@ -61,7 +61,7 @@ static void ago(char *out, size_t cap, int64_t ms)
 
 void lp_out_table(FILE *f, const struct lp_view *v)
 {
-	fprintf(f, "%-20s %-11s %-14s %-7s %-24s %-14s %8s %8s\n", "HOST", "STATE",
+	fprintf(f, "%-20s %-16s %-14s %-7s %-24s %-14s %8s %8s\n", "HOST", "STATE",
 		"LAST-KEEPALIVE", "SYSTEM", "SSH", "NEXT-VERDICT", "VERDICTS", "DROPPED");
 	for (int i = 0; i < v->nhosts; i++) {
 		const struct lp_host *h = &v->host[i];
@@ -81,7 +81,7 @@ void lp_out_table(FILE *f, const struct lp_view *v)
 			memcpy(next, "in ", 4);
 			lp_duration_str(in, next + 3, sizeof next - 3);
 		}
-		fprintf(f, "%-20s %-11s %-14s %-7s %-24s %-14s %8" PRIu64 " %8" PRIu64 "\n",
+		fprintf(f, "%-20s %-16s %-14s %-7s %-24s %-14s %8" PRIu64 " %8" PRIu64 "\n",
 			h->conf->name, lp_state_name(s), last, system_name(h), ssh, next,
 			h->hs.verdicts, drops_total(h));
 	}
@@ -160,7 +160,16 @@ static void json_host(FILE *f, const struct lp_view *v, const struct lp_host *h)
 	for (int r = KA_OK + 1; r < KA_NRESULTS; r++)
 		fprintf(f, "%s\"%s\":%" PRIu64, r > KA_OK + 1 ? "," : "", ka_result_name(r),
 			h->drops.n[r]);
-	fputs("}}", f);
+	fputc('}', f);
+	/* an operator's `lifeline-peer rescue HOST` while it lasts */
+	if (lp_hs_req(&h->hs, &t, v->now) == LP_REQ_ACTIVE)
+		fprintf(f, ",\"rescue_request\":{\"uid\":%u,\"pid\":%d,\"since_ms_ago\":%" PRId64
+			",\"ms_left\":%" PRId64 ",\"verdicts\":%" PRIu64 "}", (unsigned)h->req_uid,
+			(int)h->req_pid, v->now - h->req_at, h->hs.req_until - v->now,
+			h->hs.verdicts - h->req_verdicts0);
+	else
+		fputs(",\"rescue_request\":null", f);
+	fputc('}', f);
 }
 
 void lp_out_json(FILE *f, const struct lp_view *v)
@@ -190,7 +199,8 @@ static void help(FILE *f, const char *name, const char *type, const char *text)
 void lp_out_metrics(FILE *f, const struct lp_view *v)
 {
 	help(f, "lifeline_peer_host_state", "gauge",
-	     "1 for the state the host is in (unknown up unreachable dead down rescue busy)");
+	     "1 for the state the host is in (unknown up unreachable dead down rescue busy "
+	     "rescue-requested)");
 	for (int i = 0; i < v->nhosts; i++) {
 		const struct lp_host *h = &v->host[i];
 		struct lp_timing t = lp_host_timing(v->conf, h, v->started);

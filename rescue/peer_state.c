@@ -7,8 +7,17 @@
 #include <stdint.h>
 
 static const char *const state_names[LP_NSTATES] = {
-	"unknown", "up", "unreachable", "dead", "down", "rescue", "busy",
+	"unknown", "up", "unreachable", "dead", "down", "rescue", "busy", "rescue-requested",
 };
+
+static const char *const req_names[LP_REQ_N] = {
+	"none", "active", "expired", "rescue", "down", "new-boot", "no-keepalive",
+};
+
+const char *lp_req_name(int r)
+{
+	return r >= 0 && r < LP_REQ_N ? req_names[r] : "?";
+}
 
 const char *lp_state_name(int s)
 {
@@ -65,6 +74,56 @@ static int ssh_failing(const struct lp_hs *h, const struct lp_timing *t)
 	return t->probes && h->probed && !h->ssh_ok;
 }
 
+enum lp_req lp_hs_req(const struct lp_hs *h, const struct lp_timing *t, int64_t now)
+{
+	if (!h->req_until)
+		return LP_REQ_NONE;
+	/* a verdict must echo one of the host's last keepalives: with none
+	 * coming (a kexec, a reboot) the request has done what it could */
+	if (now - h->last_ka >= t->down_after)
+		return LP_REQ_DOWN;
+	if (h->bits & KA_ST_RESCUE)
+		return LP_REQ_RESCUE;
+	/* the request was for the boot the operator saw wedged, not for the
+	 * next one (a plain reboot into the normal system) */
+	if (h->boot_id != h->req_boot)
+		return LP_REQ_NEW_BOOT;
+	if (now >= h->req_until)
+		return LP_REQ_EXPIRED;
+	return LP_REQ_ACTIVE;
+}
+
+enum lp_req lp_hs_req_refusal(const struct lp_hs *h, const struct lp_timing *t, int64_t now)
+{
+	if (!h->have_ka)
+		return LP_REQ_NO_KA;
+	if (now - h->last_ka >= t->down_after)
+		return LP_REQ_DOWN;
+	if (h->bits & KA_ST_RESCUE)
+		return LP_REQ_RESCUE;
+	return LP_REQ_NONE;
+}
+
+int lp_hs_request(struct lp_hs *h, const struct lp_timing *t, int64_t now, int64_t until)
+{
+	int fresh = lp_hs_req(h, t, now) != LP_REQ_ACTIVE;
+
+	h->req_until = until > now ? until : now + 1;
+	h->req_boot = h->boot_id;
+	return fresh;
+}
+
+void lp_hs_cancel(struct lp_hs *h)
+{
+	h->req_until = 0;
+}
+
+/* States in which verdicts go out every verdict_interval. */
+static int verdict_state(int s)
+{
+	return s == LP_DEAD || s == LP_REQUESTED;
+}
+
 enum lp_state lp_hs_eval(const struct lp_hs *h, const struct lp_timing *t, int64_t now)
 {
 	int grace_over = now >= lp_hs_fail_since(h) + t->grace;
@@ -80,6 +139,10 @@ enum lp_state lp_hs_eval(const struct lp_hs *h, const struct lp_timing *t, int64
 	}
 	if (h->bits & KA_ST_RESCUE)
 		return LP_RESCUE;
+	/* the operator's word outweighs what the probes see (a banner can
+	 * come from a host where no login gets through) */
+	if (lp_hs_req(h, t, now) == LP_REQ_ACTIVE)
+		return LP_REQUESTED;
 	if (!t->probes || h->ssh_ok)
 		return LP_UP;
 	if (!h->probed)
@@ -93,13 +156,17 @@ int lp_hs_tick(struct lp_hs *h, const struct lp_timing *t, int64_t now)
 {
 	enum lp_state s = lp_hs_eval(h, t, now);
 
+	if (lp_hs_req(h, t, now) >= LP_REQ_EXPIRED)
+		h->req_until = 0;       /* ended: the caller said why before the tick */
 	if (s != h->state) {
+		/* dead <-> rescue-requested keeps one schedule: a request never
+		 * adds datagrams to the verdicts already going out */
+		if (verdict_state(s) && !verdict_state(h->state))
+			h->next_verdict = now;
 		h->state = (uint8_t)s;
 		h->state_since = now;
-		if (s == LP_DEAD)
-			h->next_verdict = now;
 	}
-	if (s != LP_DEAD || now < h->next_verdict)
+	if (!verdict_state(s) || now < h->next_verdict)
 		return 0;
 	h->verdicts++;
 	h->next_verdict = now + t->verdict_interval;
@@ -124,8 +191,10 @@ int64_t lp_hs_deadline(const struct lp_hs *h, const struct lp_timing *t, int64_t
 	later(&d, h->last_ka + t->down_after, now);
 	if (ssh_failing(h, t))
 		later(&d, lp_hs_fail_since(h) + t->grace, now);
-	if (h->state == LP_DEAD)
+	if (verdict_state(h->state))
 		later(&d, h->next_verdict, now);
+	if (lp_hs_req(h, t, now) == LP_REQ_ACTIVE)
+		later(&d, h->req_until, now);
 	return d;
 }
 
@@ -136,8 +205,8 @@ int64_t lp_hs_verdict_in(const struct lp_hs *h, const struct lp_timing *t, int64
 
 	if (s == LP_UNREACHABLE)
 		return lp_hs_fail_since(h) + t->grace - now;
-	if (s != LP_DEAD)
+	if (!verdict_state(s))
 		return -1;
-	left = h->state == LP_DEAD ? h->next_verdict - now : 0;
+	left = verdict_state(h->state) ? h->next_verdict - now : 0;
 	return left > 0 ? left : 0;
 }

@@ -148,7 +148,7 @@ check "a datagram from an unknown address: counted and logged" \
 sleep $(( GRACE_MS / 1000 + 2 ))
 check "SSH answering for longer than the grace period: still up" [ "$(pstate)" = up ]
 check "... and no verdict sent" [ "$(verdicts)" = 0 ]
-check "... and none at lifeline" sh -c "! ctl log | grep -q 'verdict from'"
+check "... and none at lifeline" sh -c "! \"$LIFELINECTL\" -s $T/control log | grep -q 'verdict from'"
 
 # --- dropbear stopped: a probe times out; the verdict after the grace ----
 DB=$(child_pid dropbear)

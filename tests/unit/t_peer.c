@@ -248,10 +248,133 @@ static void out_tests(void)
 	}
 }
 
+/* ---- the status socket's requests, `lifeline-peer rescue HOST` ---- */
+
+static void ctl_tests(void)
+{
+	TEST("peer ctl: request lines") {
+		struct lp_ctl_req r;
+
+		CHECK_INT(lp_ctl_parse("status\n", &r), 0);
+		CHECK_INT(r.kind, LP_CTL_STATUS);
+		CHECK_INT(lp_ctl_parse("json\n", &r), 0);
+		CHECK_INT(r.kind, LP_CTL_JSON);
+		CHECK_INT(lp_ctl_parse("rescue web1 120000\n", &r), 0);
+		CHECK_INT(r.kind, LP_CTL_RESCUE);
+		CHECK_STR(r.host, "web1");
+		CHECK_INT(r.for_ms, 120000);
+		CHECK_INT(lp_ctl_parse("rescue-check db\n", &r), 0);
+		CHECK_INT(r.kind, LP_CTL_RESCUE_CHECK);
+		CHECK_STR(r.host, "db");
+		CHECK_INT(lp_ctl_parse("rescue-cancel db\n", &r), 0);
+		CHECK_INT(r.kind, LP_CTL_RESCUE_CANCEL);
+		/* no newline, no host, a duration out of bounds, extra words */
+		CHECK_INT(lp_ctl_parse("status", &r), -1);
+		CHECK_INT(lp_ctl_parse("rescue\n", &r), -1);
+		CHECK_INT(lp_ctl_parse("rescue web1\n", &r), -1);
+		CHECK_INT(lp_ctl_parse("rescue web1 999\n", &r), -1);
+		CHECK_INT(lp_ctl_parse("rescue web1 3600001\n", &r), -1);
+		CHECK_INT(lp_ctl_parse("rescue web1 99999999999999999999999\n", &r), -1);
+		CHECK_INT(lp_ctl_parse("rescue web1 12x\n", &r), -1);
+		CHECK_INT(lp_ctl_parse("rescue-check web1 x\n", &r), -1);
+		CHECK_INT(lp_ctl_parse("rescue-check aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", &r), -1);
+		CHECK_INT(lp_ctl_parse("reboot web1\n", &r), -1);
+	}
+	TEST("peer ctl: an unknown host: the known ones listed, cut to fit") {
+		struct lp_view v = out_view();
+		char out[2048], small[60];
+		size_t n = lp_ctl_unknown(out, sizeof out, &v, "web9");
+
+		CHECK_STR(out, "error: no host \"web9\" in this peer's configuration; "
+			  "known hosts: web1 web2 db\n");
+		CHECK_INT(n, strlen(out));
+		CHECK_INT(lp_host_find(oh, 3, "db"), 2);
+		CHECK_INT(lp_host_find(oh, 3, "web9"), -1);
+		n = lp_ctl_unknown(small, sizeof small, &v, "web9");
+		CHECK(n < sizeof small);
+		CHECK_INT(n, strlen(small));
+	}
+	TEST("peer ctl: a rescue refused: no keepalive yet, down, already in rescue") {
+		struct lp_view v = out_view();
+		struct lp_timing t = lp_host_timing(&oconf, &oh[1], 0);
+		char out[1024];
+
+		CHECK_INT(lp_ctl_refusal(out, sizeof out, &v, 0), 0);     /* dead: fine */
+		CHECK_INT(lp_ctl_refusal(out, sizeof out, &v, 1), 0);     /* up: fine */
+		CHECK(lp_ctl_refusal(out, sizeof out, &v, 2) > 0);
+		CHECK_CONTAINS(out, "error: db already runs its rescue system");
+		lp_hs_init(&oh[1].hs, 0);
+		CHECK(lp_ctl_refusal(out, sizeof out, &v, 1) > 0);
+		CHECK_CONTAINS(out, "error: no keepalive from web2 since this peer started: a "
+			       "verdict must echo the boot id");
+		lp_hs_keepalive(&oh[1].hs, &t, 1000, 7, KA_ST_SSHD);
+		oconf.down_after_ms = 60000;
+		CHECK(lp_ctl_refusal(out, sizeof out, &v, 1) > 0);
+		CHECK_CONTAINS(out, "error: web2 is down: no keepalive for 1m39s (down_after 1m00s)");
+	}
+	TEST("peer ctl: the confirmation names the host, its address, keepalive age and state") {
+		struct lp_view v = out_view();
+		char out[512];
+
+		lp_ctl_prompt(out, sizeof out, &v, 1);
+		CHECK_STR(out, "ok Boot web2 (192.0.2.2, last keepalive 2s ago, state up) into its "
+			  "rescue system now? [y/N] \n");
+	}
+	TEST("peer ctl: a request: status, JSON and metrics say rescue-requested; the answer "
+	     "says what follows and the quorum") {
+		struct lp_view v = out_view();
+		struct lp_timing t = lp_host_timing(&oconf, &oh[1], 0);
+		char out[2048], *s;
+
+		lp_addr_parse("192.0.2.2:40000", 15, 1, 0, &oh[1].src);
+		oconf.verdict_interval_ms = 5000;
+		CHECK_INT(lp_hs_request(&oh[1].hs, &t, 100000, 220000), 1);
+		oh[1].req_uid = 0;
+		oh[1].req_pid = 4321;
+		oh[1].req_at = 100000;
+		oh[1].req_verdicts0 = oh[1].hs.verdicts;
+		CHECK_INT(lp_hs_tick(&oh[1].hs, &t, 100000), 1);
+		lp_ctl_rescue_answer(out, sizeof out, &v, 1, 1, 1, 120000);
+		CHECK_CONTAINS(out, "ok rescue of web2 requested: a verdict went to 192.0.2.2:40000 "
+			       "now, then every 5s for up to 2m00s from now, until web2 reports its "
+			       "rescue system, stops sending keepalives or boots again.");
+		CHECK_CONTAINS(out, "lifeline-peer rescue web2 --cancel withdraws it");
+		CHECK_CONTAINS(out, "once verdicts from its quorum of peers fall within its "
+			       "quorum_window");
+		CHECK_CONTAINS(out, "run lifeline-peer rescue web2 on another of its peers too");
+		v.now = 101000;
+		lp_ctl_rescue_answer(out, sizeof out, &v, 1, 0, 0, 120000);
+		CHECK_CONTAINS(out, "ok rescue of web2 was already requested (by uid 0, 1s ago): no "
+			       "extra verdict (the next in 4s)");
+		s = render(lp_out_table, &v);
+		CHECK_CONTAINS(line_of(s, "web2 "), " rescue-requested ");
+		CHECK_CONTAINS(line_of(s, "web2 "), " in 4s ");
+		free(s);
+		s = render(lp_out_json, &v);
+		CHECK_CONTAINS(s, "\"host\":\"web2\",\"address\":\"192.0.2.2\",\"state\":"
+			       "\"rescue-requested\"");
+		CHECK_CONTAINS(s, "\"rescue_request\":{\"uid\":0,\"pid\":4321,\"since_ms_ago\":1000,"
+			       "\"ms_left\":119000,\"verdicts\":1}}");
+		CHECK_CONTAINS(s, "\"rescue_request\":null}");      /* the others */
+		free(s);
+		s = render(lp_out_metrics, &v);
+		CHECK_CONTAINS(s, "lifeline_peer_host_state{host=\"web2\",state=\"rescue-requested\"} "
+			       "1\n");
+		CHECK_CONTAINS(s, "lifeline_peer_host_state{host=\"web2\",state=\"up\"} 0\n");
+		CHECK_CONTAINS(s, "lifeline_peer_seconds_until_verdict{host=\"web2\"} 4.000\n");
+		free(s);
+		lp_hs_cancel(&oh[1].hs);
+		lp_ctl_cancel_answer(out, sizeof out, &v, 1, 1);
+		CHECK_STR(out, "ok rescue request for web2 cancelled after 1 verdict(s); its state "
+			  "now: up\n");
+	}
+}
+
 void suite_peer(void)
 {
 	probe_tests();
 	out_tests();
 	suite_peer_conf();
 	suite_peer_state();
+	ctl_tests();
 }

@@ -18,6 +18,8 @@ struct world {
 	int ok_at;               /* and at this one instant (-1: none) */
 	int served_from, served_until;   /* keepalives say ssh-served in [from, until) */
 	int local_from, local_until;     /* probes fail on the peer itself in [from, until) */
+	int req_at, req_for;     /* an operator's rescue request (-1: none) ... */
+	int req_again;           /* ... and the same again at this time (-1: none) */
 	int end;
 	/* what happened */
 	int nv;
@@ -39,6 +41,7 @@ static void world_init(struct world *w)
 	w->ok_at = -1;
 	w->served_from = w->served_until = -1;
 	w->local_from = w->local_until = -1;
+	w->req_at = w->req_again = -1;
 	w->end = 60000;
 }
 
@@ -74,6 +77,13 @@ static void events(struct world *w, struct lp_hs *h, int now)
 
 		lp_hs_probe(h, now, ok, ok);
 	}
+	if (now == w->req_at || now == w->req_again)
+		lp_hs_request(h, &w->t, now, now + w->req_for);
+}
+
+static int is_event(const struct world *w, int now)
+{
+	return is_ka(w, now) || is_probe(w, now) || now == w->req_at || now == w->req_again;
 }
 
 static void record(struct world *w, struct lp_hs *h, int now)
@@ -105,7 +115,7 @@ static void run_by_deadline(struct world *w)
 
 	lp_hs_init(&h, 0);
 	for (int now = 0; now <= w->end; now++) {
-		int ev = is_ka(w, now) || is_probe(w, now);
+		int ev = is_event(w, now);
 
 		if (!ev && now < wake)
 			continue;
@@ -404,8 +414,177 @@ static void state_tests(void)
 	}
 }
 
+/* Both ways of running it give the same verdicts. */
+static void run_both(struct world *w, const int *want, int nwant)
+{
+	struct world d = *w;
+
+	run_every_ms(w);
+	check_verdicts(w, want, nwant);
+	run_by_deadline(&d);
+	check_verdicts(&d, want, nwant);
+}
+
+/* `lifeline-peer rescue HOST`: an operator's request */
+static void request_tests(void)
+{
+	TEST("peer rescue request: SSH up, a verdict at once, then every interval, until it "
+	     "expires") {
+		struct world w;
+		static const int want[] = { 3000, 8000, 13000 };
+
+		world_init(&w);
+		w.ok_from = 0;
+		w.ok_until = 1 << 30;
+		w.req_at = 3000;
+		w.req_for = 12000;
+		w.end = 40000;
+		run_both(&w, want, 3);
+		CHECK_INT(w.state_at[2], LP_UP);
+		CHECK_INT(w.state_at[4], LP_REQUESTED);
+		CHECK_INT(w.state_at[14], LP_REQUESTED);
+		CHECK_INT(w.state_at[15], LP_UP);       /* expired at 15 s */
+		CHECK_STR(lp_state_name(LP_REQUESTED), "rescue-requested");
+	}
+	TEST("peer rescue request: ends when the keepalives stop (a kexec, a reboot)") {
+		struct world w;
+		static const int want[] = { 3000, 8000, 13000 };
+
+		world_init(&w);
+		w.ok_from = 0;
+		w.ok_until = 1 << 30;
+		w.ka_until = 6001;      /* the last at 6 s: down at 16 s */
+		w.req_at = 3000;
+		w.req_for = 60000;
+		w.end = 40000;
+		run_both(&w, want, 3);
+		CHECK_INT(w.state_at[15], LP_REQUESTED);
+		CHECK_INT(w.state_at[16], LP_DOWN);
+	}
+	TEST("peer rescue request: ends when the host boots again (not the boot it was for)") {
+		struct world w;
+		static const int want[] = { 3000 };
+
+		world_init(&w);
+		w.ok_from = 0;
+		w.ok_until = 1 << 30;
+		w.reboot_at = 7000;     /* the keepalive at 8 s has a new boot id */
+		w.req_at = 3000;
+		w.req_for = 60000;
+		w.end = 40000;
+		run_both(&w, want, 1);
+		CHECK_INT(w.state_at[7], LP_REQUESTED);
+		CHECK_INT(w.state_at[8], LP_UP);
+	}
+	TEST("peer rescue request: ends when the host reports its rescue system") {
+		struct world w;
+		static const int want[] = { 3000 };
+
+		world_init(&w);
+		w.ok_from = 0;
+		w.ok_until = 1 << 30;
+		w.rescue_from = 7000;
+		w.req_at = 3000;
+		w.req_for = 60000;
+		w.end = 40000;
+		run_both(&w, want, 1);
+		CHECK_INT(w.state_at[8], LP_RESCUE);
+	}
+	TEST("peer rescue request: asked again, no extra verdict; it lasts longer") {
+		struct world w;
+		static const int want[] = { 3000, 8000, 13000, 18000 };
+
+		world_init(&w);
+		w.ok_from = 0;
+		w.ok_until = 1 << 30;
+		w.req_at = 3000;
+		w.req_for = 11000;      /* alone: until 14 s, three verdicts */
+		w.req_again = 9000;     /* now until 20 s */
+		w.end = 40000;
+		run_both(&w, want, 4);
+		CHECK_INT(w.state_at[19], LP_REQUESTED);
+		CHECK_INT(w.state_at[20], LP_UP);
+	}
+	TEST("peer rescue request: a dead host keeps its one schedule of verdicts") {
+		struct world w;
+		static const int want[] = { 10000, 15000, 20000, 25000, 30000, 35000, 40000 };
+
+		world_init(&w);         /* SSH fails from the start: dead at 10 s */
+		w.req_at = 12000;
+		w.req_for = 20000;
+		w.end = 40000;
+		run_both(&w, want, 7);
+		CHECK_INT(w.state_at[11], LP_DEAD);
+		CHECK_INT(w.state_at[13], LP_REQUESTED);
+		CHECK_INT(w.state_at[33], LP_DEAD);     /* the grace's own verdicts go on */
+	}
+	TEST("peer rescue request: SSH that answers or a flood do not stop it") {
+		struct world w;
+		static const int want[] = { 3000, 8000, 13000 };
+
+		world_init(&w);
+		w.ok_from = 0;
+		w.ok_until = 1 << 30;
+		w.served_from = 0;      /* ssh-served all along */
+		w.served_until = 1 << 30;
+		w.req_at = 3000;
+		w.req_for = 12000;
+		w.end = 30000;
+		run_both(&w, want, 3);
+	}
+	TEST("peer rescue request: refused without a keepalive, when down, in rescue; "
+	     "the reasons it ends") {
+		struct lp_timing t = { .grace = 10000, .verdict_interval = 5000,
+				       .down_after = 10000, .probes = 1 };
+		struct lp_hs h;
+
+		lp_hs_init(&h, 0);
+		CHECK_INT(lp_hs_req_refusal(&h, &t, 100), LP_REQ_NO_KA);
+		lp_hs_keepalive(&h, &t, 1000, 5, KA_ST_SSHD);
+		CHECK_INT(lp_hs_req_refusal(&h, &t, 1000), LP_REQ_NONE);
+		CHECK_INT(lp_hs_req_refusal(&h, &t, 11000), LP_REQ_DOWN);
+		CHECK_INT(lp_hs_req(&h, &t, 1000), LP_REQ_NONE);
+		CHECK_INT(lp_hs_request(&h, &t, 1000, 61000), 1);
+		CHECK_INT(lp_hs_req(&h, &t, 2000), LP_REQ_ACTIVE);
+		CHECK_INT(lp_hs_request(&h, &t, 2000, 62000), 0);      /* a repeat */
+		CHECK_INT(lp_hs_req(&h, &t, 11000), LP_REQ_DOWN);
+		lp_hs_keepalive(&h, &t, 61500, 5, KA_ST_SSHD);
+		CHECK_INT(lp_hs_req(&h, &t, 61999), LP_REQ_ACTIVE);
+		CHECK_INT(lp_hs_req(&h, &t, 62000), LP_REQ_EXPIRED);
+		lp_hs_keepalive(&h, &t, 61600, 6, KA_ST_SSHD);
+		CHECK_INT(lp_hs_req(&h, &t, 61600), LP_REQ_NEW_BOOT);
+		lp_hs_keepalive(&h, &t, 61700, 7, KA_ST_RESCUE);
+		CHECK_INT(lp_hs_req(&h, &t, 61700), LP_REQ_RESCUE);
+		CHECK_INT(lp_hs_req_refusal(&h, &t, 61700), LP_REQ_RESCUE);
+		/* the tick forgets an ended request */
+		lp_hs_tick(&h, &t, 61700);
+		CHECK_INT(lp_hs_req(&h, &t, 61700), LP_REQ_NONE);
+		CHECK_STR(lp_req_name(LP_REQ_NEW_BOOT), "new-boot");
+		CHECK_STR(lp_req_name(99), "?");
+	}
+	TEST("peer rescue request: cancelled, the verdicts stop") {
+		struct lp_timing t = { .grace = 600000, .verdict_interval = 1000,
+				       .down_after = 10000, .probes = 1 };
+		struct lp_hs h;
+
+		lp_hs_init(&h, 0);
+		lp_hs_keepalive(&h, &t, 1000, 5, KA_ST_SSHD);
+		lp_hs_probe(&h, 1000, 1, 1);
+		lp_hs_tick(&h, &t, 1000);
+		lp_hs_request(&h, &t, 2000, 60000);
+		CHECK_INT(lp_hs_tick(&h, &t, 2000), 1);
+		CHECK_INT(lp_hs_verdict_in(&h, &t, 2500), 500);
+		CHECK_INT(lp_hs_deadline(&h, &t, 2500), 3000);
+		lp_hs_cancel(&h);
+		CHECK_INT(lp_hs_tick(&h, &t, 3000), 0);
+		CHECK_INT(h.state, LP_UP);
+		CHECK_INT(lp_hs_verdict_in(&h, &t, 3000), -1);
+	}
+}
+
 void suite_peer_state(void);
 void suite_peer_state(void)
 {
 	state_tests();
+	request_tests();
 }
