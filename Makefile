@@ -126,6 +126,10 @@ $(B)/ka-tool: tests/tools/ka_tool.c $(KA_SRC) $(KA_HDRS) init/fmt.c | $(B)
 $(B)/tcp-hold: tests/tools/tcp_hold.c | $(B)
 	$(CC) $(BASE) -O1 -g -o $@ tests/tools/tcp_hold.c
 
+# a pseudo-terminal standing in for a serial line (ns t_getty)
+$(B)/pty-relay: tests/tools/pty_relay.c | $(B)
+	$(CC) $(BASE) -O1 -g -o $@ tests/tools/pty_relay.c
+
 man: $(MAN)
 $(B)/%: man/%.scd | $(B)
 	scdoc < $< > $@
@@ -134,11 +138,13 @@ deps:
 	sh tests/deps.sh
 
 check-fast: deps all $(B)/unit-tests $(B)/san/unit-tests $(B)/san/lifeline \
-		$(B)/san/lifelinectl $(B)/san/lifeline-peer $(B)/fuzz-config $(B)/fuzz-keepalive $(B)/fuzz-peerconf $(B)/ka-selftest $(B)/ka-tool $(B)/tcp-hold
+		$(B)/san/lifelinectl $(B)/san/lifeline-peer $(B)/fuzz-config $(B)/fuzz-keepalive $(B)/fuzz-peerconf $(B)/ka-selftest $(B)/ka-tool $(B)/tcp-hold \
+		$(B)/pty-relay
 	sh tests/run.sh fast
 
 check: deps all images $(B)/unit-tests $(B)/san/unit-tests $(B)/san/lifeline \
-		$(B)/san/lifelinectl $(B)/san/lifeline-peer $(B)/fuzz-config $(B)/fuzz-keepalive $(B)/fuzz-peerconf $(B)/ka-selftest $(B)/ka-tool $(B)/tcp-hold
+		$(B)/san/lifelinectl $(B)/san/lifeline-peer $(B)/fuzz-config $(B)/fuzz-keepalive $(B)/fuzz-peerconf $(B)/ka-selftest $(B)/ka-tool $(B)/tcp-hold \
+		$(B)/pty-relay
 	sh tests/run.sh all
 
 # the Xen dom0 e2e alone (tests/e2e/t_xen_dom0.sh): see README, Tests

@@ -182,7 +182,8 @@ void cg_parse_events(const char *text, struct cg_stats *s)
 
 static int counts_protected(const struct unit_conf *u)
 {
-	return u->kind == UNIT_SERVICE && u->protect;
+	/* an optional service not installed reserves nothing */
+	return u->kind == UNIT_SERVICE && u->protect && !u->not_installed;
 }
 
 static uint64_t unit_min(const struct config *cfg, const struct unit_conf *u)

@@ -25,6 +25,9 @@ struct unit_conf {
 	uint8_t early;          /* start before boot tasks */
 	uint8_t protect;        /* oom_score_adj -1000 unless set; memory.min */
 	uint8_t no_kmsg;        /* kmsg = no: its output only in the log ring */
+	uint8_t optional;       /* optional = yes: not started if not installed */
+	uint8_t not_installed;  /* optional, and exec's program was not found at load */
+	uint8_t tty;            /* one of the units a ttys = list made: protected from its start */
 	uint8_t argc, envc;
 	int16_t oom_score_adj;  /* OOM_ADJ_UNSET: leave as inherited */
 	/* what the processes a protected service forks (SSH sessions, cron
@@ -161,6 +164,7 @@ struct config_parser {
 	int errors;             /* syntax and value errors */
 	int missing;            /* executables not found (see config_end) */
 	int warnings;           /* reported, but no error */
+	int notes;              /* "note:" reports: what will be done, no problem */
 	struct unit_conf *cur;  /* section being filled, NULL for [lifeline] */
 	int in_section;         /* 0 before any section header */
 	int in_memory;          /* in [memory] */
@@ -178,6 +182,11 @@ struct config_parser {
 	uint32_t timeout_set[(MAX_UNITS + 31) / 32];
 	uint32_t restart_max_set[(MAX_UNITS + 31) / 32];
 	uint32_t stable_set[(MAX_UNITS + 31) / 32];
+	/* the current [service]'s ttys = words (NUL-separated), expanded
+	 * into one unit per tty when the section ends (config.c expand_ttys) */
+	char ttys[TTYS_MAX_LEN];
+	int ttys_len, ttys_line, ttys_col;
+	const char *ttys_file;
 };
 
 void config_begin(struct config_parser *p, struct config *cfg,
@@ -230,6 +239,10 @@ int config_unit_runs(const struct config *cfg, const struct unit_conf *u,
  * ones.  Used to add the built-in fallback's access services. */
 void config_continue(struct config_parser *p, struct config *cfg,
 		     config_report_fn fn, void *ctx);
+
+/* Where ttys = looks for ttys: ROOT/class/tty/NAME and
+ * ROOT/class/tty/console/active ("/sys" unless set; for tests). */
+void config_set_sys_root(const char *root);
 
 /* The built-in fallback set run when the config is broken. */
 extern const char fallback_config[];

@@ -103,8 +103,8 @@ static void report(void *vctx, const char *file, int line, int col, const char *
 		say(2, "%s:%d:%d: %s\n", file, line, col, msg);
 		return;
 	}
-	log_msg(strncmp(msg, "warning:", 8) ? LOG_ERR : LOG_WARN, "%s:%d:%d: %s", file, line,
-		col, msg);
+	log_msg(!strncmp(msg, "warning:", 8) ? LOG_WARN : !strncmp(msg, "note:", 5) ? LOG_NOTICE
+		: LOG_ERR, "%s:%d:%d: %s", file, line, col, msg);
 	if (c && c->o) {
 		char l[LOG_LINE_MAX];
 		int n = fmt(l, sizeof l, "%s:%d:%d: %s\n", file, line, col, msg);

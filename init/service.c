@@ -181,6 +181,12 @@ static void spawn_now(struct unit *u, uint64_t now)
 	said.warn_step = NULL;
 	if (!c)
 		return;
+	if (c->not_installed) {
+		/* said once at load (config.c); a reload after installing starts it */
+		u->state = ST_ABSENT;
+		u->next_ms = 0;
+		return;
+	}
 	output_pipe(u);         /* again, if it failed before */
 	int cg_fd = cg_active() ? cg_unit_prepare(&active, c) : -1;
 	pid_t pid = spawn_unit(&active, c, u->out_w, cg_fd, &e);
@@ -217,8 +223,8 @@ static void spawn_now(struct unit *u, uint64_t now)
 	u->pid = pid;
 	u->state = ST_RUNNING;
 	u->started_ms = now;
-	u->protect_at = c->protect && c->oom_score_adj != OOM_ADJ_UNSET
-		? now + PROTECT_DELAY_MS : 0;
+	u->protect_at = c->protect && c->oom_score_adj != OOM_ADJ_UNSET && !c->tty
+		? now + PROTECT_DELAY_MS : 0;   /* a tty's unit: at its start (spawn.c) */
 	u->oom_kills_seen = -1;
 	cg_unit_oom_killed(c, &u->oom_kills_seen);     /* records the count */
 	protect_refresh_watch();
@@ -619,6 +625,10 @@ static int lookup_to_start(const char *name, char *err, int cap)
 	if (i >= 0 && phase > PH_RUN) {
 		fmt(err, (size_t)cap, "shutting down");
 		i = -1;
+	} else if (i >= 0 && active.unit[units[i].conf].not_installed) {
+		fmt(err, (size_t)cap, "%s: %s is not installed (optional = yes): install it, "
+		    "then lifelinectl reload", name, conf_exec(&active, &active.unit[units[i].conf]));
+		i = -1;
 	}
 	return i;
 }
@@ -731,7 +741,7 @@ void units_reload(const struct config *newcfg)
 			continue;
 		changed++;
 		log_msg(LOG_NOTICE, "reload: %s changed", u->name);
-		if (u->kind == UNIT_SERVICE && (u->state == ST_RUNNING ||
+		if (u->kind == UNIT_SERVICE && (u->state == ST_RUNNING || u->state == ST_ABSENT ||
 						u->state == ST_BACKOFF || u->state == ST_SPAWN_WAIT)) {
 			u->after_stop = AFTER_RESTART;
 			u->want_up = 1;

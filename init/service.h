@@ -17,6 +17,7 @@ enum unit_state {
 	ST_STOPPING,    /* SIGTERM sent; SIGKILL at next_ms */
 	ST_DOWN,        /* stopped on purpose, or restart policy says so */
 	ST_DONE,        /* boot/shutdown task finished */
+	ST_ABSENT,      /* optional = yes and its program is not installed */
 };
 
 enum after_stop { AFTER_NOTHING, AFTER_RESTART, AFTER_REMOVE };

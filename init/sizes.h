@@ -9,6 +9,7 @@
 #define MAX_ARGS 32
 #define ENV_MAX_LEN 256       /* NUL-separated KEY=VALUE list */
 #define MAX_ENV 16
+#define TTYS_MAX_LEN 128      /* a ttys = list (also: at most 16 ttys) */
 #define PATH_MAX_LEN 128      /* resolved executable, cwd */
 #define CONFIG_POOL 6144      /* all exec, env and cwd strings of a config */
 #define USER_MAX_LEN 32

@@ -90,7 +90,10 @@ static int child(void *arg)
 		job.warn_step = "its cgroup";
 		job.warn_err = errno;
 	}
-	int adj = u->protect ? u->session_oom_score_adj : u->oom_score_adj;
+	/* a getty (a unit of ttys =) saves no value to restore in its
+	 * sessions, as sshd does: protected at once, its sessions are put
+	 * back by protect_forked */
+	int adj = u->protect && !u->tty ? u->session_oom_score_adj : u->oom_score_adj;
 	if (adj != OOM_ADJ_UNSET && write_oom_adj(adj) < 0) {
 		job.warn_step = "oom_score_adj";
 		job.warn_err = errno;

@@ -25,6 +25,7 @@ const char *state_name(const struct unit *u)
 	case ST_STOPPING: return "stopping";
 	case ST_DOWN: return "down";
 	case ST_DONE: return "done";
+	case ST_ABSENT: return "not-installed";
 	}
 	return "?";
 }

@@ -101,8 +101,8 @@ static void check(const struct config_parser *p, const struct config *cfg, int r
 {
 	if (ret != p->errors + p->missing)
 		fail("config_end result is not errors + missing", -1);
-	if (nreports != p->errors + p->missing + p->warnings)
-		fail("reports do not add up to errors + missing + warnings", -1);
+	if (nreports != p->errors + p->missing + p->warnings + p->notes)
+		fail("reports do not add up to errors + missing + warnings + notes", -1);
 	if (cfg->nunits < 0 || cfg->nunits > MAX_UNITS)
 		fail("unit count out of range", -1);
 	for (int i = 0; i < cfg->nunits; i++) {

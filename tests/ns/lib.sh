@@ -93,7 +93,8 @@ exec = /usr/sbin/cron -f
 EOC
 }
 
-# start_ns [CONFIG]: boot lifeline in new namespaces (default $T/lifeline.conf)
+# start_ns [CONFIG]: boot lifeline in new namespaces (default $T/lifeline.conf);
+# the shell lines in $NS_SETUP run in them first (bind mounts, say)
 start_ns() {
 	_conf=${1:-$T/lifeline.conf}
 	cat > "$T/ns-init.sh" <<EOC
@@ -104,6 +105,7 @@ mkdir -m 0700 /root/.ssh
 cp $T/client_key.pub /root/.ssh/authorized_keys 2>/dev/null || true
 mkdir -p /etc/dropbear
 mount -t tmpfs -o mode=0755 tmpfs /etc/dropbear
+${NS_SETUP:-}
 exec $LIFELINE -c $_conf -s $T/control
 EOC
 	unshare --pid --fork --mount --net --mount-proc --propagation private \

@@ -219,6 +219,7 @@ int main(void)
 	suite_userdb();
 	suite_config();
 	suite_config_load();
+	suite_ttys();
 	suite_meminfo();
 	suite_victim();
 	suite_guard();
