@@ -21,7 +21,7 @@ SAN_CFLAGS = $(BASE) -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
 B = build
 CORE = fmt scan log config userdb backoff exitinfo outbuf spawn oomwatch service status \
 	control mounts memlock shutdown meminfo victim guard cgroup procev \
-	protect sshwatch peerlink quorum rescue watchdog initrd kcmdline panic
+	protect sshwatch peerlink quorum rescue grubenv watchdog initrd kcmdline panic
 CORE_SRC = $(CORE:%=init/%.c)
 HDRS = $(wildcard init/*.h)
 # every man/NAME.SECTION.scd becomes build/NAME.SECTION
@@ -195,10 +195,18 @@ rescue-image: all
 	KVER=$(KVER) RESCUE_KEYDIR=$(RESCUE_KEYDIR) sh initramfs/mkrescue.sh $(B)/rescue.img
 
 # where lifeline's [rescue] image (default) finds it; root only: it holds
-# the rescue system's SSH host key
+# the rescue system's SSH host key.  With it the kernel it was built for
+# and the GRUB entry for the boot loader path (where kexec cannot go):
+# update-grub afterwards adds the entry (README "Where kexec cannot go")
 install-rescue:
 	test -s $(B)/rescue.img || { echo "make rescue-image first" >&2; exit 1; }
 	install -D -m 0600 $(B)/rescue.img $(DESTDIR)/boot/lifeline-rescue.img
+	if [ -s $(B)/rescue.img.kver ]; then \
+		install -m 0644 $(B)/rescue.img.kver $(DESTDIR)/boot/lifeline-rescue.kver; \
+	else rm -f $(DESTDIR)/boot/lifeline-rescue.kver; fi
+	install -D -m 0755 configs/grub.d/42_lifeline-rescue \
+		$(DESTDIR)$(SYSCONFDIR)/grub.d/42_lifeline-rescue
+	@echo "install-rescue: now run update-grub (the one-shot GRUB entry lifeline-rescue)"
 
 # test and demo images: they let in the test client's key only
 $(E2E)/client_key:

@@ -92,6 +92,10 @@ void config_begin(struct config_parser *p, struct config *cfg,
 	cfg->rescue.crash = 1;
 	cfg->rescue.arm = 1;
 	cfg->rescue.port = 2222;
+	strcpy(cfg->rescue.grubenv, "/boot/grub/grubenv");
+	strcpy(cfg->rescue.grub_cfg, "/boot/grub/grub.cfg");
+	strcpy(cfg->rescue.armed_image, "/boot/lifeline-rescue-armed.img");
+	strcpy(cfg->rescue.grub_entry, "lifeline-rescue");
 	strcpy(cfg->wd.device, "/dev/watchdog");
 	cfg->wd.timeout_ms = 60000;
 }
@@ -1415,6 +1419,36 @@ static void rescue_key(struct config_parser *p, int lineno, int kcol, const char
 		set_flag(p, lineno, vcol, v, vl, &r->arm, "arm");
 	} else if (KEY("port")) {
 		set_port(p, lineno, vcol, v, vl, &r->port, 1, "port");
+	} else if (KEY("method")) {
+		if (vl == 4 && !strncmp(v, "auto", 4))
+			r->method = RESCUE_METHOD_AUTO;
+		else if (vl == 5 && !strncmp(v, "kexec", 5))
+			r->method = RESCUE_METHOD_KEXEC;
+		else if (vl == 4 && !strncmp(v, "grub", 4))
+			r->method = RESCUE_METHOD_GRUB;
+		else
+			report(p, lineno, vcol, "method must be auto, kexec or grub");
+	} else if (KEY("grubenv")) {
+		set_path(p, lineno, vcol, v, vl, r->grubenv, (int)sizeof r->grubenv, "grubenv");
+		r->grubenv_given = 1;
+	} else if (KEY("grub_cfg")) {
+		set_path(p, lineno, vcol, v, vl, r->grub_cfg, (int)sizeof r->grub_cfg, "grub_cfg");
+	} else if (KEY("armed_image")) {
+		set_path(p, lineno, vcol, v, vl, r->armed_image, (int)sizeof r->armed_image,
+			 "armed_image");
+	} else if (KEY("grub_entry")) {
+		int bad = vl == 0 || vl >= (int)sizeof r->grub_entry;
+		for (int i = 0; i < vl && !bad; i++)
+			bad = !((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z') ||
+				(v[i] >= '0' && v[i] <= '9') || v[i] == '-' || v[i] == '_' ||
+				v[i] == '.');
+		if (bad) {
+			report(p, lineno, vcol, "grub_entry must be 1 to %d letters, digits, "
+			       "'-', '_' or '.' (a menu entry's --id)", (int)sizeof r->grub_entry - 1);
+			return;
+		}
+		memcpy(r->grub_entry, v, (size_t)vl);
+		r->grub_entry[vl] = '\0';
 	} else {
 		report(p, lineno, kcol, "unknown key '%.*s' in [rescue]", kl, k);
 	}

@@ -112,7 +112,16 @@ struct rescue_conf {
 	char image[PATH_MAX_LEN];   /* default /boot/lifeline-rescue.img */
 	char snapshot[PATH_MAX_LEN];/* network snapshot program; "" = none */
 	char cmdline[512];          /* appended to the rescue kernel's command line */
+	/* the boot loader path, where kexec cannot go (rescue.c, grubenv.c) */
+	uint8_t method;             /* RESCUE_METHOD_*: auto (default), kexec, grub */
+	uint8_t grubenv_given;      /* grubenv was set: only then does a namespace's
+				       lifeline (not the machine's PID 1) use it */
+	char grubenv[PATH_MAX_LEN]; /* default /boot/grub/grubenv */
+	char grub_cfg[PATH_MAX_LEN];/* default /boot/grub/grub.cfg */
+	char armed_image[PATH_MAX_LEN]; /* default /boot/lifeline-rescue-armed.img */
+	char grub_entry[64];        /* the menu entry's id (default lifeline-rescue) */
 };
+enum { RESCUE_METHOD_AUTO, RESCUE_METHOD_KEXEC, RESCUE_METHOD_GRUB };
 
 /* [watchdog]: a watchdog device petted from the loop (watchdog.c) */
 struct watchdog_conf {

@@ -8,6 +8,7 @@
 #include "rescue.h"
 #include "clock.h"
 #include "fmt.h"
+#include "grubenv.h"
 #include "initrd.h"
 #include "kcmdline.h"
 #include "keepalive.h"
@@ -23,11 +24,14 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdio.h>              /* rename */
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -45,7 +49,10 @@
 #define SNAP_TIMEOUT_MS 10000
 #define RESCUE_SYNC_MS 5000     /* the sync before the jump, at most */
 #define SNAP_KILL_WAIT_MS 5000  /* after SIGKILL: then arm without it */
-#define PROBLEM_LEN 200
+#define PROBLEM_LEN 320
+#define GRUB_ARM_MS 30000       /* the GRUB path's checks and writes, at most */
+#define GRUB_VERDICT_MS 5000    /* the grubenv write at verdict time, at most */
+#define GRUB_ARGS_VAR "lifeline_rescue_args"
 
 enum rstate { R_OFF, R_UNARMED, R_ARMING, R_ARMED, R_NOT_LOADED, R_FAILED };
 enum cstate { C_NONE, C_OFF, C_NOT_RESERVED, C_ARMED, C_FAILED, C_NOT_LOADED };
@@ -76,6 +83,19 @@ static struct {
 	char problem[PROBLEM_LEN];      /* why not armed */
 	char crash_problem[PROBLEM_LEN];
 	char note[PROBLEM_LEN];         /* armed, but without something */
+	/* the boot loader path (GRUB), where kexec cannot go */
+	uint8_t grub;                   /* armed (or prepared, not the machine's PID 1) */
+	pid_t grub_pid;                 /* its checks and writes, a child; 0 if none */
+	pid_t grub_stale;               /* one given up on: ignore its exit */
+	int grub_fd;                    /* the read end of the child's message pipe */
+	int grub_killed;
+	uint64_t grub_deadline;
+	uint64_t grub_started;
+	uint32_t grub_ms;               /* how long the checks and writes took */
+	uint8_t grub_tried;             /* this arming went the GRUB path */
+	uint8_t cmdline_ok;             /* r.cmdline was built whole */
+	uint64_t archive_bytes;         /* extra.cpio, the armed archive */
+	char kexec_why[PROBLEM_LEN];    /* why not kexec, when GRUB is the path */
 	char kernel[PATH_MAX_LEN];
 	char cmdline[KCMDLINE_MAX];
 } r;
@@ -678,6 +698,349 @@ static int arm_load(int kfd, int mfd, const char *running)
 	return load_results();
 }
 
+/* ---- the boot loader path: a one-shot GRUB entry, where kexec cannot go ----
+ * Arming checks grubenv and grub.cfg, writes lifeline_rescue_args into
+ * grubenv and the archive (extra.cpio) to armed_image, in a forked child
+ * (disk I/O never in the loop); a verdict sets next_entry in grubenv
+ * (grubenv_commit, bounded) and reboots.  GRUB's 00_header clears
+ * next_entry with save_env when it boots it: the next boot is normal. */
+
+/* Why kexec cannot go here, known before trying: 1 with why set. */
+static int kexec_blocked(char *why, int cap)
+{
+	if (xen_pv())
+		fmt(why, (size_t)cap, "kexec: Xen PV guest, no kexec here");
+	else if (access("/sys/kernel/kexec_loaded", F_OK) < 0)
+		fmt(why, (size_t)cap, "kexec: this kernel has none (no /sys/kernel/kexec_loaded)");
+	else if (read_flag("/proc/sys/kernel/kexec_load_disabled") == 1)
+		fmt(why, (size_t)cap, "kexec: disabled (kernel.kexec_load_disabled = 1)");
+	else
+		return 0;
+	return 1;
+}
+
+/* A namespace's lifeline (the tests, a container) leaves the machine's
+ * boot loader alone unless grubenv was set for it. */
+static int grub_allowed(void)
+{
+	return r.machine || r.cfg->rescue.grubenv_given;
+}
+
+int rescue_grub_cfg_entry(const char *line, const char *id)
+{
+	const char *p = line;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (strncmp(p, "menuentry", 9) != 0 || (p[9] != ' ' && p[9] != '\t'))
+		return 0;
+	int want = 0;
+	for (p += 9;;) {
+		char w[128];
+		size_t n = 0;
+		int sq = 0, dq = 0;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			return 0;
+		/* one word as GRUB's script reads it, its quotes taken off */
+		for (; *p && (sq || dq || (*p != ' ' && *p != '\t')); p++) {
+			char c = *p;
+			if (c == '\'' && !dq) {
+				sq = !sq;
+				continue;
+			}
+			if (c == '"' && !sq) {
+				dq = !dq;
+				continue;
+			}
+			if (c == '\\' && !sq && p[1])
+				c = *++p;
+			if (n + 1 < sizeof w)
+				w[n++] = c;
+		}
+		w[n] = '\0';
+		if (want)
+			return !strcmp(w, id);
+		want = !strcmp(w, "--id") || !strcmp(w, "$menuentry_id_option") ||
+		       !strcmp(w, "${menuentry_id_option}");
+		if (!strcmp(w, "{"))
+			return 0;
+	}
+}
+
+/* grub.cfg: bit 1 the entry, bit 2 Debian's one-shot clearing
+ * ("save_env next_entry", 00_header).  -1 with err set. */
+static int grub_cfg_scan(const char *path, const char *id, char *err, int cap)
+{
+	char buf[2048];
+	const char *kind;
+	int fd = scan_open_regular(path, 0, &kind);
+	if (fd < 0) {
+		if (kind)
+			fmt(err, (size_t)cap, "%s: not a regular file but %s", path, kind);
+		else
+			fmt(err, (size_t)cap, "%s: %s (update-grub)", path, strerror(errno));
+		return -1;
+	}
+	int found = 0, carry = 0, skipping = 0;
+	for (;;) {
+		ssize_t n = read(fd, buf + carry, sizeof buf - 1 - (size_t)carry);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fmt(err, (size_t)cap, "%s: %s", path, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		if (n == 0 && !carry)
+			break;
+		buf[carry + n] = n ? '\0' : '\n';       /* a last line without a newline */
+		if (!n)
+			buf[carry + 1] = '\0';
+		char *line = buf, *nl;
+		while ((nl = strchr(line, '\n'))) {
+			*nl = '\0';
+			if (!skipping && rescue_grub_cfg_entry(line, id))
+				found |= 1;
+			if (!skipping && scan_find(line, "save_env next_entry"))
+				found |= 2;
+			skipping = 0;
+			line = nl + 1;
+		}
+		if (!n)
+			break;
+		carry = (int)strlen(line);
+		if (carry >= (int)sizeof buf - 1) {
+			carry = 0;      /* a line longer than buf: not one of ours */
+			skipping = 1;
+		}
+		memmove(buf, line, (size_t)carry);
+	}
+	close(fd);
+	return found;
+}
+
+/* Where GRUB cannot write the block back (its save_env writes the
+ * file's sectors in place): next_entry would never be cleared and every
+ * boot would be the rescue system.  0, or -1 with err set. */
+static int grubenv_writable_by_grub(int fd, const char *path, char *err, int cap)
+{
+	struct statfs sf;
+	struct stat st;
+	if (fstatfs(fd, &sf) == 0) {
+		unsigned long t = (unsigned long)sf.f_type;
+		const char *fs = t == 0x9123683eUL ? "btrfs" : t == 0x2fc12fc1UL ? "ZFS" : NULL;
+		if (fs) {
+			fmt(err, (size_t)cap, "%s is on %s, where GRUB cannot write: it would never "
+			    "clear next_entry and every boot would be the rescue system", path, fs);
+			return -1;
+		}
+	}
+	if (fstat(fd, &st) < 0 || major(st.st_dev) == 0)
+		return 0;
+	static const struct { const char *dir, *what; } abstr[] = {
+		{ "dm", "a device-mapper device (LVM, dm-crypt)" }, { "md", "md RAID" },
+		{ "../md", "md RAID" },
+	};
+	for (unsigned i = 0; i < sizeof abstr / sizeof abstr[0]; i++) {
+		char p[80];
+		fmt(p, sizeof p, "/sys/dev/block/%u:%u/%s", major(st.st_dev), minor(st.st_dev),
+		    abstr[i].dir);
+		if (access(p, F_OK) == 0) {
+			fmt(err, (size_t)cap, "%s is on %s, where GRUB cannot write: it would never "
+			    "clear next_entry and every boot would be the rescue system", path,
+			    abstr[i].what);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The archive to armed_image: written to a temporary name, fsync'ed,
+ * renamed, the directory fsync'ed. */
+static int write_armed(const char *from, const char *to, char *err, int cap)
+{
+	char tmp[PATH_MAX_LEN + 8], d[PATH_MAX_LEN], buf[4096];
+	fmt(tmp, sizeof tmp, "%s.new", to);
+	int in = open(from, O_RDONLY | O_CLOEXEC);
+	if (in < 0) {
+		fmt(err, (size_t)cap, "%s: %s", from, strerror(errno));
+		return -1;
+	}
+	unlink(tmp);
+	int out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	int ok = out >= 0 && fchmod(out, 0600) == 0;
+	while (ok) {
+		ssize_t n = read(in, buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			ok = n == 0;
+			break;
+		}
+		ok = write_all(out, buf, (size_t)n) == 0;
+	}
+	ok = ok && fsync(out) == 0;
+	int e = errno;
+	close(in);
+	if (out >= 0 && close(out) < 0 && ok) {
+		ok = 0;
+		e = errno;
+	}
+	if (ok && rename(tmp, to) < 0) {
+		ok = 0;
+		e = errno;
+	}
+	if (!ok) {
+		unlink(tmp);
+		fmt(err, (size_t)cap, "writing %s: %s", to, strerror(e));
+		return -1;
+	}
+	const char *slash = strrchr(to, '/');
+	fmt(d, sizeof d, "%.*s", slash && slash != to ? (int)(slash - to) : 1, to);
+	int dfd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+}
+
+/* The GRUB path's checks and writes, in the arming child (or in the loop
+ * when there is none).  0, or -1 with the reason in err. */
+static int grub_prepare(char *err, int cap)
+{
+	const struct rescue_conf *rc = &r.cfg->rescue;
+	char block[GRUBENV_SIZE], orig[GRUBENV_SIZE], test[GRUBENV_SIZE], extra[PATH_MAX_LEN + 32];
+	const char *kind;
+	if (!r.cmdline[0]) {
+		fmt(err, (size_t)cap, "no command line for the rescue kernel");
+		return -1;
+	}
+	/* GRUB's linux command would escape a quote or a backslash for the
+	 * kernel, and a loaded regexp module expands * and ? */
+	for (const char *c = r.cmdline; *c; c++)
+		if (*c == '"' || *c == '\'' || *c == '\\' || *c == '*' || *c == '?') {
+			fmt(err, (size_t)cap, "the rescue command line has a %c, which GRUB's linux "
+			    "command would change: the running command line and [rescue] cmdline "
+			    "must do without quotes, backslashes, * and ?", *c);
+			return -1;
+		}
+	int ifd = scan_open_regular(rc->image, 0, &kind);
+	if (ifd < 0) {
+		if (kind)
+			fmt(err, (size_t)cap, "image %s: not a regular file but %s", rc->image, kind);
+		else
+			fmt(err, (size_t)cap, "image %s: %s (make rescue-image install-rescue)",
+			    rc->image, strerror(errno));
+		return -1;
+	}
+	close(ifd);
+	int fd = open(rc->grubenv, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			fmt(err, (size_t)cap, "no GRUB environment block at %s (grub-editenv %s "
+			    "create)", rc->grubenv, rc->grubenv);
+		else
+			fmt(err, (size_t)cap, "%s: %s", rc->grubenv, strerror(errno));
+		return -1;
+	}
+	struct stat st;
+	int bad = fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size != GRUBENV_SIZE ||
+		  pread(fd, block, sizeof block, 0) != GRUBENV_SIZE ||
+		  grubenv_check(block, sizeof block) < 0;
+	if (bad) {
+		fmt(err, (size_t)cap, "%s is not a GRUB environment block (%d bytes: \"# GRUB "
+		    "Environment Block\", name=value lines, '#' to the end)", rc->grubenv,
+		    GRUBENV_SIZE);
+		close(fd);
+		return -1;
+	}
+	if (grubenv_writable_by_grub(fd, rc->grubenv, err, cap) < 0) {
+		close(fd);
+		return -1;
+	}
+	int found = grub_cfg_scan(rc->grub_cfg, rc->grub_entry, err, cap);
+	if (found >= 0 && !(found & 1))
+		fmt(err, (size_t)cap, "no '%s' entry in %s: make install-rescue, update-grub",
+		    rc->grub_entry, rc->grub_cfg);
+	else if (found >= 0 && !(found & 2))
+		fmt(err, (size_t)cap, "%s never clears next_entry (no 'save_env next_entry', as "
+		    "Debian's /etc/grub.d/00_header writes): every boot would be the rescue "
+		    "system", rc->grub_cfg);
+	if (found != 3) {
+		close(fd);
+		return -1;
+	}
+	/* room for what the verdict writes, and the command line now, so that
+	 * the entry is right when chosen by hand from the menu too */
+	memcpy(orig, block, sizeof block);
+	memcpy(test, block, sizeof block);
+	if (grubenv_set(test, sizeof test, GRUB_ARGS_VAR, r.cmdline) < 0 ||
+	    grubenv_set(test, sizeof test, "next_entry", rc->grub_entry) < 0) {
+		fmt(err, (size_t)cap, "no room in %s for next_entry and " GRUB_ARGS_VAR " (a "
+		    "command line of %d bytes)", rc->grubenv, (int)strlen(r.cmdline));
+		close(fd);
+		return -1;
+	}
+	grubenv_set(block, sizeof block, GRUB_ARGS_VAR, r.cmdline);
+	if (memcmp(block, orig, sizeof block) != 0 &&
+	    (pwrite(fd, block, sizeof block, 0) != GRUBENV_SIZE || fdatasync(fd) < 0)) {
+		fmt(err, (size_t)cap, "writing %s: %s", rc->grubenv, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	path_in(extra, sizeof extra, "extra.cpio");
+	return write_armed(extra, rc->armed_image, err, cap);
+}
+
+static int grub_failed(const char *why)
+{
+	if (r.cfg->rescue.method == RESCUE_METHOD_GRUB)
+		fmt(r.problem, sizeof r.problem, "%s", why);
+	else
+		fmt(r.problem, sizeof r.problem, "%s; GRUB: %s", r.kexec_why, why);
+	return -1;
+}
+
+/* Start the GRUB path: 1 while its child runs, else done (0, or -1 with
+ * r.problem). */
+static int grub_start(void)
+{
+	int p[2];
+	char err[PROBLEM_LEN];
+	r.grub_tried = 1;
+	if (!r.cmdline_ok)
+		return grub_failed("the rescue kernel's command line could not be built");
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) == 0) {
+		pid_t c = fork();
+		if (c == 0) {
+			int rc = grub_prepare(err, sizeof err);
+			if (rc < 0 && write(p[1], err, strlen(err)) < 0)
+				_exit(2);
+			_exit(rc < 0 ? 1 : 0);
+		}
+		int e = errno;
+		close(p[1]);
+		if (c > 0) {
+			r.grub_pid = c;
+			r.grub_fd = p[0];
+			r.grub_killed = 0;
+			r.grub_deadline = now_ms() + GRUB_ARM_MS;
+			return 1;
+		}
+		close(p[0]);
+		errno = e;
+	}
+	log_msg(LOG_WARN, "rescue: cannot start a child for the GRUB path (%s): checking in "
+		"the loop", strerror(errno));
+	if (grub_prepare(err, sizeof err) < 0)
+		return grub_failed(err);
+	r.grub = 1;
+	return 0;
+}
+
 /* Steps 3 to 5.  0 when done (armed or prepared), 1 while the load runs,
  * -1 with r.problem. */
 static int arm_steps(void)
@@ -691,14 +1054,30 @@ static int arm_steps(void)
 			   r.cfg->rescue.cmdline, 0) < 0)
 		return fail("the rescue kernel's command line would be longer than %d bytes",
 			    KCMDLINE_MAX - 1);
+	r.cmdline_ok = 1;
+	int cfd = write_extra(&cpio_len);
+	if (cfd < 0)
+		return -1;
+	r.archive_bytes = cpio_len;
+	int method = r.cfg->rescue.method;
+	if (method == RESCUE_METHOD_GRUB ||
+	    (method == RESCUE_METHOD_AUTO && grub_allowed() &&
+	     kexec_blocked(r.kexec_why, sizeof r.kexec_why))) {
+		if (method == RESCUE_METHOD_GRUB)
+			fmt(r.kexec_why, sizeof r.kexec_why, "kexec: not tried (method = grub)");
+		close(cfd);
+		return grub_start();
+	}
 	const char *kind;
 	int kfd = scan_open_regular(r.kernel, 0, &kind);
-	if (kfd < 0 && kind)
-		return fail("kernel %s: not a regular file but %s", r.kernel, kind);
-	if (kfd < 0)
-		return fail("kernel %s: %s", r.kernel, strerror(errno));
-	int cfd = write_extra(&cpio_len);
-	int mfd = cfd < 0 ? -1 : build_initrd(r.cfg->rescue.image, cfd, cpio_len);
+	if (kfd < 0) {
+		int e = errno;
+		close(cfd);
+		if (kind)
+			return fail("kernel %s: not a regular file but %s", r.kernel, kind);
+		return fail("kernel %s: %s", r.kernel, strerror(e));
+	}
+	int mfd = build_initrd(r.cfg->rescue.image, cfd, cpio_len);
 	int ret = -1;
 	if (mfd >= 0 && !r.machine) {
 		r.crash = C_NOT_LOADED;
@@ -708,8 +1087,7 @@ static int arm_steps(void)
 	}
 	/* the load's child has its own copies */
 	close(kfd);
-	if (cfd >= 0)
-		close(cfd);
+	close(cfd);
 	if (mfd >= 0)
 		close(mfd);
 	return ret;
@@ -729,8 +1107,14 @@ static void what_text(struct outbuf *o)
 {
 	char k[PATH_MAX_LEN], size[16];
 	kernel_name(k, sizeof k);
-	format_size((int64_t)r.initrd_bytes, size, sizeof size);
-	ob_printf(o, "%s + %s (%s, snapshot: ", k, r.cfg->rescue.image, size);
+	if (r.grub) {
+		format_size((int64_t)r.archive_bytes, size, sizeof size);
+		ob_printf(o, "%s + %s (%s, snapshot: ", r.cfg->rescue.image,
+			  r.cfg->rescue.armed_image, size);
+	} else {
+		format_size((int64_t)r.initrd_bytes, size, sizeof size);
+		ob_printf(o, "%s + %s (%s, snapshot: ", k, r.cfg->rescue.image, size);
+	}
 	if (r.snapshot)
 		ob_printf(o, "%u link%s", r.links, r.links == 1 ? "" : "s");
 	else
@@ -748,6 +1132,17 @@ static void arm_done(uint64_t now, int ok)
 	if (!ok) {
 		r.state = R_FAILED;
 		log_msg(LOG_ERR, "rescue: NOT ARMED: %s; a verdict reboots the host", r.problem);
+	} else if (r.grub && !r.machine) {
+		r.state = R_NOT_LOADED;
+		log_msg(LOG_NOTICE, "rescue: prepared via GRUB one-shot entry %s (%s): %s; not "
+			"armed (not the machine's PID 1)", r.cfg->rescue.grub_entry, r.kexec_why,
+			what);
+	} else if (r.grub) {
+		r.state = R_ARMED;
+		log_msg(LOG_NOTICE, "rescue: armed via GRUB one-shot entry %s (%s; checked and "
+			"written in %u ms): %s; crash kernel: %s%s%s", r.cfg->rescue.grub_entry,
+			r.kexec_why, r.grub_ms, what, crash_word(), r.crash == C_FAILED ? ": " : "",
+			r.crash == C_FAILED ? r.crash_problem : "");
 	} else if (!r.machine) {
 		r.state = R_NOT_LOADED;
 		log_msg(LOG_NOTICE, "rescue: prepared %s; not loaded (not the machine's PID 1)",
@@ -766,15 +1161,62 @@ static void arm_done(uint64_t now, int ok)
 	}
 }
 
+/* kexec could not be armed: the boot loader path instead, where auto
+ * allows it.  1 if it was taken (arm_done is then its business). */
+static int grub_fallback(uint64_t now)
+{
+	if (r.grub_tried || r.cfg->rescue.method != RESCUE_METHOD_AUTO || !grub_allowed())
+		return 0;
+	fmt(r.kexec_why, sizeof r.kexec_why, "%s", r.problem[0] ? r.problem : "kexec: failed");
+	r.problem[0] = '\0';
+	r.grub_started = now_ms();
+	int rc = grub_start();
+	if (rc == 1)
+		return 1;       /* rescue_child_exited goes on */
+	r.grub_ms = (uint32_t)(now_ms() - r.grub_started);
+	arm_done(now, rc == 0 || r.crash == C_ARMED);
+	return 1;
+}
+
 static void arm_finish(uint64_t now)
 {
 	uint64_t t0 = now_ms();
+	r.grub_started = t0;
 	int rc = arm_steps();
 	r.arm_ms = (uint32_t)(now_ms() - t0);
 	r.armed_at = now;
 	if (rc == 1)
 		return;         /* rescue_child_exited goes on */
+	if (r.grub_tried)
+		r.grub_ms = r.arm_ms;
+	/* failed before the load, or loaded only the crash kernel */
+	if ((rc < 0 || (r.machine && !r.kexec)) && grub_fallback(now))
+		return;
 	arm_done(now, rc == 0);
+}
+
+/* The GRUB path's child ended. */
+static void grub_done(int status, uint64_t now)
+{
+	char msg[PROBLEM_LEN];
+	ssize_t n = read(r.grub_fd, msg, sizeof msg - 1);
+	close(r.grub_fd);
+	r.grub_fd = -1;
+	msg[n > 0 ? n : 0] = '\0';
+	r.grub_ms = (uint32_t)(now_ms() - r.grub_started);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		r.grub = 1;
+	else if (r.grub_killed)
+		grub_failed("checking and writing took more than 30s (storage not answering?): "
+			    "killed");
+	else
+		grub_failed(msg[0] ? msg : "the child that checks and writes failed");
+	if (r.state == R_OFF) {
+		r.rearm = 0;
+		return;
+	}
+	r.armed_at = now;
+	arm_done(now, r.grub || r.kexec || r.crash == C_ARMED);
 }
 
 /* The load's child ended. */
@@ -795,18 +1237,24 @@ static void load_done(int status, uint64_t now)
 		return;
 	}
 	r.armed_at = now;
+	if (!r.kexec && grub_fallback(now))
+		return;
 	arm_done(now, ok);
 }
 
 static void arm_start(uint64_t now)
 {
-	if (r.load_pid) {
+	if (r.load_pid || r.grub_pid) {
 		/* load_job is the running child's: after it */
 		r.rearm = 1;
 		return;
 	}
 	r.state = R_ARMING;
 	r.kexec = 0;
+	r.grub = r.grub_tried = r.cmdline_ok = 0;
+	r.archive_bytes = 0;
+	r.grub_ms = 0;
+	r.kexec_why[0] = '\0';
 	r.crash = C_NONE;
 	r.snapshot = 0;
 	r.links = 0;
@@ -871,8 +1319,15 @@ void rescue_configure(const struct config *c, int machine, uint64_t now)
 				r.snap_stale = r.snap_pid;
 				r.snap_pid = 0;
 			}
+			if (r.grub_pid > 0) {
+				kill(r.grub_pid, SIGKILL);
+				r.grub_stale = r.grub_pid;
+				r.grub_pid = 0;
+				close(r.grub_fd);
+			}
 			log_msg(LOG_NOTICE, "rescue: off (no [rescue] section)");
 		}
+		r.grub = 0;
 		r.state = R_OFF;
 		return;
 	}
@@ -909,6 +1364,7 @@ void rescue_arm(struct outbuf *o, uint64_t now)
 	if (r.state == R_ARMING) {
 		if (o)
 			ob_puts(o, r.load_pid ? "error: arming already (loading the kernel)\n"
+				: r.grub_pid ? "error: arming already (the GRUB path)\n"
 				: "error: arming already (the network snapshot runs)\n");
 		return;
 	}
@@ -929,15 +1385,37 @@ void rescue_now(const char *reason)
 		return;
 	}
 	r.escalations++;
+	int loaded = read_flag("/sys/kernel/kexec_loaded");
+	int grub = 0;
+	if (r.grub && r.state == R_ARMED && loaded != 1) {
+		/* the one-shot entry: next_entry in grubenv, in place, by a child
+		 * PID 1 waits for a bounded time (a hung disk must not keep the
+		 * host from rebooting) */
+		static const char *const names[] = { "next_entry", GRUB_ARGS_VAR };
+		const char *values[] = { r.cfg->rescue.grub_entry, r.cmdline };
+		char err[PROBLEM_LEN];
+		grub = grubenv_commit(r.cfg->rescue.grubenv, names, values, 2, GRUB_VERDICT_MS,
+				      err, sizeof err) == 0;
+		if (grub)
+			log_msg(LOG_ERR, "rescue: next_entry=%s written to %s", r.cfg->rescue.grub_entry,
+				r.cfg->rescue.grubenv);
+		else
+			log_msg(LOG_ERR, "rescue: GRUB one-shot entry NOT set: %s", err);
+	}
 	/* the disks may be why SSH died: a sync that never returns must not
 	 * keep the host from the rescue system */
 	sync_bounded(RESCUE_SYNC_MS);
 	/* only now, right before the jump: had the sync hung in PID 1 with
 	 * the watchdog released, nothing would ever have reset the host */
 	watchdog_release();
-	if (read_flag("/sys/kernel/kexec_loaded") != 0) {
+	if (loaded == 1 || (loaded < 0 && !r.grub)) {
 		reboot(LINUX_REBOOT_CMD_KEXEC);
 		log_msg(LOG_ERR, "rescue: reboot(KEXEC): %s", strerror(errno));
+	}
+	if (grub) {
+		log_msg(LOG_ERR, "rescue: rebooting into GRUB entry %s", r.cfg->rescue.grub_entry);
+		reboot(RB_AUTOBOOT);
+		log_msg(LOG_ERR, "rescue: reboot: %s", strerror(errno));
 	}
 	if (read_flag("/sys/kernel/kexec_crash_loaded") == 1) {
 		log_msg(LOG_ERR, "rescue: starting the crash kernel (sysrq-c)");
@@ -965,6 +1443,15 @@ int rescue_child_exited(pid_t pid, int status, uint64_t now)
 		r.snap_stale = 0;
 		return 1;
 	}
+	if (pid == r.grub_stale) {
+		r.grub_stale = 0;
+		return 1;
+	}
+	if (pid == r.grub_pid) {
+		r.grub_pid = 0;
+		grub_done(status, now);
+		return 1;
+	}
 	if (pid != r.snap_pid)
 		return 0;
 	r.snap_pid = 0;
@@ -973,8 +1460,28 @@ int rescue_child_exited(pid_t pid, int status, uint64_t now)
 	return 1;
 }
 
+/* The GRUB path's child past its deadline: killed; still there 5 s
+ * later (in D state on a dead disk): given up on. */
+static void grub_tick(uint64_t now)
+{
+	if (r.grub_pid <= 0 || now < r.grub_deadline)
+		return;
+	if (!r.grub_killed) {
+		log_msg(LOG_WARN, "rescue: the GRUB path's checks and writes take more than %ds: "
+			"killing them", GRUB_ARM_MS / 1000);
+		kill(r.grub_pid, SIGKILL);
+		r.grub_killed = 1;
+		r.grub_deadline = now + SNAP_KILL_WAIT_MS;
+		return;
+	}
+	r.grub_stale = r.grub_pid;
+	r.grub_pid = 0;
+	grub_done(SIGKILL, now);
+}
+
 void rescue_tick(uint64_t now)
 {
+	grub_tick(now);
 	if (r.snap_pid <= 0 || now < r.snap_deadline)
 		return;
 	if (!r.snap_killed) {
@@ -994,7 +1501,9 @@ void rescue_tick(uint64_t now)
 
 uint64_t rescue_next_deadline(void)
 {
-	return r.snap_pid > 0 ? r.snap_deadline : 0;
+	uint64_t s = r.snap_pid > 0 ? r.snap_deadline : 0;
+	uint64_t g = r.grub_pid > 0 ? r.grub_deadline : 0;
+	return !s ? g : !g ? s : s < g ? s : g;
 }
 
 /* ---- status ---- */
@@ -1024,18 +1533,29 @@ void rescue_status_text(struct outbuf *o, uint64_t now)
 		break;
 	case R_ARMING:
 		ob_puts(o, r.load_pid ? "rescue: arming (loading the kernel and the image)\n"
+			: r.grub_pid ? "rescue: arming (the GRUB path: checking and writing)\n"
 			: "rescue: arming (snapshot running)\n");
 		break;
 	case R_FAILED:
 		ob_printf(o, "rescue: NOT ARMED: %s; a verdict reboots the host\n", r.problem);
 		break;
 	case R_NOT_LOADED:
-		ob_printf(o, "rescue: prepared %s ago, not loaded (not the machine's PID 1): ", ago);
+		if (r.grub)
+			ob_printf(o, "rescue: prepared %s ago via GRUB one-shot entry %s, not armed "
+				  "(not the machine's PID 1; %s): ", ago, r.cfg->rescue.grub_entry,
+				  r.kexec_why);
+		else
+			ob_printf(o, "rescue: prepared %s ago, not loaded (not the machine's PID 1): ",
+				  ago);
 		what_text(o);
 		ob_puts(o, "\n");
 		break;
 	default:
-		if (r.kexec) {
+		if (r.grub) {
+			ob_printf(o, "rescue: armed %s ago via GRUB one-shot entry %s (%s): ", ago,
+				  r.cfg->rescue.grub_entry, r.kexec_why);
+			what_text(o);
+		} else if (r.kexec) {
 			ob_printf(o, "rescue: armed %s ago: kexec ", ago);
 			what_text(o);
 		} else {
@@ -1093,5 +1613,17 @@ void rescue_status_json(struct outbuf *o, uint64_t now)
 		  "\"keepalive\":%s,\"cmdline\":", (unsigned long)r.initrd_bytes,
 		  r.snapshot ? "true" : "false", r.links, r.keepalive ? "true" : "false");
 	json_str_or_null(o, done ? r.cmdline : NULL);
+	/* the path a verdict takes: kexec (or the crash kernel), or GRUB */
+	ob_puts(o, ",\"method\":");
+	json_str_or_null(o, !done || r.state == R_FAILED ? NULL : r.grub ? "grub" : "kexec");
+	ob_puts(o, ",\"kexec_problem\":");
+	json_str_or_null(o, done && r.grub ? r.kexec_why : NULL);
+	ob_puts(o, ",\"grub_entry\":");
+	ob_json_str(o, r.cfg->rescue.grub_entry);
+	ob_puts(o, ",\"grubenv\":");
+	ob_json_str(o, r.cfg->rescue.grubenv);
+	ob_puts(o, ",\"armed_image\":");
+	ob_json_str(o, r.cfg->rescue.armed_image);
+	ob_printf(o, ",\"armed_image_bytes\":%lu", (unsigned long)(r.grub ? r.archive_bytes : 0));
 	ob_printf(o, ",\"escalations\":%u,\"not_pid1\":%u},", r.escalations, r.not_pid1);
 }

@@ -2,8 +2,10 @@
  * the rescue image, extended with the network snapshot and the keepalive
  * settings, and the same as crash kernel where crashkernel= reserved
  * memory), and booting it on a verdict (rescue_now): sync, then
- * reboot(LINUX_REBOOT_CMD_KEXEC), else the crash kernel (sysrq-c), else a
- * plain reboot.  Everything is prepared when arming; nothing is allocated
+ * reboot(LINUX_REBOOT_CMD_KEXEC); where kexec cannot go (method = grub,
+ * or auto with kexec impossible or refused), the boot loader path: GRUB's
+ * one-shot next_entry written into grubenv, then a reboot; else the crash
+ * kernel (sysrq-c), else a plain reboot.  Everything is prepared when arming; nothing is allocated
  * when it is needed. */
 #ifndef LIFELINE_RESCUE_H
 #define LIFELINE_RESCUE_H
@@ -54,6 +56,9 @@ int rescue_render_keepalive_conf(const struct keepalive_conf *ka, const char *ho
  * that exist, as etc/rescue/NAME, into fd.  The number of files, or -1
  * (errno set). */
 int rescue_write_cpio(int fd, const char *from, uint32_t mtime);
+/* A grub.cfg line that is a menuentry with --id ID (or, as grub-mkconfig
+ * writes it, $menuentry_id_option 'ID'): 1; else 0. */
+int rescue_grub_cfg_entry(const char *line, const char *id);
 /* The message for a kexec_file_load error. */
 void rescue_kexec_error(int err, int crash, const char *kernel, char *out, int cap);
 

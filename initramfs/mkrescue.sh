@@ -271,6 +271,9 @@ mkdir -p "$(dirname "$OUT")"
 umask 077
 img_write "$OUT" "$COMPRESS"
 chmod 0600 "$OUT"
+# the kernel it is for, next to it: install-rescue puts it in /boot for
+# the GRUB entry (/etc/grub.d/42_lifeline-rescue)
+echo "$KVER" > "$OUT.kver"
 size=$(wc -c < "$OUT")
 echo "mkrescue: $OUT: $size bytes ($(awk "BEGIN { printf \"%.1f\", $size / 1048576 }") MiB, $COMPRESS), kernel $KVER"
 echo "mkrescue: drivers: $(cat "$IMG/etc/rescue/modules.net" "$IMG/etc/rescue/modules.disk" | tr '\n' ' ')"

@@ -232,6 +232,7 @@ int main(void)
 	suite_initrd();
 	suite_kcmdline();
 	suite_rescue();
+	suite_grubenv();
 	suite_watchdog();
 	suite_config_esc();
 	suite_quorum();

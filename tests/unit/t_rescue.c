@@ -374,7 +374,7 @@ void suite_rescue(void)
 	TEST("rescue: as the machine's init: the load runs in a child; garbage is refused") {
 		/* "KERNEL" is no kernel: kexec_file_load refuses it (ENOEXEC; EPERM
 		 * without CAP_SYS_BOOT; ENOSYS without kexec), nothing is loaded */
-		load("snapshot = no\ncrash = no\n");
+		load("snapshot = no\ncrash = no\nmethod = kexec\n");
 		rescue_configure(&cfg, 1, 27000);
 		const char *t = status_text(27000);
 		if (strstr(t, "loading the kernel")) {

@@ -130,6 +130,7 @@ void suite_peer(void);
 void suite_initrd(void);
 void suite_kcmdline(void);
 void suite_rescue(void);
+void suite_grubenv(void);
 void suite_watchdog(void);
 void suite_config_esc(void);
 void suite_quorum(void);
