@@ -5,6 +5,7 @@
  * path runs for real in a temporary directory, as a process that is not
  * the machine's PID 1 (so it prepares, and never reboots). */
 #include "test.h"
+#include "clock.h"
 #include "grubenv.h"
 #include "log.h"
 #include "outbuf.h"
@@ -12,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -458,6 +460,60 @@ void suite_grubenv(void)
 		CHECK_INT(get_bytes(path, b, sizeof b), GRUBENV_SIZE);
 		CHECK(!memcmp(a, b, sizeof a));
 		CHECK_INT(grubenv_commit(dir, n, val, 1, 5000, err, sizeof err), -1);
+	}
+
+	TEST("grubenv: the verdict's write gives up after its limit on a frozen disk") {
+		/* ext4 on a loop device, frozen (FIFREEZE): the writer child
+		 * waits in pwrite until the thaw, as on storage that stopped
+		 * answering; PID 1 must go on after limit_ms */
+		char fimg[300], mnt[300], cmd[2400];
+		snprintf(fimg, sizeof fimg, "%s/frozen.img", dir);
+		snprintf(mnt, sizeof mnt, "%s/frozen", dir);
+		mkdir(mnt, 0755);
+		pid_t t = geteuid() == 0 ? fork() : -1;
+		if (geteuid() != 0) {
+			t_note("skipped: needs root (a loop mount)");
+		} else if (t == 0) {
+			/* a mount namespace of its own; exit 2: cannot set up */
+			if (unshare(CLONE_NEWNS) < 0 ||
+			    system("mount --make-rprivate / 2>/dev/null") != 0)
+				_exit(2);
+			snprintf(cmd, sizeof cmd, "truncate -s 8M %s && mkfs.ext4 -q -F %s && "
+				 "mount -o loop %s %s && grub-editenv %s/grubenv create && "
+				 "sync && fsfreeze -f %s", fimg, fimg, fimg, mnt, mnt, mnt);
+			if (system(cmd) != 0)
+				_exit(2);
+			char path[400], err[200];
+			snprintf(path, sizeof path, "%s/grubenv", mnt);
+			const char *n[] = { "next_entry" }, *val[] = { "lifeline-rescue" };
+			uint64_t t0 = now_ms();
+			int rc = grubenv_commit(path, n, val, 1, 500, err, sizeof err);
+			uint64_t took = now_ms() - t0;
+			snprintf(cmd, sizeof cmd, "fsfreeze -u %s", mnt);
+			int thawed = system(cmd) == 0;
+			while (wait(NULL) > 0)
+				;       /* the writer, done after the thaw */
+			snprintf(cmd, sizeof cmd, "grub-editenv %s list | grep -qx "
+				 "next_entry=lifeline-rescue", path);
+			int written_later = system(cmd) == 0;
+			snprintf(cmd, sizeof cmd, "umount %s", mnt);
+			if (system(cmd) != 0)
+				_exit(3);
+			printf("# frozen: rc %d after %llu ms (%s), thawed %d, written after "
+			       "the thaw %d\n", rc, (unsigned long long)took, err, thawed,
+			       written_later);
+			fflush(stdout);
+			_exit(rc == -1 && took >= 500 && took < 1500 && strstr(err, "not written "
+			      "after 500ms") && thawed && written_later ? 0 : 1);
+		} else if (t > 0) {
+			int st = 0;
+			waitpid(t, &st, 0);
+			if (WIFEXITED(st) && WEXITSTATUS(st) == 2)
+				t_note("skipped: no loop device, mkfs.ext4 or fsfreeze here");
+			else
+				CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d", st);
+		}
+		unlink(fimg);
 	}
 
 	TEST("grub.cfg: the entry by --id, as grub-mkconfig and by hand write it") {
