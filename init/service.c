@@ -386,7 +386,10 @@ static void attribute_oom(struct unit *u, pid_t pid, int wstatus, int64_t base)
 #define OUTSIDE_SPACING_MS 100
 static uint32_t restart_delay(struct unit *u, const struct unit_conf *c, uint64_t now)
 {
-	if (exit_killed_from_outside(&u->last_exit)) {
+	/* a getty's clean exit is a logout (login exits 0 whatever the
+	 * shell did): the next prompt at once, however often */
+	int logout = c->tty && u->last_exit.kind == EXIT_CODE && u->last_exit.value == 0;
+	if (exit_killed_from_outside(&u->last_exit) || logout) {
 		if (now >= u->kills_window_ms + 1000) {
 			u->kills_window_ms = now;
 			u->kills_in_window = 0;

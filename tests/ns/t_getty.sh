@@ -101,36 +101,45 @@ check "kill -9 of the getty 5 times: a new protected getty and prompt each time 
 check "no restart after a kill was delayed" sh -c \
 	"! '$LIFELINECTL' -s '$T/control' log | grep -E 'getty-ttyS0: killed by SIGKILL.*restarting in [1-9]'"
 
-# a real login as root on the line
-sleep 1.2       # agetty flushes input before its prompt
-type_line root
-if wait_for 10 grep -q 'Password: ' "$T/out"; then
-	sleep 0.3
-	type_line "$PW"
-fi
-type_line 'echo MARK-$((6*7)) $$'
-check "root logs in on the console and the shell runs" wait_for 15 grep -q 'MARK-42' "$T/out"
-lpid=$(pgrep -P "$NSPID" -x login | head -n 1)
-spid=$( [ -n "$lpid" ] && pgrep -P "$lpid" | head -n 1)
-note "login after the login: $(mem "$lpid"); its shell: $(mem "$spid")"
-note "login $lpid (oom_score_adj $(cat /proc/"$lpid"/oom_score_adj 2>/dev/null)), shell $spid ($(cat /proc/"$spid"/oom_score_adj 2>/dev/null))"
-check "login (the getty's process) keeps the protection (100)" \
-	[ "$(cat /proc/"$lpid"/oom_score_adj 2>/dev/null)" = 100 ]
-# sessions are told from their listener by the kernel's fork events (the
-# process connector), which only the machine's own PID 1 can have; the
-# Debian-disk e2e checks the console shell there
-if ctl status | grep -q '^sessions: off'; then
-	note "sessions: off in a PID namespace (no fork events): the shell's oom_score_adj is checked by the e2e"
-else
-	check "the console shell runs as a session (500), not protected" \
-		[ "$(cat /proc/"$spid"/oom_score_adj 2>/dev/null)" = 500 ]
-fi
-check "login runs in the getty's process (lifeline's child), the shell is its child" \
-	sh -c "[ -n '$lpid' ] && [ -n '$spid' ]"
-n0=$(prompts)
-type_line exit
-check "logging out brings the prompt back" \
-	wait_for 10 sh -c "[ \$(grep -o 'login: ' '$T/out' | wc -l) -gt $n0 ]"
+# a real login as root on the line, twice in a row
+# login_cycle N: log in, run the probe, check the session, log out
+login_cycle() {
+	sleep 1.2       # agetty flushes input before its prompt
+	type_line root
+	if wait_for 10 grep -q 'Password: ' "$T/out"; then
+		sleep 0.3
+		type_line "$PW"
+	fi
+	type_line "echo MARK-$1-\$((6*7))"
+	check "login $1: root logs in on the console and the shell runs" \
+		wait_for 15 grep -q "MARK-$1-42" "$T/out"
+	lpid=$(pgrep -P "$NSPID" -x login | head -n 1)
+	spid=$( [ -n "$lpid" ] && pgrep -P "$lpid" | head -n 1)
+	note "login $1: login after the login: $(mem "$lpid"); its shell: $(mem "$spid")"
+	note "login $1: login $lpid (oom_score_adj $(cat /proc/"$lpid"/oom_score_adj 2>/dev/null)), shell $spid ($(cat /proc/"$spid"/oom_score_adj 2>/dev/null))"
+	check "login $1: login (the getty's process) keeps the protection (100)" \
+		[ "$(cat /proc/"$lpid"/oom_score_adj 2>/dev/null)" = 100 ]
+	# sessions are told from their listener by the kernel's fork events
+	# (the process connector), which only the machine's own PID 1 can
+	# have; the Debian-disk e2e (t_debian) checks the console shell there
+	if ctl status | grep -q '^sessions: off'; then
+		note "sessions: off in a PID namespace (no fork events): the shell's oom_score_adj is checked by the e2e"
+	else
+		check "login $1: the console shell runs as a session (500), not protected" \
+			[ "$(cat /proc/"$spid"/oom_score_adj 2>/dev/null)" = 500 ]
+	fi
+	check "login $1: login runs in the getty's process (lifeline's child), the shell is its child" \
+		sh -c "[ -n '$lpid' ] && [ -n '$spid' ]"
+	n0=$(prompts)
+	type_line exit
+	check "login $1: logging out brings the prompt back" \
+		wait_for 10 sh -c "[ \$(grep -o 'login: ' '$T/out' | wc -l) -gt $n0 ]"
+}
+login_cycle 1
+login_cycle 2
+log=$(ctl log)
+check "each logout restarts the getty at once (a logout is no crash)" \
+	[ "$(printf '%s\n' "$log" | grep -c 'getty-ttyS0: exited 0 after .*; restarting in 0ms')" = 2 ]
 
 # the optional service that is not installed: once, and nothing after
 sleep 3
