@@ -21,7 +21,7 @@ SAN_CFLAGS = $(BASE) -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
 B = build
 CORE = fmt scan log config userdb backoff exitinfo outbuf spawn oomwatch service status \
 	control mounts memlock shutdown meminfo victim guard cgroup procev \
-	protect sshwatch peerlink quorum rescue grubenv watchdog initrd kcmdline panic
+	protect sshwatch peerlink quorum rescue grubenv watchdog initrd kcmdline panic initctl
 CORE_SRC = $(CORE:%=init/%.c)
 HDRS = $(wildcard init/*.h)
 # every man/NAME.SECTION.scd becomes build/NAME.SECTION

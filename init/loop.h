@@ -11,6 +11,7 @@ enum loop_tag {
 	TAG_CGROUP,     /* cgroup: memory.events changed (inotify) */
 	TAG_PROCEV,     /* procev: fork events */
 	TAG_KEEPALIVE,  /* peerlink: a UDP socket (idx: which) */
+	TAG_INITCTL,    /* initctl: the /run/initctl FIFO */
 };
 
 #define LOOP_TAG(kind, idx) (((uint64_t)(kind) << 32) | (uint32_t)(idx))

@@ -10,6 +10,7 @@
 #include "cgroup.h"
 #include "control.h"
 #include "guard.h"
+#include "initctl.h"
 #include "panic.h"
 #include "log.h"
 #include "loop.h"
@@ -443,7 +444,8 @@ static void arm_timer(void)
 	if (c && (!d || c < d))
 		d = c;
 	uint64_t more[] = { guard_next_deadline(), peerlink_next_deadline(),
-			    rescue_next_deadline(), watchdog_next_deadline(), cg_next_deadline() };
+			    rescue_next_deadline(), watchdog_next_deadline(), cg_next_deadline(),
+			    initctl_next_deadline() };
 	for (unsigned k = 0; k < sizeof more / sizeof more[0]; k++)
 		if (more[k] && (!d || more[k] < d))
 			d = more[k];
@@ -590,6 +592,10 @@ int main(int argc, char **argv)
 	escalation_configure();
 	control_init();
 	open_socket();
+	/* Debian's poweroff, reboot, halt, shutdown now (systemctl without
+	 * systemd) write their request there */
+	if (pid1)
+		initctl_open(INITCTL_PATH, !in_container);
 	if (memlock_all() < 0)
 		log_msg(LOG_WARN, "mlockall: %s; running unlocked", strerror(errno));
 
@@ -627,6 +633,12 @@ int main(int argc, char **argv)
 				break;
 			case TAG_PROCEV: procev_read(protect_forked, NULL); break;
 			case TAG_KEEPALIVE: peerlink_event(idx, now_ms()); break;
+			case TAG_INITCTL: {
+				int cmd = initctl_event(now_ms());
+				if (cmd != -1)
+					begin_shutdown(cmd);
+				break;
+			}
 			}
 		}
 		uint64_t now = now_ms();
@@ -637,6 +649,7 @@ int main(int argc, char **argv)
 		peerlink_tick(now);
 		rescue_tick(now);
 		cg_tick(now);
+		initctl_tick(now);
 		if (!boot_done && phase >= PH_RUN) {
 			boot_done = 1;
 			rescue_boot_done(now);
@@ -647,6 +660,7 @@ int main(int argc, char **argv)
 		if (phase == PH_FINAL) {
 			units_flush_all();
 			control_close();
+			initctl_close();
 			watchdog_release();
 			shutdown_final(shutdown_cmd, pid1, in_container);
 		}

@@ -239,6 +239,7 @@ int main(void)
 	suite_sshwatch();
 	suite_peerlink();
 	suite_loopfail();
+	suite_initctl();
 
 	t_end();
 	printf("# %d tests, %d failed\n", total, failed);

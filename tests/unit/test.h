@@ -135,5 +135,6 @@ void suite_watchdog(void);
 void suite_config_esc(void);
 void suite_quorum(void);
 void suite_peerlink(void);
+void suite_initctl(void);
 
 #endif
