@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include "config.h"
 #include "fmt.h"
+#include "log.h"
 #include "scan.h"
 #include "userdb.h"
 
@@ -123,6 +124,22 @@ const char *conf_prefer(const struct config *c)
 const char *conf_cwd(const struct config *c, const struct unit_conf *u)
 {
 	return c->pool + u->cwd;
+}
+
+/* A syslog facility by name: its code, LOG_FAC_NONE for "no", or
+ * LOG_FAC_NONE - 1 if the name is not one. */
+static int log_facility(const char *v, int vl)
+{
+	static const struct { const char *name; int code; } f[] = {
+		{ "no", LOG_FAC_NONE }, { "user", LOG_FAC_USER }, { "daemon", LOG_FAC_DAEMON },
+		{ "auth", LOG_FAC_AUTH }, { "cron", LOG_FAC_CRON }, { "authpriv", LOG_FAC_AUTHPRIV },
+	};
+	for (unsigned i = 0; i < sizeof f / sizeof f[0]; i++)
+		if ((int)strlen(f[i].name) == vl && !memcmp(v, f[i].name, (size_t)vl))
+			return f[i].code;
+	if (vl == 6 && !memcmp(v, "local", 5) && v[5] >= '0' && v[5] <= '7')
+		return LOG_FAC_LOCAL0 + (v[5] - '0');
+	return LOG_FAC_NONE - 1;
 }
 
 /* Bytes of a NUL-separated list of n strings, its final NUL excluded. */
@@ -691,6 +708,7 @@ static void section(struct config_parser *p, int lineno, const char *l, int len,
 	memcpy(u->name, l + ns, (size_t)nl);
 	u->kind = (uint8_t)kind;
 	u->oom_score_adj = OOM_ADJ_UNSET;
+	u->syslog_facility = LOG_FAC_DAEMON;
 	u->memory_min = SIZE_UNSET;
 	u->memory_max = SIZE_UNSET;
 	u->restart = RESTART_ALWAYS;
@@ -796,6 +814,12 @@ static void global_key(struct config_parser *p, int lineno, int kcol, const char
 		set_duration(p, lineno, vcol, v, vl, &c->spawn_retry_ms, 10);
 	else if (KEY("panic_reboot"))
 		set_duration(p, lineno, vcol, v, vl, &c->panic_reboot_ms, 0);
+	else if (KEY("syslog") && ((vl == 2 && !memcmp(v, "no", 2)) ||
+				   (v[0] == '/' && vl < (int)sizeof c->syslog)))
+		fmt(c->syslog, sizeof c->syslog, "%.*s", vl, v);
+	else if (KEY("syslog"))
+		report(p, lineno, vcol, "syslog must be no or the absolute path of a socket "
+		       "(at most %d bytes)", (int)sizeof c->syslog - 1);
 	else
 		report(p, lineno, kcol, "unknown key '%.*s' in [lifeline]", kl, k);
 }
@@ -1129,6 +1153,12 @@ static void unit_key(struct config_parser *p, int lineno, int kcol, const char *
 			report(p, lineno, vcol, "kmsg must be yes or no");
 		else
 			u->no_kmsg = (uint8_t)!b;
+	} else if (KEY("syslog")) {
+		if ((n = log_facility(v, vl)) == LOG_FAC_NONE - 1)
+			report(p, lineno, vcol, "syslog must be a facility (daemon, auth, authpriv, "
+			       "cron, user, local0 to local7) or no");
+		else
+			u->syslog_facility = (int8_t)n;
 	} else if (KEY("session_oom_score_adj")) {
 		if (parse_int(v, vl, -1000, 1000, &n) < 0)
 			report(p, lineno, vcol,

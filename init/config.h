@@ -28,6 +28,7 @@ struct unit_conf {
 	uint8_t optional;       /* optional = yes: not started if not installed */
 	uint8_t not_installed;  /* optional, and exec's program was not found at load */
 	uint8_t tty;            /* one of the units a ttys = list made: protected from its start */
+	int8_t syslog_facility; /* its output's syslog facility; LOG_FAC_NONE: not sent */
 	uint8_t argc, envc;
 	int16_t oom_score_adj;  /* OOM_ADJ_UNSET: leave as inherited */
 	/* what the processes a protected service forks (SSH sessions, cron
@@ -143,6 +144,9 @@ struct config {
 	/* kernel.panic (seconds, rounded up) set at boot where it is 0; 0:
 	 * leave it */
 	uint32_t panic_reboot_ms;
+	/* [lifeline] syslog: the syslog socket lines are sent to; "" the
+	 * default (/dev/log when lifeline is the machine's PID 1), "no" */
+	char syslog[108];
 	int nunits;
 	struct unit_conf unit[MAX_UNITS];
 	/* The strings of all units, packed: most command lines are short, so

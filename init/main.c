@@ -46,6 +46,7 @@
 static int epfd = -1, sigfd = -1, timerfd = -1;
 static void memory_layers_configure(int boot);
 static void escalation_configure(void);
+static void syslog_apply(void);
 static const char *config_path = DEFAULT_CONFIG;
 static const char *socket_path = DEFAULT_SOCKET;
 static int pid1, in_container, config_ok = CONFIG_GOOD;
@@ -241,6 +242,7 @@ static void reload(struct outbuf *o)
 	units_reload(&staging);
 	memory_layers_configure(0);
 	escalation_configure();
+	syslog_apply();
 	if (pid1 && !in_container)
 		panic_reboot_apply(&active, "/proc/sys/kernel");
 	if (o) {
@@ -269,6 +271,17 @@ static void memory_layers_configure(int boot)
 			cg_reconfigure(&active, m.total_kb * 1024);
 	}
 	guard_configure(&active, now);
+}
+
+/* Where log lines are also sent: [lifeline] syslog, by default /dev/log
+ * on the machine (not in a namespace, whose /dev/log is the host's). */
+static void syslog_apply(void)
+{
+	const char *s = active.syslog;
+	if (!strcmp(s, "no") || (!s[0] && !(pid1 && !in_container)))
+		log_syslog_close();
+	else if (log_syslog_open(s[0] ? s : "/dev/log") < 0)
+		log_msg(LOG_WARN, "syslog: no socket: %s", strerror(errno));
 }
 
 /* Rescue escalation (peerlink.h, rescue.h, watchdog.h), from the active
@@ -445,7 +458,7 @@ static void arm_timer(void)
 		d = c;
 	uint64_t more[] = { guard_next_deadline(), peerlink_next_deadline(),
 			    rescue_next_deadline(), watchdog_next_deadline(), cg_next_deadline(),
-			    initctl_next_deadline() };
+			    initctl_next_deadline(), log_syslog_next_deadline() };
 	for (unsigned k = 0; k < sizeof more / sizeof more[0]; k++)
 		if (more[k] && (!d || more[k] < d))
 			d = more[k];
@@ -585,6 +598,7 @@ int main(int argc, char **argv)
 	loop_add(timerfd, LOOP_TAG(TAG_TIMER, 0));
 
 	load_boot_config();
+	syslog_apply();
 	if (pid1 && !in_container)
 		panic_reboot_apply(&active, "/proc/sys/kernel");
 	memory_layers_configure(1);
@@ -650,6 +664,7 @@ int main(int argc, char **argv)
 		rescue_tick(now);
 		cg_tick(now);
 		initctl_tick(now);
+		log_syslog_tick(now);
 		if (!boot_done && phase >= PH_RUN) {
 			boot_done = 1;
 			rescue_boot_done(now);

@@ -45,6 +45,12 @@ static int to_kmsg(const struct unit *u)
 	return !c || !c->no_kmsg;
 }
 
+static int facility(const struct unit *u)
+{
+	const struct unit_conf *c = conf_of(u);
+	return c ? c->syslog_facility : LOG_FAC_DAEMON;
+}
+
 static int find(const char *name)
 {
 	for (int i = 0; i < MAX_UNITS; i++)
@@ -551,7 +557,7 @@ static void emit_suppressed(struct unit *u)
 {
 	char m[64];
 	int n = fmt(m, sizeof m, "(%u lines suppressed)", u->rl.suppressed);
-	log_service_line(u->name, m, (size_t)n, to_kmsg(u));
+	log_service_line(u->name, m, (size_t)n, to_kmsg(u), facility(u));
 	u->rl.suppressed = 0;
 }
 
@@ -561,7 +567,7 @@ static void emit_line(struct unit *u)
 	if (ratelimit_take(&u->rl, now)) {
 		if (u->rl.suppressed)
 			emit_suppressed(u);
-		log_service_line(u->name, u->line, (size_t)u->line_len, to_kmsg(u));
+		log_service_line(u->name, u->line, (size_t)u->line_len, to_kmsg(u), facility(u));
 	}
 	u->line_len = 0;
 }

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "test.h"
 #include "config.h"
+#include "log.h"
 #include "userdb.h"
 
 #include <stdlib.h>
@@ -161,6 +162,12 @@ static const struct err_case static_cases[] = {
 	{ "bad protect", SVC "protect = maybe\n", -1, 3, 11, "protect must be yes or no", 0 },
 	{ "bad protect (case)", SVC "protect = YES\n", -1, 3, 11, "protect must be yes or no", 0 },
 	{ "bad kmsg", SVC "kmsg = maybe\n", -1, 3, 8, "kmsg must be yes or no", 0 },
+	{ "bad syslog facility", SVC "syslog = mail\n", -1, 3, 10,
+	  "syslog must be a facility (daemon, auth, authpriv, cron, user, local0 to local7) or no", 0 },
+	{ "bad syslog facility (local8)", SVC "syslog = local8\n", -1, 3, 10,
+	  "syslog must be a facility", 0 },
+	{ "[lifeline] syslog: a relative path", "[lifeline]\nsyslog = dev/log\n", -1, 2, 10,
+	  "syslog must be no or the absolute path of a socket", 0 },
 	{ "bad early", SVC "early = sometimes\n", -1, 3, 9, "early must be yes or no", 0 },
 	{ "bad restart", SVC "restart = sometimes\n", -1, 3, 11,
 	  "restart must be always, on-failure or never", 0 },
@@ -408,6 +415,21 @@ static void positive_cases(void)
 {
 	const struct unit_conf *u;
 
+	TEST("config: syslog facilities of units, the socket in [lifeline]") {
+		parse_clean("[lifeline]\nsyslog = /run/test.sock\n[service a]\nexec = /bin/true\n"
+			    "[service b]\nexec = /bin/true\nsyslog = authpriv\n"
+			    "[service c]\nexec = /bin/true\nsyslog = no\n"
+			    "[boot d]\nexec = /bin/true\nsyslog = local7\n");
+		CHECK_STR(cfg.syslog, "/run/test.sock");
+		CHECK_INT(cfg.unit[0].syslog_facility, LOG_FAC_DAEMON);
+		CHECK_INT(cfg.unit[1].syslog_facility, LOG_FAC_AUTHPRIV);
+		CHECK_INT(cfg.unit[2].syslog_facility, LOG_FAC_NONE);
+		CHECK_INT(cfg.unit[3].syslog_facility, LOG_FAC_LOCAL0 + 7);
+		parse_clean("[lifeline]\nsyslog = no\n");
+		CHECK_STR(cfg.syslog, "no");
+		parse_clean("[service a]\nexec = /bin/true\n");
+		CHECK_STR(cfg.syslog, "");
+	}
 	TEST("config: a minimal service") {
 		parse_clean("[service sshd]\nexec = /bin/true -D -e\n");
 		CHECK_INT(cfg.nunits, 1);

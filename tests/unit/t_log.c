@@ -6,6 +6,9 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 static char dst[LOG_RING_SIZE + 64];
 
@@ -33,8 +36,132 @@ static int whole_records(const char *buf, size_t len, int *nrec)
 	return 1;
 }
 
+/* A syslog daemon's socket at PATH: a bound datagram socket (-1 on error). */
+static int syslog_listener(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
+	unlink(path);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+static void suite_syslog(void)
+{
+	char path[64], got[LOG_LINE_MAX + 128];
+	snprintf(path, sizeof path, "/tmp/lifeline-t_log-%d.sock", (int)getpid());
+	int fd = syslog_listener(path);
+	TEST("syslog: a test socket stands in for /dev/log") {
+		CHECK(fd >= 0);
+		CHECK_INT(log_syslog_open(path), 0);
+	}
+	TEST("syslog: lifeline's own lines go as daemon, at their level") {
+		log_msg(LOG_NOTICE, "syslog test %d", 7);
+		ssize_t n = recv(fd, got, sizeof got - 1, 0);
+		CHECK(n > 0);
+		got[n > 0 ? n : 0] = '\0';
+		CHECK_STR(got, "<29>lifeline: syslog test 7");
+	}
+	TEST("syslog: a service's lines at its facility, no facility: not sent") {
+		log_service_line("sshd", "Accepted publickey for root", 27, 1, LOG_FAC_AUTHPRIV);
+		ssize_t n = recv(fd, got, sizeof got - 1, 0);
+		CHECK(n > 0);
+		got[n > 0 ? n : 0] = '\0';
+		CHECK_STR(got, "<86>sshd: Accepted publickey for root");
+		log_service_line("quiet", "not for syslog", 14, 1, LOG_FAC_NONE);
+		CHECK(recv(fd, got, sizeof got, 0) < 0);
+	}
+	TEST("syslog: what was logged while nobody listened goes first, once, when one does") {
+		close(fd);
+		unlink(path);
+		log_msg(LOG_WARN, "while away %d", 1);
+		log_service_line("svc", "while away 2", 12, 1, LOG_FAC_AUTHPRIV);
+		fd = syslog_listener(path);
+		CHECK(fd >= 0);
+		log_msg(LOG_NOTICE, "back");
+		const char *want[] = { "<30>lifeline: [", "<30>svc: [", "<29>lifeline: back" };
+		const char *tail[] = { "] while away 1", "] while away 2", "back" };
+		for (int i = 0; i < 3; i++) {
+			ssize_t n = recv(fd, got, sizeof got - 1, 0);
+			CHECK(n > 0);
+			got[n > 0 ? n : 0] = '\0';
+			CHECK(!strncmp(got, want[i], strlen(want[i])));
+			CHECK(n >= (ssize_t)strlen(tail[i]) &&
+			      !strcmp(got + n - strlen(tail[i]), tail[i]));
+		}
+		CHECK(recv(fd, got, sizeof got, 0) < 0);
+		log_msg(LOG_NOTICE, "again");
+		ssize_t n = recv(fd, got, sizeof got - 1, 0);
+		got[n > 0 ? n : 0] = '\0';
+		CHECK_STR(got, "<29>lifeline: again");
+		CHECK(recv(fd, got, sizeof got, 0) < 0);
+	}
+	TEST("syslog: nobody listening (or a full queue) costs nothing and says nothing") {
+		close(fd);
+		unlink(path);
+		uint64_t cur = log_ring_head();
+		for (int i = 0; i < 200; i++)
+			log_service_line("svc", "x", 1, 0, LOG_FAC_DAEMON);
+		/* the lines still reach the ring; sendto's errors are not logged */
+		size_t m = log_ring_read(&cur, dst, sizeof dst);
+		int nrec = 0;
+		CHECK(whole_records(dst, m, &nrec));
+		CHECK_INT(nrec, 200);
+		fd = syslog_listener(path);
+		CHECK(fd >= 0);
+		/* a listener that does not read: the queue fills, sends fail at
+		 * once, and the lines wait in the ring */
+		for (int i = 0; i < 5000; i++)
+			log_service_line("svc", "fill", 4, 0, LOG_FAC_DAEMON);
+		CHECK(recv(fd, got, sizeof got - 1, 0) > 0);
+	}
+	TEST("syslog: lines a full queue refused arrive later, in order, none lost") {
+		/* what the fill left: the ring's worth, ten at a time */
+		for (int r = 0; r < 2000 && log_syslog_next_deadline(); r++) {
+			while (recv(fd, got, sizeof got, 0) > 0)
+				;
+			log_syslog_tick(UINT64_MAX / 2);
+		}
+		while (recv(fd, got, sizeof got, 0) > 0)
+			;
+		CHECK_INT(log_syslog_next_deadline(), 0);
+		char line[32];
+		for (int i = 0; i < 60; i++) {
+			int l = snprintf(line, sizeof line, "line %d", i);
+			log_service_line("svc", line, (size_t)l, 0, LOG_FAC_DAEMON);
+		}
+		/* more than the queue takes: the rest waits, with a deadline */
+		CHECK(log_syslog_next_deadline() > 0);
+		int next = 0, rounds = 0;
+		while (next < 60 && rounds++ < 100) {
+			ssize_t n;
+			while ((n = recv(fd, got, sizeof got - 1, 0)) > 0) {
+				got[n] = '\0';
+				char want[32];
+				snprintf(want, sizeof want, "line %d", next);
+				size_t wl = strlen(want);
+				/* "<30>svc: line N" sent at once, "<30>svc: [stamp] line N" later */
+				if ((size_t)n >= wl && !strcmp(got + n - wl, want))
+					next++;
+			}
+			log_syslog_tick(UINT64_MAX / 2);
+		}
+		CHECK_INT(next, 60);
+		CHECK_INT(log_syslog_next_deadline(), 0);
+	}
+	log_syslog_close();
+	if (fd >= 0)
+		close(fd);
+	unlink(path);
+}
+
 void suite_log(void)
 {
+	suite_syslog();
 	uint64_t cur;
 	size_t n;
 
@@ -53,7 +180,7 @@ void suite_log(void)
 	}
 	TEST("log: service lines carry the service name") {
 		cur = log_ring_head();
-		log_service_line("sshd", "Server listening on 0.0.0.0 port 22.xyz", 36, 1);
+		log_service_line("sshd", "Server listening on 0.0.0.0 port 22.xyz", 36, 1, LOG_FAC_DAEMON);
 		n = log_ring_read(&cur, dst, sizeof dst);
 		dst[n] = '\0';
 		CHECK_CONTAINS(dst, "] sshd: Server listening on 0.0.0.0 port 22.\n");
@@ -88,7 +215,7 @@ void suite_log(void)
 		big[sizeof big - 1] = '\0';
 		cur = log_ring_head();
 		log_msg(LOG_INFO, "%s", big);
-		log_service_line("svc", big, sizeof big - 1, 1);
+		log_service_line("svc", big, sizeof big - 1, 1, LOG_FAC_DAEMON);
 		n = log_ring_read(&cur, dst, sizeof dst);
 		int nrec = 0;
 		CHECK(whole_records(dst, n, &nrec));
