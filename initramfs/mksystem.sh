@@ -231,7 +231,7 @@ fi
 # problems are let through.
 if ! out=$(build/lifeline --check-config "$IMG/etc/lifeline/lifeline.conf" 2>&1); then
 	bad=$(printf '%s\n' "$out" | grep -E '^[^ ]+:[0-9]+:[0-9]+: ' |
-		grep -Ev ': (executable not found|unknown (user|group))')
+		grep -Ev ': (executable not found|unknown (user|group)|note: )')
 	[ -z "$bad" ] || img_die "the image's lifeline configuration has errors (paths in the image):
 $(printf "%s\n" "$bad" | sed "s|^$IMG||")"
 fi
@@ -246,7 +246,7 @@ for f in "$IMG"/etc/lifeline/e2e/*.conf; do
 		-e '/@[A-Za-z0-9_]*@/d' "$f" > "$STAGE/check/conf.d/e2e.conf"
 	out=$(build/lifeline --check-config "$STAGE/check/lifeline.conf" 2>&1) && continue
 	bad=$(printf '%s\n' "$out" | grep -E '^[^ ]+:[0-9]+:[0-9]+: ' |
-		grep -Ev ': (executable not found|unknown (user|group))')
+		grep -Ev ': (executable not found|unknown (user|group)|note: )')
 	[ -z "$bad" ] || img_die "the test configuration ${f##*/} has errors:
 $(printf "%s\n" "$bad" | sed "s|^$STAGE/check/conf.d/e2e.conf|initramfs/system/e2e-${f##*/}|")"
 done

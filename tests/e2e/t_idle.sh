@@ -16,6 +16,12 @@ boot_system "rest"
 check "the memory controller is on (cgroups: on)" \
 	[ "$(gjson "$P22" '.cgroups.state')" = on ]
 check "the PSI trigger is armed" [ "$(gjson "$P22" '.memory.psi_state')" = armed ]
+# the shipped config's console gettys, without agetty in the image: said
+# once at load, never started nor retried (#13)
+gettys=$(gssh "$P22" "lifelinectl status" 2>/dev/null | awk '$1 ~ /^getty-/ { print $1, $3, $6 }')
+note "gettys: $(echo "$gettys" | tr '\n' '|')"
+check "the console's getty is not-installed, 0 restarts (no agetty here)" \
+	sh -c 'printf "%s\n" "$1" | grep -q "^getty-ttyS0 not-installed 0$"' _ "$gettys"
 sleep 10        # boot-time work done (the protection 2 s after start, ...)
 out=$(gssh "$P22" "cs() { awk '/^(voluntary|nonvoluntary)_ctxt_switches:/ { n += \$2 } END { print n }' /proc/1/status; }
 a=\$(cs); sleep $SECS; b=\$(cs); echo \"\$a \$b\"" 2>/dev/null)
