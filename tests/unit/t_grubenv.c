@@ -337,6 +337,16 @@ void suite_grubenv(void)
 		const char *n[] = { "next_entry" }, *val[] = { "lifeline-rescue" };
 		block_with(a, "");
 		same_as_editenv(a, "next_entry=lifeline-rescue", n, val, 1);
+		/* and on the block `grub-editenv FILE create` writes (2.06: with a
+		 * "# WARNING" comment line) */
+		char path[300], cmd[400], made[GRUBENV_SIZE + 1];
+		snprintf(path, sizeof path, "%s/created", dir);
+		unlink(path);
+		snprintf(cmd, sizeof cmd, "grub-editenv %s create", path);
+		CHECK_INT(system(cmd), 0);
+		CHECK_INT(get_bytes(path, made, sizeof made), GRUBENV_SIZE);
+		CHECK_INT(grubenv_check(made, GRUBENV_SIZE), 0);
+		same_as_editenv(made, "next_entry=lifeline-rescue", n, val, 1);
 	}
 
 	TEST("grubenv: other variables kept, next_entry replaced (shorter, longer)") {
