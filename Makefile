@@ -167,6 +167,9 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/doc/lifeline/xen-dom0.conf.example
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/lifeline/conf.d
 	install -m 0644 configs/conf.d/README $(DESTDIR)$(SYSCONFDIR)/lifeline/conf.d/README
+	# a GRUB entry with init=/sbin/lifeline, never the default: update-grub
+	# adds it, grub-reboot lifeline boots it once (README "Try it once")
+	install -D -m 0755 configs/grub.d/41_lifeline $(DESTDIR)$(SYSCONFDIR)/grub.d/41_lifeline
 	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/lifeline/rescue
 	# an existing lifeline.conf is the admin's: never overwritten
 	test -e $(DESTDIR)$(SYSCONFDIR)/lifeline/lifeline.conf || \
@@ -190,19 +193,21 @@ override RESCUE_ROOT_HASH := $(value RESCUE_ROOT_HASH)
 export RESCUE_ROOT_HASH
 endif
 
-# the rescue image for this server: keys from $(RESCUE_KEYDIR)
+# the rescue image for this server: keys from $(RESCUE_KEYDIR), written to
+# $(RESCUE_IMG) (default build/rescue.img)
+RESCUE_IMG ?= $(B)/rescue.img
 rescue-image: all
-	KVER=$(KVER) RESCUE_KEYDIR=$(RESCUE_KEYDIR) sh initramfs/mkrescue.sh $(B)/rescue.img
+	KVER=$(KVER) RESCUE_KEYDIR=$(RESCUE_KEYDIR) sh initramfs/mkrescue.sh $(RESCUE_IMG)
 
 # where lifeline's [rescue] image (default) finds it; root only: it holds
 # the rescue system's SSH host key.  With it the kernel it was built for
 # and the GRUB entry for the boot loader path (where kexec cannot go):
 # update-grub afterwards adds the entry (README "Where kexec cannot go")
 install-rescue:
-	test -s $(B)/rescue.img || { echo "make rescue-image first" >&2; exit 1; }
-	install -D -m 0600 $(B)/rescue.img $(DESTDIR)/boot/lifeline-rescue.img
-	if [ -s $(B)/rescue.img.kver ]; then \
-		install -m 0644 $(B)/rescue.img.kver $(DESTDIR)/boot/lifeline-rescue.kver; \
+	test -s $(RESCUE_IMG) || { echo "make rescue-image first" >&2; exit 1; }
+	install -D -m 0600 $(RESCUE_IMG) $(DESTDIR)/boot/lifeline-rescue.img
+	if [ -s $(RESCUE_IMG).kver ]; then \
+		install -m 0644 $(RESCUE_IMG).kver $(DESTDIR)/boot/lifeline-rescue.kver; \
 	else rm -f $(DESTDIR)/boot/lifeline-rescue.kver; fi
 	install -D -m 0755 configs/grub.d/42_lifeline-rescue \
 		$(DESTDIR)$(SYSCONFDIR)/grub.d/42_lifeline-rescue

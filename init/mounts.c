@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/swap.h>
 #include <unistd.h>
 
 static const struct {
@@ -62,10 +63,58 @@ static int virtual_fs(const char *type)
 	return 0;
 }
 
+/* /proc/swaps writes a blank in a path as \040: back to the byte */
+static void unescape(char *s)
+{
+	char *o = s;
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 3;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = '\0';
+}
+
+/* Every swap area off, so that a swap file does not keep its file system
+ * busy (then "/" could not be remounted read-only and would be left
+ * dirty).  Runs in the finisher, as mounts_teardown. */
+static void swaps_off(void)
+{
+	char buf[4096];
+	int fd = open("/proc/swaps", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	ssize_t len = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (len <= 0)
+		return;
+	buf[len] = '\0';
+	char *line = strchr(buf, '\n');       /* the header */
+	while (line && *++line) {
+		char *end = strchr(line, '\n');
+		if (end)
+			*end = '\0';
+		char *sp = strpbrk(line, " \t");
+		if (sp)
+			*sp = '\0';
+		unescape(line);
+		if (swapoff(line) == 0)
+			log_msg(LOG_INFO, "swap off: %s", line);
+		else
+			log_msg(LOG_WARN, "cannot turn swap off on %s: %s", line, strerror(errno));
+		line = end;
+	}
+}
+
 /* Runs in the forked finisher only: its buffers live on that child's stack,
  * not in PID 1's locked memory. */
 void mounts_teardown(void)
 {
+	swaps_off();
 	char buf[16384];
 	char *lines[256];
 	int fd = open("/proc/self/mounts", O_RDONLY | O_CLOEXEC);

@@ -3,7 +3,8 @@
 #define LIFELINE_MOUNTS_H
 
 void mounts_setup(void);
-/* Unmount, or remount read-only, every real filesystem; then "/". */
+/* Turn every swap area off, then unmount, or remount read-only, every
+ * real filesystem; then "/". */
 void mounts_teardown(void);
 
 #endif

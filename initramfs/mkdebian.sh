@@ -9,6 +9,9 @@
 #   OUTDIR/vmlinuz       the disk's own kernel and initramfs (initramfs-tools,
 #   OUTDIR/initrd.img    made in the disk), as its boot loader would load them
 #   OUTDIR/versions      the kernel's and xen-utils' versions in the disk
+#   OUTDIR/grub.lnx      GRUB's core image (prefix (hd0)/boot/grub) behind
+#                        lnxboot.img: QEMU's -kernel starts it as a boot
+#                        sector would
 #
 # Two stages, because the first is slow (minutes of debootstrap and apt):
 #
@@ -19,7 +22,8 @@
 #    debootstrap (default variant, so systemd is there as Debian installs
 #    it, and the same disk also boots with systemd for comparison), then
 #    with bookworm-security and -updates enabled: openssh-server, cron,
-#    dropbear-bin, ifupdown, isc-dhcp-client, linux-image-amd64 and
+#    dropbear-bin, ifupdown, isc-dhcp-client, rsyslog, grub-pc-bin,
+#    grub2-common, linux-image-amd64 and
 #    xen-utils-4.17, the kernel and xen-utils at the host's own versions
 #    where the archive still has them (the test boots the host's Xen
 #    hypervisor: tools and hypervisor must match).  The mirror is the one
@@ -28,8 +32,11 @@
 #    DESTDIR=`, the rescue host key (README step 3), the network (DHCP on
 #    the first NIC with ifupdown), root's authorized_keys, a host name,
 #    configs/examples/xen-dom0.conf as a drop-in, a cron job that proves
-#    cron runs jobs, the test hog; then `mkfs.ext4 -d` (no loop device).
-#    So the disk always holds the current lifeline and configs.
+#    cron runs jobs, the test hog, the rescue image (make rescue-image
+#    install-rescue, README "Setting up a peer"), GRUB's files in /boot/grub
+#    and /etc/default/grub (a serial console); then `mkfs.ext4 -d` (no
+#    loop device).  So the disk always holds the current lifeline and
+#    configs.
 #
 # Environment: AUTHORIZED_KEYS (required: the public key root accepts),
 # LIFELINE_CACHE (the tarball's directory), KVER (the kernel version
@@ -60,7 +67,11 @@ CACHE=${LIFELINE_CACHE:-/var/cache/lifeline}
 KVER=${KVER:-$(ls /boot/vmlinuz-* 2>/dev/null | sed 's|/boot/vmlinuz-||' | sort -V | tail -n 1)}
 HOSTNAME_=${DEBIAN_HOSTNAME:-lifeline-dom0}
 FREE_MB=${DISK_FREE_MB:-1024}
-PKGS="openssh-server cron dropbear-bin ifupdown isc-dhcp-client linux-image-amd64 xen-utils-4.17"
+# rsyslog: the text logs (/var/log/syslog, auth.log) an admin looks for,
+# which bookworm no longer installs by default (journald had them); GRUB's
+# tools without grub-pc's boot-sector installer: the GRUB e2e loads GRUB
+# itself (tests/e2e/debian.sh)
+PKGS="openssh-server cron dropbear-bin ifupdown isc-dhcp-client linux-image-amd64 xen-utils-4.17 rsyslog grub-pc-bin grub2-common"
 
 # --- the mirrors, from this machine's apt sources (one-line .list files
 # and deb822 .sources files): the first "deb" entry for $SUITE, and the
@@ -240,7 +251,7 @@ cp "$R/usr/share/doc/lifeline/xen-dom0.conf.example" "$R/etc/lifeline/conf.d/xen
 out=$(build/lifeline --check-config "$R/etc/lifeline/lifeline.conf" 2>&1)
 # programs are looked up on this machine, not in the disk: only those
 # problems may remain
-bad=$(printf '%s\n' "$out" | grep -E '^[^ ]+:[0-9]+:[0-9]+: ' | grep -v ': warning: ' |
+bad=$(printf '%s\n' "$out" | grep -E '^[^ ]+:[0-9]+:[0-9]+: ' | grep -Ev ': (warning|note): ' |
 	grep -Ev ': (executable not found|unknown (user|group))')
 [ -z "$bad" ] || die "the disk's lifeline configuration has errors:
 $bad"
@@ -275,6 +286,45 @@ EOF
 musl-gcc -static -Os -s -Wall -Wextra -o "$R/usr/local/bin/hog" tests/e2e/hog.c ||
 	die "cannot compile tests/e2e/hog.c with musl-gcc"
 
+# README "Setting up a peer", step 2, done on the host itself: the rescue
+# image for the disk's kernel with the disk's rescue host key, and
+# install-rescue (the image, its kernel version, the GRUB entry script)
+dkver0=$(ls "$R"/boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1)
+dkver0=${dkver0##*/vmlinuz-}
+if [ -d "/lib/modules/$dkver0" ]; then
+	kd=$WORK/rescue-keys
+	mkdir -m 0700 "$kd"
+	cp "$R/etc/lifeline/rescue/dropbear_ed25519_host_key" "$AUTHORIZED_KEYS" "$kd/" &&
+		mv "$kd/${AUTHORIZED_KEYS##*/}" "$kd/authorized_keys" || die "cannot prepare $kd"
+	make -s -C "$ROOT" rescue-image install-rescue KVER="$dkver0" RESCUE_KEYDIR="$kd" \
+		RESCUE_IMG="$WORK/rescue.img" DESTDIR="$R" > "$WORK/rescue.log" 2>&1 ||
+		{ tail -n 20 "$WORK/rescue.log" >&2; die "make rescue-image install-rescue failed"; }
+else
+	say "warning: no /lib/modules/$dkver0 on this machine: no rescue image in the disk"
+fi
+
+# GRUB as grub-install sets it up (its modules and environment block in
+# /boot/grub, /etc/default/grub), for a server with a serial console
+# (IPMI serial-over-LAN), but no boot sector: the tests start GRUB's own
+# core image, made here by the disk's grub-mkimage, with QEMU's -kernel
+# through GRUB's lnxboot.img ($OUT/grub.lnx); update-grub in the running
+# guest writes grub.cfg, as on a real machine
+if [ -d "$R/usr/lib/grub/i386-pc" ]; then
+	mkdir -p "$R/boot/grub" && cp -a "$R/usr/lib/grub/i386-pc" "$R/boot/grub/" ||
+		die "cannot copy GRUB's modules to /boot/grub"
+	chroot "$R" grub-editenv /boot/grub/grubenv create || die "grub-editenv create failed"
+	[ -e "$R/etc/default/grub" ] || cp "$R/usr/share/grub/default/grub" "$R/etc/default/grub"
+	sed -i -e 's/^GRUB_TIMEOUT=.*/GRUB_TIMEOUT=1/' \
+		-e 's/^GRUB_CMDLINE_LINUX=.*/GRUB_CMDLINE_LINUX="console=ttyS0"/' "$R/etc/default/grub"
+	printf '%s\n' 'GRUB_TERMINAL=serial' \
+		'GRUB_SERIAL_COMMAND="serial --unit=0 --speed=115200"' >> "$R/etc/default/grub"
+	chroot "$R" grub-mkimage -O i386-pc -o /boot/grub/core.lnx.tmp -p '(hd0)/boot/grub' \
+		biosdisk part_msdos ext2 || die "grub-mkimage failed"
+	cat "$R/usr/lib/grub/i386-pc/lnxboot.img" "$R/boot/grub/core.lnx.tmp" > "$OUT/grub.lnx.tmp" ||
+		die "cannot write $OUT/grub.lnx.tmp"
+	rm -f "$R/boot/grub/core.lnx.tmp"
+fi
+
 # the boot loader's files, for QEMU's -kernel and the multiboot modules
 k=$(ls "$R"/boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1)
 [ -n "$k" ] || die "no kernel in the disk's /boot"
@@ -295,6 +345,9 @@ if ! mkfs.ext4 -q -F -L debian-root -d "$R" "$OUT/disk.img.tmp" > "$WORK/mkfs.lo
 fi
 mv "$OUT/disk.img.tmp" "$OUT/disk.img" && mv "$OUT/vmlinuz.tmp" "$OUT/vmlinuz" &&
 	mv "$OUT/initrd.img.tmp" "$OUT/initrd.img" || die "cannot write $OUT"
+if [ -e "$OUT/grub.lnx.tmp" ]; then
+	mv "$OUT/grub.lnx.tmp" "$OUT/grub.lnx" || die "cannot write $OUT/grub.lnx"
+fi
 printf 'kernel %s\nxen-utils-4.17 %s\nhost xen-hypervisor-4.17-amd64 %s\n' \
 	"$dkver" "$xver" "${XENVER:-none}" > "$OUT/versions"
 rm -rf "$WORK"

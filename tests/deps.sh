@@ -6,7 +6,7 @@ PKGS="make gcc libc6-dev binutils musl-tools clang llvm scdoc util-linux
 iproute2 procps openssh-server openssh-client dropbear-bin cron cppcheck
 clang-tidy qemu-system-x86 linux-image-amd64 busybox-static cpio zstd kmod e2fsprogs
 git socat jq earlyoom libbearssl-dev debootstrap xen-hypervisor-4.17-amd64
-strace grub-common"
+strace grub-common systemd"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

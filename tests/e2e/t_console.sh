@@ -73,67 +73,9 @@ check "build: it holds the SHA-512 hash of build/e2e/console_password for root" 
 check "build: not the password itself" sh -c '! zcat "$1" | grep -aqF "$2"' _ "$IMG" "$PW"
 
 # ---------------------------------------------------------------- QEMU
-# qemu_boot runs qemu-system-x86_64 from PATH: this wrapper puts the serial
-# port on the socket $T/console.sock, logging to the file qemu_boot named
-# ($SERIAL, for show_boot), and adds $QEMU_EXTRA; it execs, so $QPID stays
-# QEMU's pid
-REAL_QEMU=$(command -v qemu-system-x86_64) || { fail "qemu-system-x86_64 installed"; finish; }
-mkdir -p "$T/bin"
-cat > "$T/bin/qemu-system-x86_64" <<EOF
-#!/bin/sh
-log= prev=
-for a do
-	shift
-	if [ "\$prev" = -serial ]; then
-		case \$a in file:*) log=\${a#file:}; a=chardev:con0 ;; esac
-	fi
-	set -- "\$@" "\$a"
-	prev=\$a
-done
-[ -n "\$log" ] && set -- "\$@" -chardev "socket,id=con0,path=$T/console.sock,server=on,wait=off,logfile=\$log"
-# shellcheck disable=SC2086
-exec $REAL_QEMU "\$@" \${QEMU_EXTRA:-}
-EOF
-chmod 755 "$T/bin/qemu-system-x86_64"
-PATH=$T/bin:$PATH
-QEMU_EXTRA=
-export QEMU_EXTRA
+. "$(dirname "$0")/console.sh"
+console_setup
 
-# the console: socat between the socket and $CON (what it printed), typing
-# what goes into the FIFO $T/con.in (held open on fd 7)
-CON=$T/console.out
-SOCAT_PID=
-con_open() {
-	rm -f "$T/console.sock" "$T/con.in"
-	qemu_boot "$1" "${2:-}"
-	wait_for 20 test -S "$T/console.sock" || { fail "$3: QEMU made the console socket"; return 1; }
-	mkfifo "$T/con.in"
-	: > "$CON"
-	socat "UNIX-CONNECT:$T/console.sock" STDIO < "$T/con.in" > "$CON" 2> "$T/socat.err" &
-	SOCAT_PID=$!
-	exec 7> "$T/con.in"
-	CON_MARK=0 CON_FAILED=$FAILED
-}
-con_close() {
-	exec 7>&-
-	[ -n "$QPID" ] && { kill -KILL "$QPID" 2>/dev/null; wait "$QPID" 2>/dev/null; QPID=; }
-	[ -n "$SOCAT_PID" ] && { kill "$SOCAT_PID" 2>/dev/null; wait "$SOCAT_PID" 2>/dev/null; SOCAT_PID=; }
-	cp "$CON" "$T/console-$1.out" 2>/dev/null
-	# the first boot with a failure: what the console printed
-	if [ "$FAILED" != 0 ] && [ "${CON_FAILED:-1}" = 0 ] && [ -s "$CON" ]; then
-		echo "# --- $1: the console as socat read it (last 40 lines) ---"
-		tr -d '\r' < "$CON" | tail -n 40 | sed 's/^/# /'
-	fi
-	CON_FAILED=1
-}
-trap 'con_close end; e2e_cleanup' EXIT INT TERM
-# what the console printed since the last con_mark, without CRs
-con_mark() { CON_MARK=$(wc -c < "$CON"); }
-con_since() { tail -c +"$((CON_MARK + 1))" "$CON" | tr -d '\r'; }
-con_seen() { con_since | grep -Eq "$1"; }
-con_wait() { wait_for "$2" con_seen "$1"; }
-# a line typed on the console, ended with Enter (CR, as a terminal sends)
-con_type() { printf '%s\r' "$1" >&7; }
 # a command whose output its echo cannot contain: the shell's user id, the
 # console's terminal and 6*7, on one line
 PROBE='echo "probe uid=$(id -u) tty=$(tty) $((6*7))"'
@@ -174,7 +116,7 @@ login_checks() {
 }
 
 # ---------------------------------------------------------------- boot 1
-if con_open "$IMG" "" login; then
+if con_open login qemu_boot "$IMG" ""; then
 	logged_in=no
 	if login_checks login; then logged_in=yes; fi
 	# over SSH (the console's shell is ours now): PID 1, what runs on ttyS0
@@ -218,7 +160,7 @@ cp "$IMG" "$T/fallback.img"
 pad=$(( (4 - $(wc -c < "$IMG") % 4) % 4 ))
 head -c "$pad" /dev/zero >> "$T/fallback.img"
 cat "$T/ovr.cpio" >> "$T/fallback.img"
-if con_open "$T/fallback.img" "" fallback; then
+if con_open fallback qemu_boot "$T/fallback.img" ""; then
 	login_checks fallback
 	check "fallback: rescue/init said lifeline cannot take over" \
 		grep -q 'lifeline cannot take over (its config check failed); this shell stays PID 1' "$SERIAL"
@@ -236,7 +178,7 @@ fi
 con_close fallback
 
 # ---------------------------------------------------------------- boot 3
-if con_open "$PLAIN" "" plain; then
+if con_open plain qemu_boot "$PLAIN" ""; then
 	# Enter until the shell's prompt shows (wait_for cannot nest)
 	got_shell() { con_type ''; sleep 1; con_seen "$SHELL_PROMPT"; }
 	if wait_for 120 got_shell; then
