@@ -17,7 +17,7 @@
 #    retried (no log lines, no wake-ups of PID 1), shown as not-installed,
 #    is no problem for --check-config, and a reload after installing it
 #    starts it.
-# san: no
+# san: yes
 . "$(dirname "$0")/lib.sh"
 RELAY=$ROOT/build/pty-relay
 [ -x "$RELAY" ] || { fail "build/pty-relay exists (make build/pty-relay)"; exit 1; }
