@@ -106,7 +106,7 @@ void status_text_head(struct outbuf *o, const struct self_stats *s)
 	peerlink_status_text(o, now);
 	rescue_status_text(o, now);
 	watchdog_status_text(o, now);
-	ob_printf(o, "\n%-16s %-8s %-11s %7s %8s %8s %7s %-9s %4s  %-24s %s\n", "NAME",
+	ob_printf(o, "\n%-16s %-8s %-13s %7s %8s %8s %7s %-9s %4s  %-24s %s\n", "NAME",
 		  "KIND", "STATE", "PID", "UPTIME", "RESTARTS", "MEMORY", "LIMIT", "OOM",
 		  "LAST EXIT", "NEXT");
 }
@@ -143,7 +143,7 @@ void status_text_unit(struct outbuf *o, const struct unit *u, uint64_t now)
 		if (st.oom_kill >= 0)
 			fmt(ooms, sizeof ooms, "%ld", (long)st.oom_kill);
 	}
-	ob_printf(o, "%-16s %-8s %-11s %7s %8s %8u %7s %-9s %4s  %-24s %s\n", u->name,
+	ob_printf(o, "%-16s %-8s %-13s %7s %8s %8u %7s %-9s %4s  %-24s %s\n", u->name,
 		  kind_name(u->kind), state_name(u), pid, upt, u->restarts, mem, lim, ooms, why,
 		  next);
 }
