@@ -43,7 +43,7 @@
 #define DEFAULT_SOCKET "/run/lifeline/control"
 #define SOCKET_RETRY_MS 5000
 
-static int epfd = -1, sigfd = -1, timerfd = -1;
+static int sigfd = -1, timerfd = -1;
 static void memory_layers_configure(int boot);
 static void escalation_configure(void);
 static void syslog_apply(void);
@@ -69,23 +69,6 @@ static void say(int fd, const char *f, ...)
 		n = sizeof buf - 1;
 	if (n > 0)
 		(void)!write(fd, buf, (size_t)n);
-}
-
-int loop_add(int fd, uint64_t tag)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
-	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
-}
-
-int loop_mod(int fd, uint32_t events, uint64_t tag)
-{
-	struct epoll_event ev = { .events = events, .data.u64 = tag };
-	return epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev);
-}
-
-void loop_del(int fd)
-{
-	epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
 }
 
 /* Where config problems go: the log always, and a control reply if any. */
@@ -585,10 +568,10 @@ int main(int argc, char **argv)
 		sigaddset(&set, sigs[i]);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	epfd = epoll_create1(EPOLL_CLOEXEC);
+	int lp = loop_init();
 	sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (epfd < 0 || sigfd < 0 || timerfd < 0) {
+	if (lp < 0 || sigfd < 0 || timerfd < 0) {
 		/* cannot happen short of a broken kernel; PID 1 still must not exit */
 		log_msg(LOG_ERR, "event loop set-up failed: %s", strerror(errno));
 		if (!pid1)
@@ -619,7 +602,7 @@ int main(int argc, char **argv)
 	for (;;) {
 		struct epoll_event ev[16];
 		arm_timer();
-		int n = epoll_wait(epfd, ev, 16, -1);
+		int n = loop_wait(ev, 16);
 		if (n < 0 && errno != EINTR) {
 			log_msg(LOG_ERR, "epoll_wait: %s", strerror(errno));
 			struct timespec ts = { 1, 0 };

@@ -1,6 +1,7 @@
 /* The harness (see test.h) and the list of suites. */
 #define _GNU_SOURCE
 #include "test.h"
+#include "loop.h"
 #include "log.h"
 
 #include <ftw.h>
@@ -204,6 +205,12 @@ int main(void)
 {
 	/* nothing to /dev/kmsg or the console: only the ring */
 	log_init(0, -1);
+	/* the real event loop (loop.c): modules register with it as in PID 1;
+	 * nothing waits on it but the tests that say so */
+	if (loop_init() < 0) {
+		perror("loop_init");
+		return 1;
+	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	suite_fmt();

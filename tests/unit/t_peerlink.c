@@ -2,9 +2,10 @@
  * (decoded here with the key), the verdicts it receives through
  * peerlink_event (valid, forged, replayed, stale, for another host, from
  * an unknown sender), the quorum, the rescue system, key problems, the
- * state bits, the rate-limited log and the status.  The loop is not
- * linked (stubs.c): the test calls peerlink_tick and peerlink_event with
- * explicit times, and the quorum's action is replaced by a recorder. */
+ * state bits, the rate-limited log and the status.  Nothing waits on the
+ * loop (its sockets are registered with the real one, loop.c): the test
+ * calls peerlink_tick and peerlink_event with explicit times, and the
+ * quorum's action is replaced by a recorder. */
 #include "test.h"
 #include "keepalive.h"
 #include "log.h"
