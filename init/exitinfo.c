@@ -1,3 +1,6 @@
+/* See exitinfo.h.  Turns a wait status into why a child died (exit code,
+ * signal, OOM kill), formats it for the log and status, and answers the
+ * two questions the restart policy asks: a failure?  killed from outside? */
 #define _GNU_SOURCE
 #include "exitinfo.h"
 #include "fmt.h"

@@ -1,3 +1,5 @@
+/* See fmt.h.  lifeline's own snprintf, and the formatting built on it:
+ * into a caller's buffer, never allocating, no floating point, no locale. */
 #include "fmt.h"
 
 #include <string.h>

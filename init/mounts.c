@@ -1,3 +1,7 @@
+/* See mounts.h.  At start-up, mount /proc, /sys, /dev, /dev/pts, /run and
+ * cgroup2 on /sys/fs/cgroup where they are missing; at shutdown (from the
+ * forked finisher, shutdown.c), swap off and unmount or remount read-only
+ * every real filesystem, innermost first, then "/". */
 #define _GNU_SOURCE
 #include "mounts.h"
 #include "log.h"

@@ -1,3 +1,7 @@
+/* See oomwatch.h.  Was a SIGKILLed child a victim of the kernel's OOM
+ * killer?  Without cgroups the answer comes from /proc/vmstat's oom_kill
+ * counter and the "Killed process PID" records of /dev/kmsg, read only
+ * after such a death. */
 #define _GNU_SOURCE
 #include "oomwatch.h"
 #include "scan.h"

@@ -1,3 +1,6 @@
+/* See outbuf.h.  printf and plain appends into a fixed buffer for the
+ * answers of the control socket; what does not fit is dropped and the
+ * buffer marked truncated. */
 #include "outbuf.h"
 #include "fmt.h"
 

@@ -1,3 +1,6 @@
+/* See scan.h.  Number and substring scanners, and line-, file- and
+ * directory readers over a caller's buffer, for PID 1 and the tools that
+ * share its code.  Nothing here allocates. */
 #define _GNU_SOURCE
 #include "scan.h"
 

@@ -1,6 +1,6 @@
 /* Tiny text scanners for PID 1, in place of strtol and strstr: libc's
  * bring in general machinery (locale-aware scanning, two-way search)
- * that a 64 KiB init has no room for. */
+ * that PID 1 does not need and would keep locked in memory for ever. */
 #ifndef LIFELINE_SCAN_H
 #define LIFELINE_SCAN_H
 #include <stdint.h>

@@ -1,3 +1,6 @@
+/* See status.h.  `lifelinectl status`: the text table and the JSON, one
+ * unit at a time into a control answer, with each unit's state name and
+ * lifeline's own figures (RSS, locked memory, page faults). */
 #define _GNU_SOURCE
 #include "status.h"
 #include "cgroup.h"

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Static properties of the PID-1 binary: static, stripped, and no malloc
-# family linked in at all (DESIGN.md rule 2).  nm runs on the unstripped
-# twin build/lifeline.debug, built from the same objects.
+# family linked in at all (docs/design.md, "No allocation after start").
+# nm runs on the unstripped twin build/lifeline.debug, built from the same
+# objects.
 cd "$(dirname "$0")/../.."
 bin=build/lifeline dbg=build/lifeline.debug
 fail=0

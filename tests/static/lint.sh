@@ -1,6 +1,6 @@
 #!/bin/sh
 # cppcheck and clang-tidy over init/ and rescue/: both must be clean
-# (DESIGN.md, Style).
+# (docs/design.md, "Style").
 # Checks left out, and why:
 #   insecureAPI.strcpy / DeprecatedOrUnsafeBufferHandling: every strcpy and
 #     memcpy here copies a string whose length was checked just before;
