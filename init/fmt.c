@@ -163,3 +163,47 @@ int fmt(char *buf, size_t cap, const char *f, ...)
 	va_end(ap);
 	return n;
 }
+
+void fmt_duration(uint64_t ms, char *buf, int cap)
+{
+	uint64_t s = ms / 1000;
+	if (ms < 1000)
+		fmt(buf, (size_t)cap, "%lums", (unsigned long)ms);
+	else if (s < 60)
+		fmt(buf, (size_t)cap, "%lu.%lus", (unsigned long)s,
+			 (unsigned long)(ms % 1000) / 100);
+	else if (s < 3600)
+		fmt(buf, (size_t)cap, "%lum%02lus", (unsigned long)(s / 60),
+			 (unsigned long)(s % 60));
+	else if (s < 86400)
+		fmt(buf, (size_t)cap, "%luh%02lum", (unsigned long)(s / 3600),
+			 (unsigned long)(s % 3600 / 60));
+	else
+		fmt(buf, (size_t)cap, "%lud%02luh", (unsigned long)(s / 86400),
+			 (unsigned long)(s % 86400 / 3600));
+}
+
+void fmt_size(int64_t bytes, char *buf, int cap)
+{
+	static const char unit[] = "KMGT";
+	if (bytes < 0) {
+		fmt(buf, (size_t)cap, "-");
+		return;
+	}
+	if (bytes < 1024) {
+		fmt(buf, (size_t)cap, "%ldB", (long)bytes);
+		return;
+	}
+	int u = 0;
+	uint64_t div = 1024;
+	while (u < 3 && (uint64_t)bytes >= div * 1024) {
+		div *= 1024;
+		u++;
+	}
+	uint64_t tenths = ((uint64_t)bytes * 10 + div / 2) / div;
+	if (tenths < 100 && tenths % 10)
+		fmt(buf, (size_t)cap, "%lu.%lu%c", (unsigned long)(tenths / 10),
+		    (unsigned long)(tenths % 10), unit[u]);
+	else
+		fmt(buf, (size_t)cap, "%lu%c", (unsigned long)((tenths + 5) / 10), unit[u]);
+}

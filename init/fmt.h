@@ -7,10 +7,16 @@
 #define LIFELINE_FMT_H
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 int fmt(char *buf, size_t cap, const char *f, ...)
 	__attribute__((format(printf, 3, 4)));
 int vfmt(char *buf, size_t cap, const char *f, va_list ap)
 	__attribute__((format(printf, 3, 0)));
+
+/* For people: "512B", "4.5K", "32M", "1.2G"; "-" if negative (unknown) */
+void fmt_size(int64_t bytes, char *buf, int cap);
+/* For people: "1h02m", "3m04s", "12.3s", "450ms" */
+void fmt_duration(uint64_t ms, char *buf, int cap);
 
 #endif

@@ -9,8 +9,7 @@
 #include "log.h"
 #include "loop.h"
 #include "scan.h"
-#include "service.h"
-#include "status.h"
+#include "unittab.h"
 #include "victim.h"
 
 #include <errno.h>
@@ -865,7 +864,7 @@ static void text_last_kill(struct outbuf *o)
 		ob_puts(o, "; kills 0\n");
 		return;
 	}
-	format_duration(since(g.last.at_ms), ago, sizeof ago);
+	fmt_duration(since(g.last.at_ms), ago, sizeof ago);
 	ob_printf(o, "; kills %u, last: %s (pid %d, %lu MiB) %s ago: %s\n", g.kills,
 		  g.last.comm, (int)g.last.pid,
 		  (unsigned long)mib(g.last.rss_kb + g.last.swap_kb), ago, g.last.reason);

@@ -11,9 +11,8 @@
 #include "loop.h"
 #include "quorum.h"
 #include "rescue.h"
-#include "service.h"
+#include "unittab.h"
 #include "sshwatch.h"
-#include "status.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -741,7 +740,7 @@ static void watch_status_text(struct outbuf *o, uint64_t now)
 		ob_puts(o, " none (no SSH server listens)");
 	if (pl.served_at) {
 		char ago[16];
-		format_duration(now - pl.served_at, ago, sizeof ago);
+		fmt_duration(now - pl.served_at, ago, sizeof ago);
 		ob_printf(o, ", a new connection served %s ago\n", ago);
 	} else {
 		ob_puts(o, ", no new connection served yet\n");
@@ -792,7 +791,7 @@ void peerlink_status_text(struct outbuf *o, uint64_t now)
 		const struct plpeer *p = &pl.peer[i];
 		char ago[16] = "never";
 		if (p->last_verdict) {
-			format_duration(now - p->last_verdict, ago, sizeof ago);
+			fmt_duration(now - p->last_verdict, ago, sizeof ago);
 			memcpy(ago + strlen(ago), " ago", 5);
 		}
 		uint64_t dropped = drops_of(&p->cnt) + p->unknown;

@@ -16,7 +16,6 @@
 #include "scan.h"
 #include "shutdown.h"
 #include "spawn.h"
-#include "status.h"
 #include "watchdog.h"
 
 #include <errno.h>
@@ -1108,11 +1107,11 @@ static void what_text(struct outbuf *o)
 	char k[PATH_MAX_LEN], size[16];
 	kernel_name(k, sizeof k);
 	if (r.grub) {
-		format_size((int64_t)r.archive_bytes, size, sizeof size);
+		fmt_size((int64_t)r.archive_bytes, size, sizeof size);
 		ob_printf(o, "%s + %s (%s, snapshot: ", r.cfg->rescue.image,
 			  r.cfg->rescue.armed_image, size);
 	} else {
-		format_size((int64_t)r.initrd_bytes, size, sizeof size);
+		fmt_size((int64_t)r.initrd_bytes, size, sizeof size);
 		ob_printf(o, "%s + %s (%s, snapshot: ", k, r.cfg->rescue.image, size);
 	}
 	if (r.snapshot)
@@ -1524,7 +1523,7 @@ void rescue_status_text(struct outbuf *o, uint64_t now)
 				  r.escalations + r.not_pid1, r.not_pid1 ? " (not PID 1)" : "");
 		return;
 	}
-	format_duration(now > r.armed_at ? now - r.armed_at : 0, ago, sizeof ago);
+	fmt_duration(now > r.armed_at ? now - r.armed_at : 0, ago, sizeof ago);
 	switch (r.state) {
 	case R_UNARMED:
 		ob_printf(o, "rescue: NOT ARMED: %s; a verdict reboots the host\n",

@@ -19,9 +19,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-struct unit units[MAX_UNITS];
-struct config active;
-enum phase phase = PH_BOOT;
 static int unslotted;   /* units of the active config without a slot */
 /* Stopping for a shutdown ends by this time (0: not stopping), whether or
  * not every main process is gone: one stuck in the kernel (D state, on a

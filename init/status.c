@@ -33,50 +33,6 @@ const char *state_name(const struct unit *u)
 	return "?";
 }
 
-void format_duration(uint64_t ms, char *buf, int cap)
-{
-	uint64_t s = ms / 1000;
-	if (ms < 1000)
-		fmt(buf, (size_t)cap, "%lums", (unsigned long)ms);
-	else if (s < 60)
-		fmt(buf, (size_t)cap, "%lu.%lus", (unsigned long)s,
-			 (unsigned long)(ms % 1000) / 100);
-	else if (s < 3600)
-		fmt(buf, (size_t)cap, "%lum%02lus", (unsigned long)(s / 60),
-			 (unsigned long)(s % 60));
-	else if (s < 86400)
-		fmt(buf, (size_t)cap, "%luh%02lum", (unsigned long)(s / 3600),
-			 (unsigned long)(s % 3600 / 60));
-	else
-		fmt(buf, (size_t)cap, "%lud%02luh", (unsigned long)(s / 86400),
-			 (unsigned long)(s % 86400 / 3600));
-}
-
-void format_size(int64_t bytes, char *buf, int cap)
-{
-	static const char unit[] = "KMGT";
-	if (bytes < 0) {
-		fmt(buf, (size_t)cap, "-");
-		return;
-	}
-	if (bytes < 1024) {
-		fmt(buf, (size_t)cap, "%ldB", (long)bytes);
-		return;
-	}
-	int u = 0;
-	uint64_t div = 1024;
-	while (u < 3 && (uint64_t)bytes >= div * 1024) {
-		div *= 1024;
-		u++;
-	}
-	uint64_t tenths = ((uint64_t)bytes * 10 + div / 2) / div;
-	if (tenths < 100 && tenths % 10)
-		fmt(buf, (size_t)cap, "%lu.%lu%c", (unsigned long)(tenths / 10),
-		    (unsigned long)(tenths % 10), unit[u]);
-	else
-		fmt(buf, (size_t)cap, "%lu%c", (unsigned long)((tenths + 5) / 10), unit[u]);
-}
-
 /* A unit's memory figures from its cgroup; 0 if it has none. */
 static int unit_mem(const struct unit *u, struct cg_stats *st)
 {
@@ -93,7 +49,7 @@ static const char *kind_name(int k)
 void status_text_head(struct outbuf *o, const struct self_stats *s)
 {
 	char up[16];
-	format_duration(s->uptime_ms, up, sizeof up);
+	fmt_duration(s->uptime_ms, up, sizeof up);
 	ob_printf(o, "lifeline %s  pid %d  up %s  locked %ldK  rss %ldK  faults %ld/%ld (minor/major)\n",
 		  LIFELINE_VERSION, s->pid1 ? 1 : (int)getpid(), up, s->vm_lck_kb,
 		  s->vm_rss_kb, s->minflt, s->majflt);
@@ -121,26 +77,26 @@ void status_text_unit(struct outbuf *o, const struct unit *u, uint64_t now)
 		return;
 	if (u->pid > 0) {
 		fmt(pid, sizeof pid, "%d", (int)u->pid);
-		format_duration(now - u->started_ms, upt, sizeof upt);
+		fmt_duration(now - u->started_ms, upt, sizeof upt);
 	}
 	exit_format(&u->last_exit, why, sizeof why);
 	if (u->spawn_failing && u->spawn_step)
 		fmt(why, sizeof why, "%s failed: %s", u->spawn_step, strerror(u->spawn_err));
 	if (u->next_ms && (u->state == ST_BACKOFF || u->state == ST_SPAWN_WAIT)) {
 		char d[16];
-		format_duration(u->next_ms > now ? u->next_ms - now : 0, d, sizeof d);
+		fmt_duration(u->next_ms > now ? u->next_ms - now : 0, d, sizeof d);
 		fmt(next, sizeof next, "restart in %s", d);
 	}
 	char mem[16] = "-", lim[24] = "-", ooms[16] = "-";
 	struct cg_stats st;
 	if (unit_mem(u, &st)) {
 		char b[16];
-		format_size(st.current, mem, sizeof mem);
+		fmt_size(st.current, mem, sizeof mem);
 		if (st.min > 0) {
-			format_size(st.min, b, sizeof b);
+			fmt_size(st.min, b, sizeof b);
 			fmt(lim, sizeof lim, "min %s", b);
 		} else if (st.max >= 0) {
-			format_size(st.max, b, sizeof b);
+			fmt_size(st.max, b, sizeof b);
 			fmt(lim, sizeof lim, "max %s", b);
 		}
 		if (st.oom_kill >= 0)

@@ -22,10 +22,6 @@ struct self_stats {
 };
 
 const char *state_name(const struct unit *u);
-/* "512B", "4.5K", "32M", "1.2G"; "-" if negative (unknown) */
-void format_size(int64_t bytes, char *buf, int cap);
-/* "1h02m", "3m04s", "12.3s", "450ms" */
-void format_duration(uint64_t ms, char *buf, int cap);
 void status_text(struct outbuf *o, const struct unit *u, int n,
 		 const struct self_stats *s, uint64_t now);
 void status_json(struct outbuf *o, const struct unit *u, int n,

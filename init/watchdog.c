@@ -6,7 +6,6 @@
 #include "watchdog.h"
 #include "fmt.h"
 #include "log.h"
-#include "status.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -189,8 +188,8 @@ void watchdog_status_text(struct outbuf *o, uint64_t now)
 		ob_printf(o, "watchdog: %s\n", w.problem[0] ? w.problem : "closed");
 		return;
 	}
-	format_duration(now - w.last_pet, ago, sizeof ago);
-	format_duration(w.interval_ms, every, sizeof every);
+	fmt_duration(now - w.last_pet, ago, sizeof ago);
+	fmt_duration(w.interval_ms, every, sizeof every);
 	ob_printf(o, "watchdog: %s, timeout %us%s, petted %s ago (every %s)", w.device,
 		  w.timeout_s ? w.timeout_s : w.want_s, w.timeout_s ? "" : " (not confirmed)",
 		  w.pets ? ago : "never", every);

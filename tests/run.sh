@@ -20,6 +20,7 @@ add unit "build/unit-tests"
 add unit-asan "build/san/unit-tests"
 add static "sh tests/static/check.sh"
 add lint "sh tests/static/lint.sh"
+add deps "sh tests/static/deps.sh"
 add fuzz-config "sh tests/fuzz/run.sh"
 add ka-selftest "build/ka-selftest"
 for t in tests/ns/t_*.sh; do

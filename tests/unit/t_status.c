@@ -3,6 +3,7 @@
 #include "test.h"
 #include "outbuf.h"
 #include "status.h"
+#include "fmt.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -385,21 +386,21 @@ static void build_stats(struct self_stats *s, int config_ok, const char *path)
 
 void suite_status(void)
 {
-	TEST("status: format_size") {
+	TEST("fmt: fmt_size") {
 		char b[16];
-		format_size(-1, b, sizeof b);
+		fmt_size(-1, b, sizeof b);
 		CHECK_STR(b, "-");
-		format_size(512, b, sizeof b);
+		fmt_size(512, b, sizeof b);
 		CHECK_STR(b, "512B");
-		format_size(4608, b, sizeof b);
+		fmt_size(4608, b, sizeof b);
 		CHECK_STR(b, "4.5K");
-		format_size(32LL << 20, b, sizeof b);
+		fmt_size(32LL << 20, b, sizeof b);
 		CHECK_STR(b, "32M");
-		format_size((1LL << 30) + (1LL << 30) / 5, b, sizeof b);
+		fmt_size((1LL << 30) + (1LL << 30) / 5, b, sizeof b);
 		CHECK_STR(b, "1.2G");
-		format_size(900LL << 20, b, sizeof b);
+		fmt_size(900LL << 20, b, sizeof b);
 		CHECK_STR(b, "900M");
-		format_size(3LL << 40, b, sizeof b);
+		fmt_size(3LL << 40, b, sizeof b);
 		CHECK_STR(b, "3T");
 	}
 	static char out[CONN_OUT_SIZE];
@@ -408,40 +409,40 @@ void suite_status(void)
 	const uint64_t now = 10000000;
 	char d[32];
 
-	TEST("status: format_duration 450ms") {
-		format_duration(450, d, sizeof d);
+	TEST("fmt: fmt_duration 450ms") {
+		fmt_duration(450, d, sizeof d);
 		CHECK_STR(d, "450ms");
-		format_duration(0, d, sizeof d);
+		fmt_duration(0, d, sizeof d);
 		CHECK_STR(d, "0ms");
 	}
-	TEST("status: format_duration 12.3s") {
-		format_duration(12345, d, sizeof d);
+	TEST("fmt: fmt_duration 12.3s") {
+		fmt_duration(12345, d, sizeof d);
 		CHECK_STR(d, "12.3s");
-		format_duration(1000, d, sizeof d);
+		fmt_duration(1000, d, sizeof d);
 		CHECK_STR(d, "1.0s");
-		format_duration(59999, d, sizeof d);
+		fmt_duration(59999, d, sizeof d);
 		CHECK_STR(d, "59.9s");
 	}
-	TEST("status: format_duration 3m04s") {
-		format_duration(184000, d, sizeof d);
+	TEST("fmt: fmt_duration 3m04s") {
+		fmt_duration(184000, d, sizeof d);
 		CHECK_STR(d, "3m04s");
-		format_duration(60000, d, sizeof d);
+		fmt_duration(60000, d, sizeof d);
 		CHECK_STR(d, "1m00s");
 	}
-	TEST("status: format_duration 1h02m") {
-		format_duration(3720000, d, sizeof d);
+	TEST("fmt: fmt_duration 1h02m") {
+		fmt_duration(3720000, d, sizeof d);
 		CHECK_STR(d, "1h02m");
-		format_duration(86399999, d, sizeof d);
+		fmt_duration(86399999, d, sizeof d);
 		CHECK_STR(d, "23h59m");
 	}
-	TEST("status: format_duration 2d03h") {
-		format_duration(2ULL * 86400000 + 3ULL * 3600000 + 59000, d, sizeof d);
+	TEST("fmt: fmt_duration 2d03h") {
+		fmt_duration(2ULL * 86400000 + 3ULL * 3600000 + 59000, d, sizeof d);
 		CHECK_STR(d, "2d03h");
 	}
-	TEST("status: format_duration respects cap") {
+	TEST("fmt: fmt_duration respects cap") {
 		char small[8];
 		memset(small, 'Z', sizeof small);
-		format_duration(2ULL * 86400000, small, 4);
+		fmt_duration(2ULL * 86400000, small, 4);
 		CHECK_INT(strlen(small), 3);
 		CHECK_INT(small[4], 'Z');
 	}
