@@ -1,6 +1,7 @@
-/* lifeline: PID 1.  Start-up, the event loop, and the control commands.
+/* lifeline: PID 1.  Start-up, the event loop's dispatch (the loop itself
+ * is loop.c), and the control commands.
  *
- * Policy on failure (DESIGN.md rule 1): nothing here exits once PID 1 is
+ * Policy on failure (docs/design.md, "Never die"): nothing here exits once PID 1 is
  * running.  Start-up steps that fail are logged and skipped; the control
  * socket is retried on a timer. */
 #define _GNU_SOURCE

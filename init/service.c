@@ -1,5 +1,8 @@
-/* See service.h.  One function, step(), decides what a unit does next;
- * everything else only records an event and calls it. */
+/* See service.h.  The unit state machine.  Today its transitions are
+ * spread over start/spawn_now, stop, advance (the boot and shutdown
+ * sequence), units_child_exited (a death and what follows it) and
+ * units_tick (deadlines); issue #14 asks for one step(state, event)
+ * function with a table-driven test (NOTES.md, Open points). */
 #define _GNU_SOURCE
 #include "service.h"
 #include "fmt.h"
