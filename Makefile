@@ -19,26 +19,31 @@ SAN_CFLAGS = $(BASE) -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
 	-fno-sanitize-recover=undefined -DLIFELINE_NO_MLOCK
 
 B = build
-CORE = loop unittab fmt scan log config userdb backoff exitinfo outbuf spawn oomwatch service status \
+CORE = loop unittab log config userdb backoff exitinfo outbuf spawn oomwatch service status \
 	control mounts memlock shutdown meminfo victim guard cgroup procev \
 	protect sshwatch peerlink quorum rescue grubenv watchdog initrd kcmdline panic initctl
 CORE_SRC = $(CORE:%=init/%.c)
 HDRS = $(wildcard init/*.h)
 # every man/NAME.SECTION.scd becomes build/NAME.SECTION
 MAN = $(patsubst man/%.scd,$(B)/%,$(wildcard man/*.scd))
-# the keepalive protocol (rescue/), shared by PID 1 and lifeline-peer, and
-# BearSSL for its HMAC.  Debian's libbearssl.a is built against glibc with
-# fortify: musl links need rescue/fortify.c, and see only bearssl.h (through
-# build/musl-inc), never the rest of /usr/include.
-KA_SRC = rescue/keepalive.c
-KA_HDRS = rescue/keepalive.h
+# lib/: what all three programs share: formatting and parsing (fmt, scan),
+# the keepalive protocol, and BearSSL for its HMAC.  Debian's libbearssl.a
+# is built against glibc with fortify: musl links need lib/fortify.c, and
+# see only bearssl.h (through build/musl-inc), never the rest of
+# /usr/include.
+LIB_SRC = lib/fmt.c lib/scan.c lib/keepalive.c
+LIB_HDRS = $(wildcard lib/*.h)
 BEARSSL_A = $(shell $(CC) -print-file-name=libbearssl.a)
 
-# lifeline-peer, the watcher on another machine (rescue/peer*.c): its main
-# is rescue/peer.c; the rest is linked into the unit tests too
-PEER_SRC = $(wildcard rescue/peer*.c)
-PEER_LIB = $(filter-out rescue/peer.c,$(PEER_SRC))
-PEER_HDRS = $(wildcard rescue/peer*.h)
+# lifeline-peer, the watcher on another machine (peer/): its main is
+# peer/peer.c; the rest is linked into the unit tests too
+PEER_SRC = $(wildcard peer/*.c)
+PEER_LIB = $(filter-out peer/peer.c,$(PEER_SRC))
+PEER_HDRS = $(wildcard peer/*.h)
+# init/ and peer/ see lib/ and never each other; tests see all three
+INIT_INC = -Iinit -Ilib
+PEER_INC = -Ipeer -Ilib
+INC = -Iinit -Ilib -Ipeer
 
 all: $(B)/lifeline $(B)/lifelinectl $(B)/lifeline-peer man
 
@@ -46,63 +51,63 @@ $(B):
 	mkdir -p $(B)
 
 # build/lifeline.debug keeps symbols: tests run nm on it
-$(B)/lifeline.debug: $(CORE_SRC) init/main.c $(HDRS) $(KA_SRC) $(KA_HDRS) rescue/fortify.c \
+$(B)/lifeline.debug: $(CORE_SRC) init/main.c $(HDRS) $(LIB_SRC) $(LIB_HDRS) lib/fortify.c \
 		Makefile $(B)/musl-inc/bearssl.h | $(B)
-	$(MUSLCC) $(PID1_CFLAGS) -Iinit -Irescue -I$(B)/musl-inc -o $@ $(CORE_SRC) init/main.c \
-		$(KA_SRC) rescue/fortify.c $(BEARSSL_A) $(PID1_LDFLAGS)
+	$(MUSLCC) $(PID1_CFLAGS) $(INIT_INC) -I$(B)/musl-inc -o $@ $(CORE_SRC) init/main.c \
+		$(LIB_SRC) lib/fortify.c $(BEARSSL_A) $(PID1_LDFLAGS)
 
 $(B)/lifeline: $(B)/lifeline.debug
 	strip -s -R .comment -o $@ $<
 
 # lifelinectl keygen writes keys with the keepalive module (with BearSSL:
 # keepalive.c is one unit; --gc-sections drops what keygen does not use)
-$(B)/lifelinectl: init/lifelinectl.c $(KA_SRC) $(KA_HDRS) rescue/fortify.c init/fmt.c \
+$(B)/lifelinectl: init/lifelinectl.c $(LIB_SRC) $(LIB_HDRS) lib/fortify.c \
 		$(B)/musl-inc/bearssl.h | $(B)
-	$(MUSLCC) $(PID1_CFLAGS) -Iinit -Irescue -I$(B)/musl-inc -o $@ init/lifelinectl.c \
-		$(KA_SRC) rescue/fortify.c init/fmt.c $(BEARSSL_A) $(PID1_LDFLAGS)
+	$(MUSLCC) $(PID1_CFLAGS) $(INIT_INC) -I$(B)/musl-inc -o $@ init/lifelinectl.c \
+		$(LIB_SRC) lib/fortify.c $(BEARSSL_A) $(PID1_LDFLAGS)
 	strip -s $@
 
-$(B)/lifeline-peer: $(PEER_SRC) $(PEER_HDRS) $(KA_SRC) $(KA_HDRS) rescue/fortify.c init/fmt.c init/scan.c \
+$(B)/lifeline-peer: $(PEER_SRC) $(PEER_HDRS) $(LIB_SRC) $(LIB_HDRS) lib/fortify.c \
 		$(B)/musl-inc/bearssl.h | $(B)
-	$(MUSLCC) $(PID1_CFLAGS) -Iinit -Irescue -I$(B)/musl-inc -o $@ $(PEER_SRC) \
-		$(KA_SRC) rescue/fortify.c init/fmt.c init/scan.c $(BEARSSL_A) $(PID1_LDFLAGS)
+	$(MUSLCC) $(PID1_CFLAGS) $(PEER_INC) -I$(B)/musl-inc -o $@ $(PEER_SRC) \
+		$(LIB_SRC) lib/fortify.c $(BEARSSL_A) $(PID1_LDFLAGS)
 	strip -s -R .comment $@
 
 # sanitizer builds (glibc)
-$(B)/san/lifeline: $(CORE_SRC) init/main.c $(HDRS) $(KA_SRC) $(KA_HDRS)
+$(B)/san/lifeline: $(CORE_SRC) init/main.c $(HDRS) $(LIB_SRC) $(LIB_HDRS)
 	mkdir -p $(B)/san
-	$(CC) $(SAN_CFLAGS) -Iinit -Irescue -o $@ $(CORE_SRC) init/main.c $(KA_SRC) -lbearssl
+	$(CC) $(SAN_CFLAGS) $(INIT_INC) -o $@ $(CORE_SRC) init/main.c $(LIB_SRC) -lbearssl
 
-$(B)/san/lifelinectl: init/lifelinectl.c $(KA_SRC) $(KA_HDRS) init/fmt.c
+$(B)/san/lifelinectl: init/lifelinectl.c $(LIB_SRC) $(LIB_HDRS)
 	mkdir -p $(B)/san
-	$(CC) $(SAN_CFLAGS) -Iinit -Irescue -o $@ init/lifelinectl.c $(KA_SRC) init/fmt.c -lbearssl
+	$(CC) $(SAN_CFLAGS) $(INIT_INC) -o $@ init/lifelinectl.c $(LIB_SRC) -lbearssl
 
-$(B)/unit-tests: tests/unit/*.c tests/unit/*.h $(CORE_SRC) $(HDRS) $(KA_SRC) $(KA_HDRS) \
+$(B)/unit-tests: tests/unit/*.c tests/unit/*.h $(CORE_SRC) $(HDRS) $(LIB_SRC) $(LIB_HDRS) \
 		$(PEER_LIB) $(PEER_HDRS) | $(B)
-	$(CC) $(BASE) -O1 -g -Iinit -Irescue -o $@ tests/unit/*.c $(CORE_SRC) $(KA_SRC) \
+	$(CC) $(BASE) -O1 -g $(INC) -o $@ tests/unit/*.c $(CORE_SRC) $(LIB_SRC) \
 		$(PEER_LIB) -lbearssl
 
-$(B)/san/unit-tests: tests/unit/*.c tests/unit/*.h $(CORE_SRC) $(HDRS) $(KA_SRC) $(KA_HDRS) \
+$(B)/san/unit-tests: tests/unit/*.c tests/unit/*.h $(CORE_SRC) $(HDRS) $(LIB_SRC) $(LIB_HDRS) \
 		$(PEER_LIB) $(PEER_HDRS)
 	mkdir -p $(B)/san
-	$(CC) $(SAN_CFLAGS) -Iinit -Irescue -o $@ tests/unit/*.c $(CORE_SRC) $(KA_SRC) \
+	$(CC) $(SAN_CFLAGS) $(INC) -o $@ tests/unit/*.c $(CORE_SRC) $(LIB_SRC) \
 		$(PEER_LIB) -lbearssl
 
-$(B)/san/lifeline-peer: $(PEER_SRC) $(PEER_HDRS) $(KA_SRC) $(KA_HDRS) init/fmt.c init/scan.c
+$(B)/san/lifeline-peer: $(PEER_SRC) $(PEER_HDRS) $(LIB_SRC) $(LIB_HDRS)
 	mkdir -p $(B)/san
-	$(CC) $(SAN_CFLAGS) -Iinit -Irescue -o $@ $(PEER_SRC) $(KA_SRC) init/fmt.c init/scan.c -lbearssl
+	$(CC) $(SAN_CFLAGS) $(PEER_INC) -o $@ $(PEER_SRC) $(LIB_SRC) -lbearssl
 
-$(B)/fuzz-config: tests/fuzz/fuzz_config.c $(CORE_SRC) $(HDRS) | $(B)
-	clang $(BASE) -g -O1 -fsanitize=fuzzer,address,undefined -Iinit -o $@ \
-		tests/fuzz/fuzz_config.c init/config.c init/userdb.c init/fmt.c init/scan.c
+$(B)/fuzz-config: tests/fuzz/fuzz_config.c $(CORE_SRC) $(HDRS) $(LIB_SRC) $(LIB_HDRS) | $(B)
+	clang $(BASE) -g -O1 -fsanitize=fuzzer,address,undefined $(INIT_INC) -o $@ \
+		tests/fuzz/fuzz_config.c init/config.c init/userdb.c lib/fmt.c lib/scan.c
 
-$(B)/fuzz-keepalive: tests/fuzz/fuzz_keepalive.c $(KA_SRC) $(KA_HDRS) init/fmt.c | $(B)
-	clang $(BASE) -g -O1 -fsanitize=fuzzer,address,undefined -Iinit -Irescue -o $@ \
-		tests/fuzz/fuzz_keepalive.c $(KA_SRC) init/fmt.c -lbearssl
+$(B)/fuzz-keepalive: tests/fuzz/fuzz_keepalive.c $(LIB_SRC) $(LIB_HDRS) | $(B)
+	clang $(BASE) -g -O1 -fsanitize=fuzzer,address,undefined -Ilib -o $@ \
+		tests/fuzz/fuzz_keepalive.c $(LIB_SRC) -lbearssl
 
-$(B)/fuzz-peerconf: tests/fuzz/fuzz_peerconf.c $(PEER_LIB) $(PEER_HDRS) $(KA_SRC) $(KA_HDRS) | $(B)
-	clang $(BASE) -g -O1 -fsanitize=fuzzer,address,undefined -Iinit -Irescue -o $@ \
-		tests/fuzz/fuzz_peerconf.c $(PEER_LIB) $(KA_SRC) init/fmt.c init/scan.c -lbearssl
+$(B)/fuzz-peerconf: tests/fuzz/fuzz_peerconf.c $(PEER_LIB) $(PEER_HDRS) $(LIB_SRC) $(LIB_HDRS) | $(B)
+	clang $(BASE) -g -O1 -fsanitize=fuzzer,address,undefined $(INC) -o $@ \
+		tests/fuzz/fuzz_peerconf.c $(PEER_LIB) $(LIB_SRC) -lbearssl
 
 # bearssl.h alone, for musl builds
 $(B)/musl-inc/bearssl.h: | $(B)
@@ -111,15 +116,15 @@ $(B)/musl-inc/bearssl.h: | $(B)
 	ln -sfn /usr/include/bearssl.h $@
 
 # proof that the keepalive module and BearSSL link into a static musl binary
-$(B)/ka-selftest: tests/selftest/ka_selftest.c tests/unit/rfc4231.h $(KA_SRC) $(KA_HDRS) \
-		rescue/fortify.c init/fmt.c $(B)/musl-inc/bearssl.h
-	$(MUSLCC) $(PID1_CFLAGS) -Iinit -Irescue -I$(B)/musl-inc -o $@ \
-		tests/selftest/ka_selftest.c $(KA_SRC) rescue/fortify.c init/fmt.c \
+$(B)/ka-selftest: tests/selftest/ka_selftest.c tests/unit/rfc4231.h $(LIB_SRC) $(LIB_HDRS) \
+		lib/fortify.c $(B)/musl-inc/bearssl.h
+	$(MUSLCC) $(PID1_CFLAGS) -Ilib -I$(B)/musl-inc -o $@ \
+		tests/selftest/ka_selftest.c $(LIB_SRC) lib/fortify.c \
 		$(BEARSSL_A) $(PID1_LDFLAGS)
 
 # the keepalive protocol from a shell, for the ns and e2e tests (glibc)
-$(B)/ka-tool: tests/tools/ka_tool.c $(KA_SRC) $(KA_HDRS) init/fmt.c | $(B)
-	$(CC) $(BASE) -O1 -g -Iinit -Irescue -o $@ tests/tools/ka_tool.c $(KA_SRC) init/fmt.c \
+$(B)/ka-tool: tests/tools/ka_tool.c $(LIB_SRC) $(LIB_HDRS) | $(B)
+	$(CC) $(BASE) -O1 -g -Ilib -o $@ tests/tools/ka_tool.c $(LIB_SRC) \
 		-lbearssl
 
 # a stranger holding SSH servers' pre-authentication slots (ns t_peer_flood)

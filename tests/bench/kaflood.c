@@ -7,7 +7,7 @@
  * local on lo; one socket, the source address of each datagram chosen with
  * IP_PKTINFO), signed with KEYFILE, every INTERVAL_MS, the hosts spread
  * evenly over the interval, for SECONDS.  Prints what it sent.  glibc;
- * links rescue/keepalive.c (-lbearssl). */
+ * links lib/keepalive.c (-lbearssl). */
 #define _GNU_SOURCE
 #include "keepalive.h"
 #include "clock.h"

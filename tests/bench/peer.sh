@@ -17,7 +17,7 @@ WARM=4
 B=build/bench
 mkdir -p $B
 [ -x build/lifeline-peer ] || make -s build/lifeline-peer || exit 1
-cc -O2 -Irescue -Iinit -o $B/kaflood tests/bench/kaflood.c rescue/keepalive.c init/fmt.c \
+cc -O2 -Ilib -o $B/kaflood tests/bench/kaflood.c lib/keepalive.c lib/fmt.c \
 	-lbearssl || exit 1
 T=$(mktemp -d /tmp/lifeline-peer-bench.XXXXXX)
 PP=

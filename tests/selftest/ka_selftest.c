@@ -1,5 +1,5 @@
 /* Proof that the keepalive module links and works in a static musl binary
- * with Debian's glibc-built libbearssl.a (and rescue/fortify.c): the RFC
+ * with Debian's glibc-built libbearssl.a (and lib/fortify.c): the RFC
  * 4231 vectors and one signed round trip.  Prints "ok - ..." lines. */
 #include "keepalive.h"
 #include "../unit/rfc4231.h"

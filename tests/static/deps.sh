@@ -11,7 +11,7 @@ trap 'rm -rf "$T"' EXIT
 core=$(sed -n '/^CORE = /,/[^\\]$/p' Makefile | sed 's/^CORE = //; s/\\//g' | tr -s ' \t\n' ' ')
 [ -n "$core" ] || { echo "not ok - deps: no CORE list in the Makefile"; exit 1; }
 for m in $core main; do
-	if ! ${CC:-cc} -c -O0 -w -Iinit -Irescue -DLIFELINE_VERSION='"deps"' \
+	if ! ${CC:-cc} -c -O0 -w -Iinit -Ilib -DLIFELINE_VERSION='"deps"' \
 		-o "$T/$m.o" "init/$m.c" 2> "$T/$m.err"; then
 		echo "not ok - deps: init/$m.c compiles alone"
 		sed 's/^/# /' "$T/$m.err" | head -n 5

@@ -1,5 +1,5 @@
 /* ka-tool: the keepalive protocol from a shell, for tests (build/ka-tool;
- * glibc; links rescue/keepalive.c).  It plays a peer (listen, verdict,
+ * glibc; links lib/keepalive.c).  It plays a peer (listen, verdict,
  * replay) or a host (keepalive).  Keys are key files as lifelinectl keygen
  * writes them (ka_key_load: root-owned, mode 0600 or 0400).
  *

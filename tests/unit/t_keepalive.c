@@ -1,4 +1,4 @@
-/* The keepalive protocol (rescue/keepalive.c): HMAC vectors, the wire
+/* The keepalive protocol (lib/keepalive.c): HMAC vectors, the wire
  * format, every rejection, replay and verdict freshness, key files. */
 #include "test.h"
 #include "keepalive.h"

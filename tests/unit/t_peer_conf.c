@@ -1,4 +1,4 @@
-/* lifeline-peer's configuration (rescue/peer_conf.c): defaults, every key,
+/* lifeline-peer's configuration (peer/peer_conf.c): defaults, every key,
  * every error with its line and column, addresses and durations. */
 #include "test.h"
 #include "peer.h"

@@ -1,4 +1,4 @@
-/* lifeline-peer's verdict state machine (rescue/peer_state.c), driven by a
+/* lifeline-peer's verdict state machine (peer/peer_state.c), driven by a
  * fake clock: the host's keepalives and the SSH probe results are scripted
  * per millisecond, and the verdicts it asks for are recorded. */
 #include "test.h"
