@@ -387,9 +387,9 @@ static int protected_pids(pid_t *out, int cap)
 {
 	int n = 0;
 	for (int i = 0; i < MAX_UNITS && n < cap; i++) {
-		const struct unit *u = &units[i];
-		if (u->used && u->pid > 0 && u->conf >= 0 && u->conf < active.nunits &&
-		    active.unit[u->conf].protect)
+		const struct unit *u = &unit_table[i];
+		if (u->used && u->pid > 0 && u->conf >= 0 && u->conf < active_config.nunits &&
+		    active_config.unit[u->conf].protect)
 			out[n++] = u->pid;
 	}
 	if (g.stuck_pid > 0 && n < cap)

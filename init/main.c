@@ -190,12 +190,12 @@ static void load_boot_config(void)
 {
 	struct report_ctx c = { NULL, 0, 0 };
 	int added;
-	int bad = prepare(&active, &c, &added);
+	int bad = prepare(&active_config, &c, &added);
 	if (bad) {
 		log_msg(LOG_ERR, "%s: %d error(s); running the built-in fallback set "
 			"(rescue dropbear on port 2222, sshd)", config_path, bad);
 		config_ok = CONFIG_BROKEN;
-		parse_fallback(&active);
+		parse_fallback(&active_config);
 		return;
 	}
 	config_ok = added ? CONFIG_ACCESS_ADDED : CONFIG_GOOD;
@@ -228,7 +228,7 @@ static void reload(struct outbuf *o)
 	escalation_configure();
 	syslog_apply();
 	if (pid1 && !in_container)
-		panic_reboot_apply(&active, "/proc/sys/kernel");
+		panic_reboot_apply(&active_config, "/proc/sys/kernel");
 	if (o) {
 		if (added)
 			ob_printf(o, "no sshd or dropbear can start: added %d service(s) of the "
@@ -245,23 +245,23 @@ static void memory_layers_configure(int boot)
 	if (boot) {
 		/* a container's cgroups and processes are its host's business */
 		if (pid1 && !in_container) {
-			cg_init(&active);
+			cg_init(&active_config);
 			procev_open();
 		}
 	} else {
 		/* also when the layer is off: the reload may turn it on */
 		struct meminfo m;
 		if (meminfo_read("/proc", &m) == 0)
-			cg_reconfigure(&active, m.total_kb * 1024);
+			cg_reconfigure(&active_config, m.total_kb * 1024);
 	}
-	guard_configure(&active, now);
+	guard_configure(&active_config, now);
 }
 
 /* Where log lines are also sent: [lifeline] syslog, by default /dev/log
  * on the machine (not in a namespace, whose /dev/log is the host's). */
 static void syslog_apply(void)
 {
-	const char *s = active.syslog;
+	const char *s = active_config.syslog;
 	if (!strcmp(s, "no") || (!s[0] && !(pid1 && !in_container)))
 		log_syslog_close();
 	else if (log_syslog_open(s[0] ? s : "/dev/log") < 0)
@@ -273,9 +273,9 @@ static void syslog_apply(void)
 static void escalation_configure(void)
 {
 	uint64_t now = now_ms();
-	rescue_configure(&active, pid1 && !in_container, now);
-	watchdog_configure(&active, now);
-	peerlink_configure(&active, now);
+	rescue_configure(&active_config, pid1 && !in_container, now);
+	watchdog_configure(&active_config, now);
+	peerlink_configure(&active_config, now);
 }
 
 static void begin_shutdown(int cmd)
@@ -311,14 +311,14 @@ static int more_status(struct outbuf *o, uint64_t *cursor, int json)
 	uint64_t now = now_ms();
 	uint32_t i = (uint32_t)*cursor, emitted = (uint32_t)(*cursor >> 32);
 	for (; i < MAX_UNITS; i++) {
-		if (!units[i].used)
+		if (!unit_table[i].used)
 			continue;
 		if (o->cap - o->len < ROW_ROOM)
 			break;
 		if (json)
-			status_json_unit(o, &units[i], !emitted, now);
+			status_json_unit(o, &unit_table[i], !emitted, now);
 		else
-			status_text_unit(o, &units[i], now);
+			status_text_unit(o, &unit_table[i], now);
 		emitted++;
 	}
 	*cursor = ((uint64_t)emitted << 32) | i;
@@ -584,7 +584,7 @@ int main(int argc, char **argv)
 	load_boot_config();
 	syslog_apply();
 	if (pid1 && !in_container)
-		panic_reboot_apply(&active, "/proc/sys/kernel");
+		panic_reboot_apply(&active_config, "/proc/sys/kernel");
 	memory_layers_configure(1);
 	oomwatch_init();
 	escalation_configure();
@@ -649,14 +649,14 @@ int main(int argc, char **argv)
 		cg_tick(now);
 		initctl_tick(now);
 		log_syslog_tick(now);
-		if (!boot_done && phase >= PH_RUN) {
+		if (!boot_done && boot_phase >= PH_RUN) {
 			boot_done = 1;
 			rescue_boot_done(now);
 			guard_rescan(now);      /* udev has loaded the balloon drivers */
 		}
 		if (socket_retry_at && socket_retry_at <= now)
 			open_socket();
-		if (phase == PH_FINAL) {
+		if (boot_phase == PH_FINAL) {
 			units_flush_all();
 			control_close();
 			initctl_close();

@@ -318,13 +318,13 @@ static uint16_t current_state(uint64_t now)
 	pid_t pids[MAX_UNITS];
 	int n = 0;
 	for (int i = 0; i < MAX_UNITS; i++) {
-		const struct unit *u = &units[i];
+		const struct unit *u = &unit_table[i];
 		if (!u->used || u->kind != UNIT_SERVICE || u->state != ST_RUNNING ||
-		    u->conf < 0 || u->conf >= active.nunits)
+		    u->conf < 0 || u->conf >= active_config.nunits)
 			continue;
-		const struct unit_conf *uc = &active.unit[u->conf];
-		int sshd = config_unit_runs(&active, uc, "sshd");
-		int dropbear = config_unit_runs(&active, uc, "dropbear");
+		const struct unit_conf *uc = &active_config.unit[u->conf];
+		int sshd = config_unit_runs(&active_config, uc, "sshd");
+		int dropbear = config_unit_runs(&active_config, uc, "dropbear");
 		if (sshd)
 			st |= KA_ST_SSHD;
 		if (dropbear)

@@ -150,8 +150,8 @@ int protect_listeners(pid_t *out, int cap)
 {
 	int n = 0;
 	for (int i = 0; i < MAX_UNITS && n < cap; i++) {
-		const struct unit *u = &units[i];
-		if (u->used && u->pid > 0 && u->conf >= 0 && active.unit[u->conf].protect)
+		const struct unit *u = &unit_table[i];
+		if (u->used && u->pid > 0 && u->conf >= 0 && active_config.unit[u->conf].protect)
 			out[n++] = u->pid;
 	}
 	return n;
@@ -161,14 +161,14 @@ void protect_forked(void *ctx, pid_t parent, pid_t child)
 {
 	(void)ctx;
 	for (int i = 0; i < MAX_UNITS; i++) {
-		struct unit *u = &units[i];
+		struct unit *u = &unit_table[i];
 		if (!u->used || u->pid != parent || u->conf < 0)
 			continue;
-		const struct unit_conf *c = &active.unit[u->conf];
+		const struct unit_conf *c = &active_config.unit[u->conf];
 		if (!c->protect)
 			return;
 		if (cg_active())
-			cg_move_session(&active, c, parent, child, c->session_oom_score_adj);
+			cg_move_session(&active_config, c, parent, child, c->session_oom_score_adj);
 		else if (write_adj(child, c->session_oom_score_adj) < 0 && errno != ESRCH &&
 			 errno != ENOENT)
 			log_msg(LOG_WARN, "%s: session %d keeps the listener's oom_score_adj: %s",

@@ -34,7 +34,7 @@ static void emit_suppressed(struct unit *u);
 
 static const struct unit_conf *conf_of(const struct unit *u)
 {
-	return u->conf >= 0 ? &active.unit[u->conf] : NULL;
+	return u->conf >= 0 ? &active_config.unit[u->conf] : NULL;
 }
 
 /* Whether u's output goes to /dev/kmsg too (its config's kmsg, default yes;
@@ -54,7 +54,7 @@ static int facility(const struct unit *u)
 static int find(const char *name)
 {
 	for (int i = 0; i < MAX_UNITS; i++)
-		if (units[i].used && !strcmp(units[i].name, name))
+		if (unit_table[i].used && !strcmp(unit_table[i].name, name))
 			return i;
 	return -1;
 }
@@ -75,7 +75,7 @@ static void output_pipe(struct unit *u)
 	} else {
 		/* only our end is non-blocking: a service must not see EAGAIN */
 		fcntl(p[0], F_SETFL, O_NONBLOCK);
-		if (loop_add(p[0], LOOP_TAG(TAG_OUTPUT, (int)(u - units))) < 0) {
+		if (loop_add(p[0], LOOP_TAG(TAG_OUTPUT, (int)(u - unit_table))) < 0) {
 			failed = "cannot watch its output pipe";
 			err = errno;
 			close(p[0]);
@@ -98,14 +98,14 @@ static void output_pipe(struct unit *u)
 static int slot_new(int conf_idx)
 {
 	for (int i = 0; i < MAX_UNITS; i++) {
-		struct unit *u = &units[i];
+		struct unit *u = &unit_table[i];
 		if (u->used)
 			continue;
 		memset(u, 0, sizeof *u);
 		u->used = 1;
 		u->conf = conf_idx;
-		u->kind = active.unit[conf_idx].kind;
-		memcpy(u->name, active.unit[conf_idx].name, NAME_MAX_LEN);
+		u->kind = active_config.unit[conf_idx].kind;
+		memcpy(u->name, active_config.unit[conf_idx].name, NAME_MAX_LEN);
 		u->want_up = u->kind == UNIT_SERVICE;
 		u->state = ST_WAITING;
 		u->out_r = u->out_w = -1;
@@ -143,7 +143,7 @@ static int may_start(const struct unit *u)
 {
 	const struct unit_conf *c = conf_of(u);
 	return c && u->kind == UNIT_SERVICE && u->want_up &&
-	       (phase == PH_RUN || (c->early && phase <= PH_RUN));
+	       (boot_phase == PH_RUN || (c->early && boot_phase <= PH_RUN));
 }
 
 /* What the last start attempt has to say, logged by say_started() so that
@@ -194,8 +194,8 @@ static void spawn_now(struct unit *u, uint64_t now)
 		return;
 	}
 	output_pipe(u);         /* again, if it failed before */
-	int cg_fd = cg_active() ? cg_unit_prepare(&active, c) : -1;
-	pid_t pid = spawn_unit(&active, c, u->out_w, cg_fd, &e);
+	int cg_fd = cg_active() ? cg_unit_prepare(&active_config, c) : -1;
+	pid_t pid = spawn_unit(&active_config, c, u->out_w, cg_fd, &e);
 	if (cg_fd >= 0)
 		close(cg_fd);
 	if (pid < 0) {
@@ -207,7 +207,7 @@ static void spawn_now(struct unit *u, uint64_t now)
 		u->spawn_failures++;
 		if (u->kind == UNIT_SERVICE) {
 			u->state = ST_SPAWN_WAIT;
-			u->next_ms = now + active.spawn_retry_ms;
+			u->next_ms = now + active_config.spawn_retry_ms;
 		} else {
 			u->state = ST_DONE;
 			u->last_exit.kind = EXIT_NONE;
@@ -256,7 +256,7 @@ static void stop(struct unit *u, uint64_t now, enum after_stop then)
 		if (u->state == ST_RUNNING) {
 			signal_unit(u, SIGTERM);
 			u->state = ST_STOPPING;
-			u->next_ms = now + active.stop_timeout_ms;
+			u->next_ms = now + active_config.stop_timeout_ms;
 		}
 		return;
 	}
@@ -268,7 +268,7 @@ static void stop(struct unit *u, uint64_t now, enum after_stop then)
 		slot_free(u);
 	else if (then == AFTER_RESTART && may_start(u))
 		start(u, now);
-	else if (then == AFTER_RESTART && u->want_up && phase < PH_RUN)
+	else if (then == AFTER_RESTART && u->want_up && boot_phase < PH_RUN)
 		u->state = ST_WAITING;
 }
 
@@ -276,15 +276,15 @@ static void stop(struct unit *u, uint64_t now, enum after_stop then)
 static void advance(uint64_t now)
 {
 	for (;;) {
-		if (phase == PH_BOOT || phase == PH_SHUTDOWN) {
-			int kind = phase == PH_BOOT ? UNIT_BOOT : UNIT_SHUTDOWN;
+		if (boot_phase == PH_BOOT || boot_phase == PH_SHUTDOWN) {
+			int kind = boot_phase == PH_BOOT ? UNIT_BOOT : UNIT_SHUTDOWN;
 			int busy = 0, started = 0;
 			/* in config order, whatever slots reloads gave them */
-			for (int k = 0; k < active.nunits && !busy && !started; k++) {
+			for (int k = 0; k < active_config.nunits && !busy && !started; k++) {
 				struct unit *u = NULL;
 				for (int i = 0; i < MAX_UNITS && !u; i++)
-					if (units[i].used && units[i].conf == k)
-						u = &units[i];
+					if (unit_table[i].used && unit_table[i].conf == k)
+						u = &unit_table[i];
 				if (!u || u->kind != kind)
 					continue;
 				if (u->state == ST_RUNNING)
@@ -297,20 +297,20 @@ static void advance(uint64_t now)
 			}
 			if (busy || started)
 				return;
-			if (phase == PH_BOOT) {
-				phase = PH_RUN;
+			if (boot_phase == PH_BOOT) {
+				boot_phase = PH_RUN;
 				log_msg(LOG_NOTICE, "boot tasks done; starting services");
 				for (int i = 0; i < MAX_UNITS; i++)
-					if (units[i].used && units[i].kind == UNIT_SERVICE &&
-					    units[i].state == ST_WAITING && units[i].want_up)
-						start(&units[i], now);
+					if (unit_table[i].used && unit_table[i].kind == UNIT_SERVICE &&
+					    unit_table[i].state == ST_WAITING && unit_table[i].want_up)
+						start(&unit_table[i], now);
 				return;
 			}
-			phase = PH_STOPPING;
-			stop_deadline = now + active.stop_timeout_ms + STOP_KILL_GRACE_MS;
+			boot_phase = PH_STOPPING;
+			stop_deadline = now + active_config.stop_timeout_ms + STOP_KILL_GRACE_MS;
 			log_msg(LOG_NOTICE, "stopping services");
 			for (int i = 0; i < MAX_UNITS; i++) {
-				struct unit *u = &units[i];
+				struct unit *u = &unit_table[i];
 				if (!u->used || u->kind != UNIT_SERVICE)
 					continue;
 				u->want_up = 0;
@@ -318,20 +318,20 @@ static void advance(uint64_t now)
 			}
 			continue;
 		}
-		if (phase == PH_STOPPING) {
+		if (boot_phase == PH_STOPPING) {
 			int left = 0;
 			for (int i = 0; i < MAX_UNITS; i++)
-				left += units[i].used && units[i].pid > 0;
+				left += unit_table[i].used && unit_table[i].pid > 0;
 			if (left && now < stop_deadline)
 				return;
 			for (int i = 0; i < MAX_UNITS && left; i++)
-				if (units[i].used && units[i].pid > 0)
+				if (unit_table[i].used && unit_table[i].pid > 0)
 					log_msg(LOG_ERR, "%s (pid %d) still there %lums after SIGKILL "
 						"(stuck in the kernel?): going down without it",
-						units[i].name, (int)units[i].pid,
+						unit_table[i].name, (int)unit_table[i].pid,
 						(unsigned long)STOP_KILL_GRACE_MS);
 			stop_deadline = 0;
-			phase = PH_FINAL;
+			boot_phase = PH_FINAL;
 		}
 		return;
 	}
@@ -340,15 +340,15 @@ static void advance(uint64_t now)
 void units_boot(void)
 {
 	uint64_t now = now_ms();
-	for (int i = 0; i < active.nunits; i++)
+	for (int i = 0; i < active_config.nunits; i++)
 		slot_new(i);
 	/* early services first, so a hung boot task cannot keep them down */
 	for (int i = 0; i < MAX_UNITS; i++) {
-		struct unit *u = &units[i];
+		struct unit *u = &unit_table[i];
 		if (u->used && u->kind == UNIT_SERVICE && conf_of(u)->early)
 			start(u, now);
 	}
-	phase = PH_BOOT;
+	boot_phase = PH_BOOT;
 	advance(now);
 }
 
@@ -410,8 +410,8 @@ void units_child_exited(pid_t pid, int wstatus)
 	uint64_t now = now_ms();
 	struct unit *u = NULL;
 	for (int i = 0; i < MAX_UNITS; i++)
-		if (units[i].used && units[i].pid == pid) {
-			u = &units[i];
+		if (unit_table[i].used && unit_table[i].pid == pid) {
+			u = &unit_table[i];
 			break;
 		}
 	if (!u)
@@ -438,7 +438,7 @@ void units_child_exited(pid_t pid, int wstatus)
 		} else if (then == AFTER_RESTART && may_start(u)) {
 			u->crashes = 0;
 			start(u, now);
-		} else if (then == AFTER_RESTART && u->want_up && phase < PH_RUN) {
+		} else if (then == AFTER_RESTART && u->want_up && boot_phase < PH_RUN) {
 			u->state = ST_WAITING;
 		}
 		advance(now);
@@ -454,7 +454,7 @@ void units_child_exited(pid_t pid, int wstatus)
 	}
 	if (c && up >= c->stable_ms)
 		u->crashes = 0;
-	int again = c && u->want_up && phase <= PH_SHUTDOWN &&
+	int again = c && u->want_up && boot_phase <= PH_SHUTDOWN &&
 		    (c->restart == RESTART_ALWAYS ||
 		     (c->restart == RESTART_ON_FAILURE && exit_is_failure(&u->last_exit)));
 	if (!again) {
@@ -483,7 +483,7 @@ void units_child_exited(pid_t pid, int wstatus)
 void units_tick(uint64_t now)
 {
 	for (int i = 0; i < MAX_UNITS; i++) {
-		struct unit *u = &units[i];
+		struct unit *u = &unit_table[i];
 		if (u->used && u->rl.suppressed && ratelimit_next_ms(&u->rl) <= now) {
 			if (ratelimit_take(&u->rl, now))
 				emit_suppressed(u);
@@ -502,14 +502,14 @@ void units_tick(uint64_t now)
 		switch (u->state) {
 		case ST_BACKOFF:
 		case ST_SPAWN_WAIT:
-			if (u->want_up && phase <= PH_SHUTDOWN)
+			if (u->want_up && boot_phase <= PH_SHUTDOWN)
 				start(u, now);
 			else
 				u->state = ST_DOWN;
 			break;
 		case ST_STOPPING:
 			log_msg(LOG_WARN, "%s: still running %lums after SIGTERM; sending SIGKILL",
-				u->name, (unsigned long)active.stop_timeout_ms);
+				u->name, (unsigned long)active_config.stop_timeout_ms);
 			signal_unit(u, SIGKILL);
 			break;
 		case ST_RUNNING:
@@ -537,15 +537,15 @@ uint64_t units_next_deadline(void)
 {
 	uint64_t best = stop_deadline;
 	for (int i = 0; i < MAX_UNITS; i++) {
-		if (!units[i].used)
+		if (!unit_table[i].used)
 			continue;
-		if (units[i].next_ms && (!best || units[i].next_ms < best))
-			best = units[i].next_ms;
-		if (units[i].protect_at && (!best || units[i].protect_at < best))
-			best = units[i].protect_at;
+		if (unit_table[i].next_ms && (!best || unit_table[i].next_ms < best))
+			best = unit_table[i].next_ms;
+		if (unit_table[i].protect_at && (!best || unit_table[i].protect_at < best))
+			best = unit_table[i].protect_at;
 		/* a flood went quiet: say how much of it was dropped */
-		if (units[i].rl.suppressed) {
-			uint64_t t = ratelimit_next_ms(&units[i].rl);
+		if (unit_table[i].rl.suppressed) {
+			uint64_t t = ratelimit_next_ms(&unit_table[i].rl);
 			if (!best || t < best)
 				best = t;
 		}
@@ -576,7 +576,7 @@ static void emit_line(struct unit *u)
  * back or glued to the next run's output. */
 static void flush_partial(struct unit *u)
 {
-	units_output((int)(u - units));
+	units_output((int)(u - unit_table));
 	if (u->line_len)
 		emit_line(u);
 	if (u->rl.suppressed)
@@ -586,14 +586,14 @@ static void flush_partial(struct unit *u)
 void units_flush_all(void)
 {
 	for (int i = 0; i < MAX_UNITS; i++)
-		if (units[i].used)
-			flush_partial(&units[i]);
+		if (unit_table[i].used)
+			flush_partial(&unit_table[i]);
 }
 
 void units_output(int idx)
 {
 	static char buf[1024];
-	struct unit *u = &units[idx];
+	struct unit *u = &unit_table[idx];
 	if (!u->used || u->out_r < 0)
 		return;
 	for (int rounds = 0; rounds < 64; rounds++) {
@@ -617,10 +617,10 @@ static int lookup(const char *name, char *err, int cap)
 	int i = find(name);
 	if (i < 0)
 		fmt(err, (size_t)cap, "no such service: %s", name);
-	else if (units[i].kind != UNIT_SERVICE) {
-		fmt(err, (size_t)cap, "%s is a %s, not a service", name, kind_word(&units[i]));
+	else if (unit_table[i].kind != UNIT_SERVICE) {
+		fmt(err, (size_t)cap, "%s is a %s, not a service", name, kind_word(&unit_table[i]));
 		i = -1;
-	} else if (units[i].conf < 0) {
+	} else if (unit_table[i].conf < 0) {
 		fmt(err, (size_t)cap, "%s is being removed", name);
 		i = -1;
 	}
@@ -631,12 +631,13 @@ static int lookup(const char *name, char *err, int cap)
 static int lookup_to_start(const char *name, char *err, int cap)
 {
 	int i = lookup(name, err, cap);
-	if (i >= 0 && phase > PH_RUN) {
+	if (i >= 0 && boot_phase > PH_RUN) {
 		fmt(err, (size_t)cap, "shutting down");
 		i = -1;
-	} else if (i >= 0 && active.unit[units[i].conf].not_installed) {
+	} else if (i >= 0 && active_config.unit[unit_table[i].conf].not_installed) {
+		const struct unit_conf *c = &active_config.unit[unit_table[i].conf];
 		fmt(err, (size_t)cap, "%s: %s is not installed (optional = yes): install it, "
-		    "then lifelinectl reload", name, conf_exec(&active, &active.unit[units[i].conf]));
+		    "then lifelinectl reload", name, conf_exec(&active_config, c));
 		i = -1;
 	}
 	return i;
@@ -647,7 +648,7 @@ int units_start(const char *name, char *err, int cap)
 	int i = lookup_to_start(name, err, cap);
 	if (i < 0)
 		return -1;
-	struct unit *u = &units[i];
+	struct unit *u = &unit_table[i];
 	u->want_up = 1;
 	if (u->state == ST_STOPPING) {
 		u->after_stop = AFTER_RESTART;
@@ -665,8 +666,8 @@ int units_stop(const char *name, char *err, int cap)
 	int i = lookup(name, err, cap);
 	if (i < 0)
 		return -1;
-	units[i].want_up = 0;
-	stop(&units[i], now_ms(), AFTER_NOTHING);
+	unit_table[i].want_up = 0;
+	stop(&unit_table[i], now_ms(), AFTER_NOTHING);
 	return 0;
 }
 
@@ -675,9 +676,9 @@ int units_restart(const char *name, char *err, int cap)
 	int i = lookup_to_start(name, err, cap);
 	if (i < 0)
 		return -1;
-	units[i].want_up = 1;
-	units[i].crashes = 0;
-	stop(&units[i], now_ms(), AFTER_RESTART);
+	unit_table[i].want_up = 1;
+	unit_table[i].crashes = 0;
+	stop(&unit_table[i], now_ms(), AFTER_RESTART);
 	return 0;
 }
 
@@ -687,8 +688,8 @@ static int add_unit(int k, uint64_t now)
 	int i = slot_new(k);
 	if (i < 0)
 		return -1;
-	log_msg(LOG_NOTICE, "reload: %s added", active.unit[k].name);
-	struct unit *u = &units[i];
+	log_msg(LOG_NOTICE, "reload: %s added", active_config.unit[k].name);
+	struct unit *u = &unit_table[i];
 	if (may_start(u))
 		start(u, now);
 	else if (u->kind == UNIT_BOOT)
@@ -701,10 +702,10 @@ static int add_unit(int k, uint64_t now)
 static void place_unslotted(uint64_t now)
 {
 	int left = 0;
-	for (int k = 0; k < active.nunits; k++) {
+	for (int k = 0; k < active_config.nunits; k++) {
 		int have = 0;
 		for (int i = 0; i < MAX_UNITS && !have; i++)
-			have = units[i].used && units[i].conf == k;
+			have = unit_table[i].used && unit_table[i].conf == k;
 		if (!have && add_unit(k, now) < 0)
 			left++;
 	}
@@ -722,7 +723,7 @@ void units_reload(const struct config *newcfg)
 	unslotted = 0;
 
 	for (int i = 0; i < MAX_UNITS; i++) {
-		struct unit *u = &units[i];
+		struct unit *u = &unit_table[i];
 		if (!u->used)
 			continue;
 		int n = -1;
@@ -743,7 +744,7 @@ void units_reload(const struct config *newcfg)
 		}
 		claimed[n] = 1;
 		int same = u->conf >= 0 &&
-			   unit_conf_equal(&active, &active.unit[u->conf], newcfg, &newcfg->unit[n]);
+			   unit_conf_equal(&active_config, &active_config.unit[u->conf], newcfg, &newcfg->unit[n]);
 		u->conf = n;
 		u->kind = newcfg->unit[n].kind;
 		if (same)
@@ -756,23 +757,23 @@ void units_reload(const struct config *newcfg)
 			u->want_up = 1;
 		}
 	}
-	memcpy(&active, newcfg, sizeof active);
+	memcpy(&active_config, newcfg, sizeof active_config);
 	/* restarts of changed services, now that active holds their new conf */
 	for (int i = 0; i < MAX_UNITS; i++) {
-		struct unit *u = &units[i];
+		struct unit *u = &unit_table[i];
 		if (u->used && u->conf >= 0 && u->after_stop == AFTER_RESTART &&
 		    u->state != ST_STOPPING) {
 			u->crashes = 0;
 			stop(u, now, AFTER_RESTART);
 		}
 	}
-	for (int k = 0; k < active.nunits; k++) {
+	for (int k = 0; k < active_config.nunits; k++) {
 		if (claimed[k])
 			continue;
 		if (add_unit(k, now) < 0) {
 			unslotted++;
 			log_msg(LOG_WARN, "reload: no free slot for %s yet: added once a removed "
-				"unit has stopped", active.unit[k].name);
+				"unit has stopped", active_config.unit[k].name);
 			continue;
 		}
 		added++;
@@ -783,11 +784,11 @@ void units_reload(const struct config *newcfg)
 void units_shutdown(void)
 {
 	uint64_t now = now_ms();
-	if (phase >= PH_SHUTDOWN)
+	if (boot_phase >= PH_SHUTDOWN)
 		return;
 	/* a boot task still running is abandoned, like one that timed out */
 	for (int i = 0; i < MAX_UNITS; i++) {
-		struct unit *u = &units[i];
+		struct unit *u = &unit_table[i];
 		if (u->used && u->kind == UNIT_BOOT && u->state == ST_RUNNING) {
 			kill(u->pid, SIGKILL);
 			u->pid = 0;
@@ -796,6 +797,6 @@ void units_shutdown(void)
 		if (u->used && u->kind == UNIT_SERVICE && u->state == ST_WAITING)
 			u->state = ST_DOWN;
 	}
-	phase = PH_SHUTDOWN;
+	boot_phase = PH_SHUTDOWN;
 	advance(now);
 }

@@ -38,7 +38,7 @@ static int unit_mem(const struct unit *u, struct cg_stats *st)
 {
 	if (!cg_active() || u->conf < 0)
 		return 0;
-	return cg_unit_stats(&active.unit[u->conf], st) == 0;
+	return cg_unit_stats(&active_config.unit[u->conf], st) == 0;
 }
 
 static const char *kind_name(int k)

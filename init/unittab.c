@@ -4,6 +4,6 @@
  * of service.c, which alone changes them. */
 #include "unittab.h"
 
-struct unit units[MAX_UNITS];
-struct config active;
-enum phase phase = PH_BOOT;
+struct unit unit_table[MAX_UNITS];
+struct config active_config;
+enum phase boot_phase = PH_BOOT;

@@ -66,8 +66,8 @@ struct unit {
 	struct ratelimit rl;
 };
 
-extern struct unit units[MAX_UNITS];
-extern struct config active;
-extern enum phase phase;
+extern struct unit unit_table[MAX_UNITS];
+extern struct config active_config;
+extern enum phase boot_phase;
 
 #endif

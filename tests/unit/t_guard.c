@@ -543,24 +543,24 @@ static void kill_cases(void)
 		static struct unit saved_units[MAX_UNITS];
 		static struct config saved_active;
 		fresh(40000);
-		memcpy(saved_units, units, sizeof units);
-		memcpy(&saved_active, &active, sizeof active);
+		memcpy(saved_units, unit_table, sizeof unit_table);
+		memcpy(&saved_active, &active_config, sizeof active_config);
 		pid_t a = hog(8, "guardsshd");
-		memset(units, 0, sizeof units);
-		memset(&active, 0, sizeof active);
-		active.nunits = 1;
-		active.unit[0].protect = 1;
-		units[0].used = 1;
-		units[0].conf = 0;
-		units[0].pid = a;
+		memset(unit_table, 0, sizeof unit_table);
+		memset(&active_config, 0, sizeof active_config);
+		active_config.nunits = 1;
+		active_config.unit[0].protect = 1;
+		unit_table[0].used = 1;
+		unit_table[0].conf = 0;
+		unit_table[0].pid = a;
 		guard_configure(&cfg, T);
 		CHECK(alive(a));
 		CHECK_CONTAINS(log_since(), "but no process may be killed");
-		active.unit[0].protect = 0;             /* the same, unprotected */
+		active_config.unit[0].protect = 0;             /* the same, unprotected */
 		guard_kick(T + 10);
 		CHECK(killed(a));
-		memcpy(units, saved_units, sizeof units);
-		memcpy(&active, &saved_active, sizeof active);
+		memcpy(unit_table, saved_units, sizeof unit_table);
+		memcpy(&active_config, &saved_active, sizeof active_config);
 		gone(a);
 		guard_victim_event(T + 20);
 	}

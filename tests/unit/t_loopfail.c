@@ -71,20 +71,20 @@ void suite_loopfail(void)
 	TEST("loop refuses a unit's output pipe: no pipe nobody reads; output to /dev/null, said") {
 		uint64_t cur = log_ring_head();
 		char logbuf[2048];
-		memset(units, 0, sizeof units);
-		phase = PH_RUN;
+		memset(unit_table, 0, sizeof unit_table);
+		boot_phase = PH_RUN;
 		parse_text(&parser, &cfg, &cap, "[boot chatty]\nexec = /bin/true\n", -1);
 		loop_refuse();
 		units_reload(&cfg);
 		loop_mend();
 		int found = -1;
 		for (int i = 0; i < MAX_UNITS; i++)
-			if (units[i].used && !strcmp(units[i].name, "chatty"))
+			if (unit_table[i].used && !strcmp(unit_table[i].name, "chatty"))
 				found = i;
 		CHECK(found >= 0);
 		if (found >= 0) {
-			CHECK_INT(units[found].out_r, -1);
-			CHECK_INT(units[found].out_w, -1);
+			CHECK_INT(unit_table[found].out_r, -1);
+			CHECK_INT(unit_table[found].out_w, -1);
 		}
 		size_t n = log_ring_read(&cur, logbuf, sizeof logbuf - 1);
 		logbuf[n] = '\0';
@@ -92,8 +92,8 @@ void suite_loopfail(void)
 		/* the table as it was for the next suites */
 		memset(&cfg, 0, sizeof cfg);
 		units_reload(&cfg);
-		memset(units, 0, sizeof units);
-		phase = PH_BOOT;
+		memset(unit_table, 0, sizeof unit_table);
+		boot_phase = PH_BOOT;
 	}
 	TEST("loop refuses a control connection: it is closed, not left unread") {
 		char path[300];

@@ -220,13 +220,13 @@ static void state_bits(void)
 				  "[service cron]\nexec = /usr/sbin/cron -f\n";
 		static struct config_parser p2;
 		static struct capture c2;
-		parse_text(&p2, &active, &c2, svc, -1);
-		memset(units, 0, sizeof(struct unit) * 3);
+		parse_text(&p2, &active_config, &c2, svc, -1);
+		memset(unit_table, 0, sizeof(struct unit) * 3);
 		for (int i = 0; i < 3; i++) {
-			units[i].used = 1;
-			units[i].kind = UNIT_SERVICE;
-			units[i].state = ST_RUNNING;
-			units[i].conf = i;
+			unit_table[i].used = 1;
+			unit_table[i].kind = UNIT_SERVICE;
+			unit_table[i].state = ST_RUNNING;
+			unit_table[i].conf = i;
 		}
 		tpeer_open(&a);
 		configure("", &a, NULL, 1000);
@@ -235,11 +235,11 @@ static void state_bits(void)
 		CHECK_INT(a.last.state, KA_ST_SSHD | KA_ST_RESCUE_SSH);
 		CHECK_CONTAINS(status(1000), "state sshd+rescue-ssh");
 		CHECK_CONTAINS(status_json(1000), "\"state\":[\"sshd\",\"rescue-ssh\"]");
-		units[0].state = ST_DOWN;
+		unit_table[0].state = ST_DOWN;
 		peerlink_tick(2000);
 		CHECK_INT(tpeer_recv(&a, 1000), 0);
 		CHECK_INT(a.last.state, KA_ST_RESCUE_SSH);
-		units[1].state = ST_BACKOFF;
+		unit_table[1].state = ST_BACKOFF;
 		peerlink_tick(3000);
 		CHECK_INT(tpeer_recv(&a, 1000), 0);
 		CHECK_INT(a.last.state, 0);
@@ -248,8 +248,8 @@ static void state_bits(void)
 		peerlink_tick(4000);
 		CHECK_INT(tpeer_recv(&a, 1000), 0);
 		CHECK_INT(a.last.state, KA_ST_RESCUE);
-		memset(units, 0, sizeof(struct unit) * 3);
-		memset(&active, 0, sizeof active);
+		memset(unit_table, 0, sizeof(struct unit) * 3);
+		memset(&active_config, 0, sizeof active_config);
 		tpeer_close(&a);
 	}
 }

@@ -65,30 +65,30 @@ void suite_protect(void)
 {
 	static struct unit saved_units[MAX_UNITS];
 	static struct config saved_active;
-	memcpy(saved_units, units, sizeof units);
-	saved_active = active;
-	memset(units, 0, sizeof units);
-	memset(&active, 0, sizeof active);
-	active.nunits = 2;
-	strcpy(active.unit[0].name, "listener");
-	active.unit[0].protect = 1;
-	active.unit[0].oom_score_adj = 300;
-	active.unit[0].session_oom_score_adj = 700;
-	strcpy(active.unit[1].name, "plain");
-	units[0].used = units[1].used = 1;
-	units[0].conf = 0;
-	units[1].conf = 1;
-	strcpy(units[0].name, "listener");
+	memcpy(saved_units, unit_table, sizeof unit_table);
+	saved_active = active_config;
+	memset(unit_table, 0, sizeof unit_table);
+	memset(&active_config, 0, sizeof active_config);
+	active_config.nunits = 2;
+	strcpy(active_config.unit[0].name, "listener");
+	active_config.unit[0].protect = 1;
+	active_config.unit[0].oom_score_adj = 300;
+	active_config.unit[0].session_oom_score_adj = 700;
+	strcpy(active_config.unit[1].name, "plain");
+	unit_table[0].used = unit_table[1].used = 1;
+	unit_table[0].conf = 0;
+	unit_table[1].conf = 1;
+	strcpy(unit_table[0].name, "listener");
 
 	TEST("protect: not before the main process listens; then written") {
 		pid_t p = sleeper(500);         /* as if started at a session value of 500 */
-		units[0].pid = p;
-		units[0].started_ms = 100000;
+		unit_table[0].pid = p;
+		unit_table[0].started_ms = 100000;
 		/* 2 s after the start it listens on nothing: not yet */
-		CHECK_INT(protect_apply(&units[0], &active.unit[0], 102000), 1);
+		CHECK_INT(protect_apply(&unit_table[0], &active_config.unit[0], 102000), 1);
 		CHECK_INT(adj_of(p), 500);
 		/* never listening: written once the longest wait is over */
-		CHECK_INT(protect_apply(&units[0], &active.unit[0], 100000 + PROTECT_MAX_WAIT_MS), 0);
+		CHECK_INT(protect_apply(&unit_table[0], &active_config.unit[0], 100000 + PROTECT_MAX_WAIT_MS), 0);
 		CHECK_INT(adj_of(p), 300);
 		reap(p);
 	}
@@ -119,32 +119,32 @@ void suite_protect(void)
 		CHECK_INT(listen(s, 1), 0);
 		pid_t p = sleeper(500);         /* inherits the listening socket */
 		close(s);
-		units[0].pid = p;
-		units[0].started_ms = 100000;
-		CHECK_INT(protect_apply(&units[0], &active.unit[0], 102000), 0);
+		unit_table[0].pid = p;
+		unit_table[0].started_ms = 100000;
+		CHECK_INT(protect_apply(&unit_table[0], &active_config.unit[0], 102000), 0);
 		CHECK_INT(adj_of(p), 300);
 		reap(p);
 	}
 	TEST("protect: a listener that protected itself is left alone") {
 		pid_t p = sleeper(100);         /* already below the 300 asked for */
-		units[0].pid = p;
-		CHECK_INT(protect_apply(&units[0], &active.unit[0], 102000), 0);
+		unit_table[0].pid = p;
+		CHECK_INT(protect_apply(&unit_table[0], &active_config.unit[0], 102000), 0);
 		CHECK_INT(adj_of(p), 100);
 		reap(p);
 	}
 	TEST("protect: the protected main processes are the listeners") {
 		pid_t a = sleeper(0), b = sleeper(0), out[MAX_UNITS];
-		units[0].pid = a;
-		units[1].pid = b;
+		unit_table[0].pid = a;
+		unit_table[1].pid = b;
 		CHECK_INT(protect_listeners(out, MAX_UNITS), 1);
 		CHECK_INT(out[0], a);
 		reap(a);
 		reap(b);
-		units[1].pid = 0;
+		unit_table[1].pid = 0;
 	}
 	TEST("protect: a session forked by a listener gets the session value") {
 		pid_t l = sleeper(0), s = sleeper(0);
-		units[0].pid = l;
+		unit_table[0].pid = l;
 		protect_forked(NULL, l, s);
 		CHECK_INT(adj_of(s), 700);
 		CHECK_INT(adj_of(l), 0);        /* the listener itself is untouched */
@@ -153,21 +153,21 @@ void suite_protect(void)
 	}
 	TEST("protect: a fork of an unprotected service is not touched") {
 		pid_t l = sleeper(0), s = sleeper(0);
-		units[1].pid = l;
+		unit_table[1].pid = l;
 		protect_forked(NULL, l, s);
 		CHECK_INT(adj_of(s), 0);
 		reap(l);
 		reap(s);
-		units[1].pid = 0;
+		unit_table[1].pid = 0;
 	}
 	TEST("protect: a session already gone is no error") {
 		pid_t l = sleeper(0), s = sleeper(0);
-		units[0].pid = l;
+		unit_table[0].pid = l;
 		reap(s);
 		protect_forked(NULL, l, s);     /* must not crash or block */
 		CHECK_INT(adj_of(l), 0);
 		reap(l);
 	}
-	memcpy(units, saved_units, sizeof units);
-	active = saved_active;
+	memcpy(unit_table, saved_units, sizeof unit_table);
+	active_config = saved_active;
 }

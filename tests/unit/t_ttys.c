@@ -237,25 +237,25 @@ void suite_ttys(void)
 		char prog[400], text[600];
 		snprintf(prog, sizeof prog, "%s/prog", temp_dir());
 		snprintf(text, sizeof text, "[service opt]\nexec = %s\noptional = yes\n", prog);
-		memset(units, 0, sizeof units);
-		phase = PH_RUN;
+		memset(unit_table, 0, sizeof unit_table);
+		boot_phase = PH_RUN;
 		parse_text(&parser, &cfg, &cap, text, -1);
 		units_reload(&cfg);
 		int k = -1;
 		for (int i = 0; i < MAX_UNITS; i++)
-			if (units[i].used && !strcmp(units[i].name, "opt"))
+			if (unit_table[i].used && !strcmp(unit_table[i].name, "opt"))
 				k = i;
 		CHECK(k >= 0);
 		if (k >= 0) {
-			CHECK_INT(units[k].state, ST_ABSENT);
-			CHECK_STR(state_name(&units[k]), "not-installed");
-			CHECK_INT(units[k].pid, 0);
-			CHECK_INT(units[k].spawn_failures, 0);
+			CHECK_INT(unit_table[k].state, ST_ABSENT);
+			CHECK_STR(state_name(&unit_table[k]), "not-installed");
+			CHECK_INT(unit_table[k].pid, 0);
+			CHECK_INT(unit_table[k].spawn_failures, 0);
 			CHECK_INT(units_next_deadline(), 0);
 			char err[200];
 			CHECK_INT(units_start("opt", err, sizeof err), -1);
 			CHECK_CONTAINS(err, "is not installed (optional = yes)");
-			CHECK_INT(units[k].state, ST_ABSENT);
+			CHECK_INT(unit_table[k].state, ST_ABSENT);
 			FILE *f = fopen(prog, "w");
 			if (f) {
 				fputs("#!/bin/sh\nexec sleep 30\n", f);
@@ -265,18 +265,18 @@ void suite_ttys(void)
 			parse_text(&parser, &cfg, &cap, text, -1);
 			CHECK_INT(cfg.unit[0].not_installed, 0);
 			units_reload(&cfg);
-			CHECK_INT(units[k].state, ST_RUNNING);
-			CHECK(units[k].pid > 0);
-			pid_t pid = units[k].pid;
+			CHECK_INT(unit_table[k].state, ST_RUNNING);
+			CHECK(unit_table[k].pid > 0);
+			pid_t pid = unit_table[k].pid;
 			if (pid > 0) {
 				kill(pid, SIGKILL);
 				waitpid(pid, NULL, 0);
-				units[k].pid = 0;
+				unit_table[k].pid = 0;
 			}
 		}
 		memset(&cfg, 0, sizeof cfg);
 		units_reload(&cfg);
-		memset(units, 0, sizeof units);
-		phase = PH_BOOT;
+		memset(unit_table, 0, sizeof unit_table);
+		boot_phase = PH_BOOT;
 	}
 }
