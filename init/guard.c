@@ -88,11 +88,11 @@ static struct {
 	uint64_t group_checked_ms;
 	int64_t seen_high[CG_NGROUPS], seen_max[CG_NGROUPS]; /* memory.events */
 	uint8_t said_meminfo, said_mrelease, said_pidfd;
-} g = { .root = "/proc", .sys = "/sys", .psi_fd = -1, .victim_fd = -1 };
+} guard_st = { .root = "/proc", .sys = "/sys", .psi_fd = -1, .victim_fd = -1 };
 
 static int mc_guard_on(void)
 {
-	return g.cfg && g.cfg->mem.present && g.cfg->mem.guard;
+	return guard_st.cfg && guard_st.cfg->mem.present && guard_st.cfg->mem.guard;
 }
 
 static uint64_t mib(uint64_t kb)
@@ -172,16 +172,16 @@ uint32_t guard_poll_interval_ms(const struct memory_conf *mc, const struct memin
 
 static int read_mem(struct meminfo *m)
 {
-	if (meminfo_read(g.root, m) == 0) {
-		g.said_meminfo = 0;
-		g.m = *m;
-		g.have_m = 1;
+	if (meminfo_read(guard_st.root, m) == 0) {
+		guard_st.said_meminfo = 0;
+		guard_st.m = *m;
+		guard_st.have_m = 1;
 		return 0;
 	}
-	if (!g.said_meminfo)
+	if (!guard_st.said_meminfo)
 		log_msg(LOG_ERR, "memory guard: cannot read MemTotal and MemAvailable from %s/meminfo",
-			g.root);
-	g.said_meminfo = 1;
+			guard_st.root);
+	guard_st.said_meminfo = 1;
 	return -1;
 }
 
@@ -189,12 +189,12 @@ static int read_mem(struct meminfo *m)
 
 static void psi_close(void)
 {
-	if (g.psi_fd >= 0) {
-		loop_del(g.psi_fd);
-		close(g.psi_fd);
+	if (guard_st.psi_fd >= 0) {
+		loop_del(guard_st.psi_fd);
+		close(guard_st.psi_fd);
 	}
-	g.psi_fd = -1;
-	g.psi_trigger[0] = '\0';
+	guard_st.psi_fd = -1;
+	guard_st.psi_trigger[0] = '\0';
 }
 
 static void psi_unavailable(const char *what, int err)
@@ -202,41 +202,42 @@ static void psi_unavailable(const char *what, int err)
 	const char *hint = err == ENOENT ? ": kernel without PSI, or psi=0"
 			 : err == EINVAL ? ": without CAP_SYS_RESOURCE the window must be a multiple of 2s"
 			 : "";
-	fmt(g.psi_state, sizeof g.psi_state, "unavailable (%s: %s%s)", what, strerror(err), hint);
-	log_msg(LOG_WARN, "memory guard: PSI trigger %s", g.psi_state);
-	if (g.psi_fd >= 0)
-		close(g.psi_fd);
-	g.psi_fd = -1;
-	g.psi_trigger[0] = '\0';
+	fmt(guard_st.psi_state, sizeof guard_st.psi_state, "unavailable (%s: %s%s)", what,
+	    strerror(err), hint);
+	log_msg(LOG_WARN, "memory guard: PSI trigger %s", guard_st.psi_state);
+	if (guard_st.psi_fd >= 0)
+		close(guard_st.psi_fd);
+	guard_st.psi_fd = -1;
+	guard_st.psi_trigger[0] = '\0';
 }
 
 static void psi_open(const struct memory_conf *mc)
 {
 	char path[256], trig[40];
-	fmt(path, sizeof path, "%s/pressure/memory", g.root);
+	fmt(path, sizeof path, "%s/pressure/memory", guard_st.root);
 	fmt(trig, sizeof trig, "%s %u %u", mc->psi_full ? "full" : "some",
 	    mc->psi_stall_us, mc->psi_window_us);
-	g.psi_fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (g.psi_fd < 0) {
+	guard_st.psi_fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (guard_st.psi_fd < 0) {
 		psi_unavailable("open", errno);
 		return;
 	}
 	/* with its NUL: the kernel overwrites the last byte written with one */
 	size_t n = strlen(trig) + 1;
-	if (write(g.psi_fd, trig, n) != (ssize_t)n) {
+	if (write(guard_st.psi_fd, trig, n) != (ssize_t)n) {
 		psi_unavailable("write", errno);
 		return;
 	}
 	/* EPOLLPRI only: the trigger's file always polls readable */
 	uint64_t tag = LOOP_TAG(TAG_PSI, 0);
-	if (loop_add(g.psi_fd, tag) < 0 || loop_mod(g.psi_fd, EPOLLPRI, tag) < 0) {
+	if (loop_add(guard_st.psi_fd, tag) < 0 || loop_mod(guard_st.psi_fd, EPOLLPRI, tag) < 0) {
 		int e = errno;
-		loop_del(g.psi_fd);
+		loop_del(guard_st.psi_fd);
 		psi_unavailable("epoll", e);
 		return;
 	}
-	memcpy(g.psi_trigger, trig, sizeof trig);
-	fmt(g.psi_state, sizeof g.psi_state, "armed");
+	memcpy(guard_st.psi_trigger, trig, sizeof trig);
+	fmt(guard_st.psi_state, sizeof guard_st.psi_state, "armed");
 }
 
 /* "full 300ms/1s" */
@@ -272,7 +273,7 @@ static int driver_bound(const char *dir, const char *prefix)
 {
 	char buf[512], path[160];
 	struct prefix_ctx pc = { prefix, 0 };
-	fmt(path, sizeof path, "%s/%s", g.sys, dir);
+	fmt(path, sizeof path, "%s/%s", guard_st.sys, dir);
 	scan_dir(path, buf, sizeof buf, match_prefix, &pc);
 	return pc.found;
 }
@@ -286,18 +287,18 @@ static void find_balloon(void)
 {
 	struct stat st;
 	char path[160];
-	fmt(path, sizeof path, "%s/" XEN_MEMORY, g.sys);
-	g.xen = stat(path, &st) == 0;
-	g.balloon = g.xen || driver_bound("bus/virtio/drivers/virtio_balloon", "virtio") ||
+	fmt(path, sizeof path, "%s/" XEN_MEMORY, guard_st.sys);
+	guard_st.xen = stat(path, &st) == 0;
+	guard_st.balloon = guard_st.xen || driver_bound("bus/virtio/drivers/virtio_balloon", "virtio") ||
 		    driver_bound("bus/virtio/drivers/virtio_mem", "virtio") ||
 		    driver_bound("bus/vmbus/drivers/hv_balloon", "");
 }
 
-/* a number of kB in the file at g.sys/name, or -1 */
+/* a number of kB in the file at guard_st.sys/name, or -1 */
 static int64_t read_kb(const char *name)
 {
 	char buf[32], path[160];
-	fmt(path, sizeof path, "%s/%s", g.sys, name);
+	fmt(path, sizeof path, "%s/%s", guard_st.sys, name);
 	if (scan_read_file(path, buf, sizeof buf) <= 0 || buf[0] < '0' || buf[0] > '9')
 		return -1;
 	return (int64_t)scan_uint(buf, 10, NULL);
@@ -313,15 +314,16 @@ int guard_balloon_moving(uint64_t now, char *why, int cap)
 {
 	/* Xen's balloon held at the floor lifeline set can take no more than
 	 * the machine lives on, however MemTotal creeps down meanwhile */
-	int64_t target = g.xen_target_kb, current = g.xen_current_kb;
-	if (g.xen && g.floor_set_kb && target >= 0 && (uint64_t)target == g.floor_set_kb)
+	int64_t target = guard_st.xen_target_kb, current = guard_st.xen_current_kb;
+	if (guard_st.xen && guard_st.floor_set_kb && target >= 0 &&
+	    (uint64_t)target == guard_st.floor_set_kb)
 		return 0;
-	if (g.total_fell_ms && now < g.total_fell_ms + BALLOON_SETTLE_MS) {
+	if (guard_st.total_fell_ms && now < guard_st.total_fell_ms + BALLOON_SETTLE_MS) {
 		fmt(why, (size_t)cap, "MemTotal fell %lu ms ago: a balloon is taking memory",
-		    (unsigned long)(now - g.total_fell_ms));
+		    (unsigned long)(now - guard_st.total_fell_ms));
 		return 1;
 	}
-	if (g.xen) {
+	if (guard_st.xen) {
 		if (target >= 0 && current >= 0 && target + 4096 < current) {
 			fmt(why, (size_t)cap, "Xen's balloon wants %lu MiB more (target %lu MiB, "
 			    "holds %lu MiB)", (unsigned long)((current - target) / 1024),
@@ -338,27 +340,27 @@ int guard_balloon_moving(uint64_t now, char *why, int cap)
 static void balloon_floor(void)
 {
 	char path[160], buf[32];
-	uint64_t floor_kb = g.cfg->mem.balloon_floor / 1024;
-	int64_t target = g.xen_target_kb;
-	if (!g.xen || !floor_kb || target < 0 || (uint64_t)target >= floor_kb)
+	uint64_t floor_kb = guard_st.cfg->mem.balloon_floor / 1024;
+	int64_t target = guard_st.xen_target_kb;
+	if (!guard_st.xen || !floor_kb || target < 0 || (uint64_t)target >= floor_kb)
 		return;
-	fmt(path, sizeof path, "%s/" XEN_MEMORY "/target_kb", g.sys);
+	fmt(path, sizeof path, "%s/" XEN_MEMORY "/target_kb", guard_st.sys);
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 	int n = fmt(buf, sizeof buf, "%lu", (unsigned long)floor_kb);
 	if (fd < 0 || write(fd, buf, (size_t)n) != n) {
-		if (!g.said_floor)
+		if (!guard_st.said_floor)
 			log_msg(LOG_ERR, "memory: Xen's balloon target %lu MiB is below balloon_floor "
 				"(%lu MiB), and it cannot be raised: %s", (unsigned long)(target / 1024),
 				(unsigned long)(floor_kb / 1024), strerror(errno));
-		g.said_floor = 1;
+		guard_st.said_floor = 1;
 		if (fd >= 0)
 			close(fd);
 		return;
 	}
 	close(fd);
-	g.said_floor = 0;
-	g.floor_set_kb = floor_kb;
-	g.xen_target_kb = (int64_t)floor_kb;
+	guard_st.said_floor = 0;
+	guard_st.floor_set_kb = floor_kb;
+	guard_st.xen_target_kb = (int64_t)floor_kb;
 	log_msg(LOG_WARN, "memory: Xen's balloon target %lu MiB is below balloon_floor: raised "
 		"to %lu MiB, what this machine can live on", (unsigned long)(target / 1024),
 		(unsigned long)(floor_kb / 1024));
@@ -372,10 +374,10 @@ static void balloon_floor(void)
  * 10 s for a minute that way). */
 static uint64_t limits_total_kb(const struct meminfo *m)
 {
-	int64_t target = g.xen_target_kb, current = g.xen_current_kb;
-	if (!g.xen || !g.floor_set_kb)
+	int64_t target = guard_st.xen_target_kb, current = guard_st.xen_current_kb;
+	if (!guard_st.xen || !guard_st.floor_set_kb)
 		return m->total_kb;
-	if (target < 0 || current < 0 || (uint64_t)target != g.floor_set_kb || target >= current)
+	if (target < 0 || current < 0 || (uint64_t)target != guard_st.floor_set_kb || target >= current)
 		return m->total_kb;
 	uint64_t want = (uint64_t)(current - target);
 	return m->total_kb > 2 * want ? m->total_kb - want : m->total_kb / 2;
@@ -392,8 +394,8 @@ static int protected_pids(pid_t *out, int cap)
 		    active_config.unit[u->conf].protect)
 			out[n++] = u->pid;
 	}
-	if (g.stuck_pid > 0 && n < cap)
-		out[n++] = g.stuck_pid;
+	if (guard_st.stuck_pid > 0 && n < cap)
+		out[n++] = guard_st.stuck_pid;
 	return n;
 }
 
@@ -401,7 +403,7 @@ static int choose(struct victim *v, const struct meminfo *m, const char *scope, 
 {
 	pid_t skip[MAX_UNITS + 1];
 	struct victim_rules r;
-	const struct config *c = g.cfg;
+	const struct config *c = guard_st.cfg;
 	memset(&r, 0, sizeof r);
 	r.skip = skip;
 	r.nskip = protected_pids(skip, MAX_UNITS + 1);
@@ -414,18 +416,18 @@ static int choose(struct victim *v, const struct meminfo *m, const char *scope, 
 	r.immune_only = immune;
 	if (m->swap_total_kb > m->swap_free_kb)
 		r.swap_used_kb = m->swap_total_kb - m->swap_free_kb;
-	return victim_choose(g.root, &r, v);
+	return victim_choose(guard_st.root, &r, v);
 }
 
 static void victim_clear(void)
 {
-	if (g.victim_fd >= 0) {
-		loop_del(g.victim_fd);
-		close(g.victim_fd);
+	if (guard_st.victim_fd >= 0) {
+		loop_del(guard_st.victim_fd);
+		close(guard_st.victim_fd);
 	}
-	g.victim_fd = -1;
-	g.victim_pid = 0;
-	g.victim_deadline = 0;
+	guard_st.victim_fd = -1;
+	guard_st.victim_pid = 0;
+	guard_st.victim_deadline = 0;
 }
 
 /* Signal v: 0 if sent, -1 if v was gone already (choose again). */
@@ -437,25 +439,25 @@ static int send_kill(const struct victim *v, int *pidfd)
 		return -1;
 	if (fd < 0) {
 		/* before Linux 5.3: a plain kill, no pidfd to wait on */
-		if (!g.said_pidfd)
+		if (!guard_st.said_pidfd)
 			log_msg(LOG_WARN, "memory guard: pidfd_open: %s; using kill()",
 				strerror(errno));
-		g.said_pidfd = 1;
-		if (!victim_still_there(g.root, v))
+		guard_st.said_pidfd = 1;
+		if (!victim_still_there(guard_st.root, v))
 			return -1;
 		return kill(v->pid, SIGKILL) == 0 || errno != ESRCH ? 0 : -1;
 	}
 	/* the pid may have been reused between the scan and pidfd_open;
 	 * from here on fd names this process whatever happens */
-	if (!victim_still_there(g.root, v) ||
+	if (!victim_still_there(guard_st.root, v) ||
 	    syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0) < 0) {
 		close(fd);
 		return -1;
 	}
 	/* reap its memory now rather than when it gets to run its exit */
-	if (syscall(SYS_process_mrelease, fd, 0) < 0 && errno == ENOSYS && !g.said_mrelease) {
+	if (syscall(SYS_process_mrelease, fd, 0) < 0 && errno == ENOSYS && !guard_st.said_mrelease) {
 		log_msg(LOG_NOTICE, "memory guard: process_mrelease unsupported (Linux < 5.15)");
-		g.said_mrelease = 1;
+		guard_st.said_mrelease = 1;
 	}
 	*pidfd = fd;
 	return 0;
@@ -466,14 +468,14 @@ static int send_kill(const struct victim *v, int *pidfd)
  * once memory is plentiful again. */
 static void no_kill(enum nokill why, const char *trigger, const char *detail)
 {
-	if (g.nokill == why) {
-		g.nokill_repeats++;
+	if (guard_st.nokill == why) {
+		guard_st.nokill_repeats++;
 		return;
 	}
-	g.nokill = why;
-	g.nokill_repeats = 0;
-	fmt(g.nokill_text, sizeof g.nokill_text, "%s, but %s", trigger, detail);
-	log_msg(LOG_NOTICE, "memory guard: %s: no kill", g.nokill_text);
+	guard_st.nokill = why;
+	guard_st.nokill_repeats = 0;
+	fmt(guard_st.nokill_text, sizeof guard_st.nokill_text, "%s, but %s", trigger, detail);
+	log_msg(LOG_NOTICE, "memory guard: %s: no kill", guard_st.nokill_text);
 }
 
 uint64_t guard_kill_min_kb(const struct memory_conf *mc)
@@ -490,14 +492,14 @@ static void try_kill(uint64_t now, const struct meminfo *m, const char *reason,
 {
 	struct victim v;
 	char why[REASON_LEN], full[REASON_LEN];
-	if (g.victim_pid)
+	if (guard_st.victim_pid)
 		return;         /* one at a time: the last one is still dying */
 	if (immune) {
 		/* memory to spare: the kernel's cgroup OOM killer acts at the
 		 * group's max, as it can; only what it cannot take is ours */
 		struct victim iv;
 		if (!choose(&iv, m, scope, 1) ||
-		    victim_size_kb(&iv) < guard_kill_min_kb(&g.cfg->mem)) {
+		    victim_size_kb(&iv) < guard_kill_min_kb(&guard_st.cfg->mem)) {
 			no_kill(NK_GROUP, reason, "MemAvailable is plentiful and no process there "
 				"is out of the kernel's reach (oom_score_adj -1000): the kernel "
 				"acts at the group's max");
@@ -512,7 +514,7 @@ static void try_kill(uint64_t now, const struct meminfo *m, const char *reason,
 		 * would kill everything else and then panic */
 		struct victim iv;
 		if (!choose(&iv, m, scope, 1) ||
-		    victim_size_kb(&iv) < guard_kill_min_kb(&g.cfg->mem)) {
+		    victim_size_kb(&iv) < guard_kill_min_kb(&guard_st.cfg->mem)) {
 			no_kill(NK_BALLOON, reason, why);
 			return;
 		}
@@ -528,33 +530,33 @@ static void try_kill(uint64_t now, const struct meminfo *m, const char *reason,
 					  : "no process may be killed");
 			return;
 		}
-		if (victim_size_kb(&v) < guard_kill_min_kb(&g.cfg->mem)) {
+		if (victim_size_kb(&v) < guard_kill_min_kb(&guard_st.cfg->mem)) {
 			fmt(why, sizeof why, "the largest, %s (pid %d), would give back %lu KiB, "
 			    "less than kill_min_size (%lu MiB)", v.comm, (int)v.pid,
 			    (unsigned long)victim_size_kb(&v),
-			    (unsigned long)mib(guard_kill_min_kb(&g.cfg->mem)));
+			    (unsigned long)mib(guard_kill_min_kb(&guard_st.cfg->mem)));
 			no_kill(NK_SMALL, reason, why);
 			return;
 		}
 		int fd;
 		if (send_kill(&v, &fd) < 0)
 			continue;
-		g.victim_pid = v.pid;
-		g.victim_fd = fd;
-		g.victim_since = now;
-		g.victim_deadline = now + VICTIM_WAIT_MS;
-		memcpy(g.victim_comm, v.comm, sizeof v.comm);
+		guard_st.victim_pid = v.pid;
+		guard_st.victim_fd = fd;
+		guard_st.victim_since = now;
+		guard_st.victim_deadline = now + VICTIM_WAIT_MS;
+		memcpy(guard_st.victim_comm, v.comm, sizeof v.comm);
 		if (fd >= 0 && loop_add(fd, LOOP_TAG(TAG_VICTIM, 0)) < 0)
 			log_msg(LOG_WARN, "memory guard: epoll on pidfd: %s", strerror(errno));
-		g.recent[g.kills % 8] = v.pid;
-		g.kills++;
-		memcpy(g.last.comm, v.comm, sizeof v.comm);
-		g.last.pid = v.pid;
-		g.last.rss_kb = v.rss_kb;
-		g.last.swap_kb = v.swap_kb;
-		g.last.at_ms = now;
-		fmt(g.last.reason, sizeof g.last.reason, "%s", reason);
-		g.nokill = NK_NONE;
+		guard_st.recent[guard_st.kills % 8] = v.pid;
+		guard_st.kills++;
+		memcpy(guard_st.last.comm, v.comm, sizeof v.comm);
+		guard_st.last.pid = v.pid;
+		guard_st.last.rss_kb = v.rss_kb;
+		guard_st.last.swap_kb = v.swap_kb;
+		guard_st.last.at_ms = now;
+		fmt(guard_st.last.reason, sizeof guard_st.last.reason, "%s", reason);
+		guard_st.nokill = NK_NONE;
 		log_msg(LOG_ERR, "memory guard: killed %s (pid %d, %lu MiB anon, RSS %lu MiB, "
 			"swap %lu MiB): %s", v.comm, (int)v.pid, (unsigned long)mib(v.anon_kb),
 			(unsigned long)mib(v.rss_kb), (unsigned long)mib(v.swap_kb), reason);
@@ -564,8 +566,8 @@ static void try_kill(uint64_t now, const struct meminfo *m, const char *reason,
 
 static void victim_gone(uint64_t now, const char *how)
 {
-	log_msg(LOG_NOTICE, "memory guard: %s (pid %d) %s after %lu ms", g.victim_comm,
-		(int)g.victim_pid, how, (unsigned long)(now - g.victim_since));
+	log_msg(LOG_NOTICE, "memory guard: %s (pid %d) %s after %lu ms", guard_st.victim_comm,
+		(int)guard_st.victim_pid, how, (unsigned long)(now - guard_st.victim_since));
 	victim_clear();
 }
 
@@ -606,10 +608,10 @@ static int check_groups(uint64_t now, const struct meminfo *m)
 		char reason[REASON_LEN];
 		if (cg_group_fill((enum cg_group)i, &f) < 0)
 			continue;
-		int rose = (g.seen_high[i] >= 0 && f.ev_high > g.seen_high[i]) ||
-			   (g.seen_max[i] >= 0 && f.ev_max > g.seen_max[i]);
-		g.seen_high[i] = f.ev_high;
-		g.seen_max[i] = f.ev_max;
+		int rose = (guard_st.seen_high[i] >= 0 && f.ev_high > guard_st.seen_high[i]) ||
+			   (guard_st.seen_max[i] >= 0 && f.ev_max > guard_st.seen_max[i]);
+		guard_st.seen_high[i] = f.ev_high;
+		guard_st.seen_max[i] = f.ev_max;
 		if (!rose && !(f.high > 0 && f.current >= f.high))
 			continue;
 		full = 1;
@@ -628,11 +630,11 @@ static int check_groups(uint64_t now, const struct meminfo *m)
 		 * the kernel's to handle (a 1 GiB dom0 whose sessions hold 720
 		 * MiB is no emergency) */
 		try_kill(now, m, reason, cg_group_name((enum cg_group)i),
-			 m->avail_kb >= plenty_kb(&g.cfg->mem, m));
+			 m->avail_kb >= plenty_kb(&guard_st.cfg->mem, m));
 		break;
 	}
-	if (!full && (g.nokill == NK_GROUP || g.nokill == NK_CACHE))
-		g.nokill = NK_NONE;     /* the groups are back below their marks */
+	if (!full && (guard_st.nokill == NK_GROUP || guard_st.nokill == NK_CACHE))
+		guard_st.nokill = NK_NONE;     /* the groups are back below their marks */
 	return full;
 }
 
@@ -644,9 +646,9 @@ static int check_groups(uint64_t now, const struct meminfo *m)
  * change MemTotal, and every 100 ms while a group is at its mark. */
 static void schedule(uint64_t now, const struct meminfo *m, int group_full)
 {
-	const struct memory_conf *mc = &g.cfg->mem;
+	const struct memory_conf *mc = &guard_st.cfg->mem;
 	uint64_t next = 0;
-	if (!g.event_mode) {
+	if (!guard_st.event_mode) {
 		next = now + (mc->guard ? guard_poll_interval_ms(mc, m) : POLL_MAX_MS);
 	} else {
 		/* MemAvailable short: once a second until it is plentiful.  A
@@ -655,57 +657,59 @@ static void schedule(uint64_t now, const struct meminfo *m, int group_full)
 		 * of a 1 GiB guest the kernel's reserve, sized at boot, leaves
 		 * MemAvailable near 0 with 77 MiB free), and polling it faster
 		 * would cost wake-ups for nothing */
-		if (g.balloon || (mc->guard && m->avail_kb < plenty_kb(mc, m)))
+		if (guard_st.balloon || (mc->guard && m->avail_kb < plenty_kb(mc, m)))
 			next = now + POLL_MAX_MS;
 		if (group_full && (!next || now + GROUP_RECHECK_MS < next))
 			next = now + GROUP_RECHECK_MS;
 	}
-	g.next_poll = next;
+	guard_st.next_poll = next;
 }
 
 static void poll_now(uint64_t now, int groups)
 {
-	const struct memory_conf *mc = &g.cfg->mem;
+	const struct memory_conf *mc = &guard_st.cfg->mem;
 	struct meminfo m;
 	char reason[REASON_LEN];
 	int full = 0;
 	if (read_mem(&m) < 0) {
-		g.next_poll = now + POLL_MAX_MS;
+		guard_st.next_poll = now + POLL_MAX_MS;
 		return;
 	}
 	/* the cgroup limits follow MemTotal (a balloon may take memory away) */
-	if (g.last_total_kb && m.total_kb < g.last_total_kb)
-		g.total_fell_ms = now;
+	if (guard_st.last_total_kb && m.total_kb < guard_st.last_total_kb)
+		guard_st.total_fell_ms = now;
 	char why[REASON_LEN];
 	/* Xen's balloon, read once per look: the floor, the pause and the
 	 * limits all go by these two figures */
-	g.xen_target_kb = g.xen ? read_kb(XEN_MEMORY "/target_kb") : -1;
-	g.xen_current_kb = g.xen ? read_kb(XEN_MEMORY "/info/current_kb") : -1;
+	guard_st.xen_target_kb = guard_st.xen ? read_kb(XEN_MEMORY "/target_kb") : -1;
+	guard_st.xen_current_kb = guard_st.xen ? read_kb(XEN_MEMORY "/info/current_kb") : -1;
 	balloon_floor();
 	int hold = guard_balloon_moving(now, why, sizeof why);
 	uint64_t total_kb = limits_total_kb(&m);
-	if (m.total_kb != g.last_total_kb || hold != g.limits_held ||
-	    total_kb != g.limits_total_kb) {
-		g.last_total_kb = m.total_kb;
-		g.limits_total_kb = total_kb;
-		g.limits_held = (uint8_t)hold;
+	if (m.total_kb != guard_st.last_total_kb || hold != guard_st.limits_held ||
+	    total_kb != guard_st.limits_total_kb) {
+		guard_st.last_total_kb = m.total_kb;
+		guard_st.limits_total_kb = total_kb;
+		guard_st.limits_held = (uint8_t)hold;
 		cg_memtotal_now(m.total_kb * 1024);
-		cg_memtotal(g.cfg, total_kb * 1024, m.shmem_kb * 1024, now, hold);
+		cg_memtotal(guard_st.cfg, total_kb * 1024, m.shmem_kb * 1024, now, hold);
 	}
 	cg_flush_log(now);
 	/* no pidfd (old kernel): see whether the victim is gone */
-	if (g.victim_pid && g.victim_fd < 0 && kill(g.victim_pid, 0) < 0 && errno == ESRCH)
+	if (guard_st.victim_pid && guard_st.victim_fd < 0 && kill(guard_st.victim_pid, 0) < 0 &&
+	    errno == ESRCH)
 		victim_gone(now, "gone");
 	/* a full group first: its own largest process is the better victim */
-	if (groups || (g.event_mode && g.group_full))
+	if (groups || (guard_st.event_mode && guard_st.group_full))
 		full = check_groups(now, &m);
-	g.group_full = full;
+	guard_st.group_full = full;
 	if (mc->guard && guard_should_kill(mc, &m)) {
 		describe_mem(mc, &m, reason, sizeof reason);
 		try_kill(now, &m, reason, NULL, 0);
 	} else if (mc->guard && m.avail_kb >= plenty_kb(mc, &m) &&
-		   (g.nokill == NK_BALLOON || g.nokill == NK_SMALL || g.nokill == NK_NOBODY)) {
-		g.nokill = NK_NONE;     /* the shortage is over: say the next one */
+		   (guard_st.nokill == NK_BALLOON || guard_st.nokill == NK_SMALL ||
+		    guard_st.nokill == NK_NOBODY)) {
+		guard_st.nokill = NK_NONE;     /* the shortage is over: say the next one */
 	}
 	schedule(now, &m, full);
 }
@@ -713,40 +717,40 @@ static void poll_now(uint64_t now, int groups)
 void guard_configure(const struct config *cfg, uint64_t now)
 {
 	const struct memory_conf *mc = &cfg->mem;
-	g.cfg = cfg;
+	guard_st.cfg = cfg;
 	psi_close();
-	g.next_poll = 0;
+	guard_st.next_poll = 0;
 	if (!mc->present) {
-		fmt(g.psi_state, sizeof g.psi_state, "off");
+		fmt(guard_st.psi_state, sizeof guard_st.psi_state, "off");
 		return;
 	}
 	if (mc->guard && mc->psi_stall_us)
 		psi_open(mc);
 	else
-		fmt(g.psi_state, sizeof g.psi_state, "off");
-	g.last_total_kb = 0;    /* tell the cgroup layer MemTotal again */
-	g.have_m = 0;
-	g.nokill = NK_NONE;
-	g.total_fell_ms = 0;
-	g.floor_set_kb = 0;
+		fmt(guard_st.psi_state, sizeof guard_st.psi_state, "off");
+	guard_st.last_total_kb = 0;    /* tell the cgroup layer MemTotal again */
+	guard_st.have_m = 0;
+	guard_st.nokill = NK_NONE;
+	guard_st.total_fell_ms = 0;
+	guard_st.floor_set_kb = 0;
 	guard_rescan(now);
 }
 
 void guard_rescan(uint64_t now)
 {
-	if (!g.cfg || !g.cfg->mem.present)
+	if (!guard_st.cfg || !guard_st.cfg->mem.present)
 		return;
 	find_balloon();
 	/* polling is needed only where the kernel cannot tell: no memory
 	 * controller (or no PSI trigger to hear stalls by) */
-	g.event_mode = cg_active() && cg_group_fill(CG_LIMITED, &(struct cg_fill){ 0 }) == 0 &&
-		       (!g.cfg->mem.guard || g.psi_trigger[0] || !g.cfg->mem.psi_stall_us);
+	guard_st.event_mode = cg_active() && cg_group_fill(CG_LIMITED, &(struct cg_fill){ 0 }) == 0 &&
+		       (!guard_st.cfg->mem.guard || guard_st.psi_trigger[0] || !guard_st.cfg->mem.psi_stall_us);
 	for (int i = 0; i < CG_NGROUPS; i++) {
 		struct cg_fill f;
-		g.seen_high[i] = g.seen_max[i] = -1;
+		guard_st.seen_high[i] = guard_st.seen_max[i] = -1;
 		if (cg_group_fill((enum cg_group)i, &f) == 0) {
-			g.seen_high[i] = f.ev_high;
-			g.seen_max[i] = f.ev_max;
+			guard_st.seen_high[i] = f.ev_high;
+			guard_st.seen_max[i] = f.ev_max;
 		}
 	}
 	poll_now(now, 0);
@@ -754,32 +758,32 @@ void guard_rescan(uint64_t now)
 
 uint64_t guard_next_deadline(void)
 {
-	uint64_t d = g.cfg && g.cfg->mem.present ? g.next_poll : 0;
-	if (g.victim_pid && (!d || g.victim_deadline < d))
-		d = g.victim_deadline;
+	uint64_t d = guard_st.cfg && guard_st.cfg->mem.present ? guard_st.next_poll : 0;
+	if (guard_st.victim_pid && (!d || guard_st.victim_deadline < d))
+		d = guard_st.victim_deadline;
 	return d;
 }
 
 void guard_tick(uint64_t now)
 {
-	if (g.victim_pid && now >= g.victim_deadline) {
+	if (guard_st.victim_pid && now >= guard_st.victim_deadline) {
 		/* stuck (D state, or its memory is pinned): go on without it */
 		log_msg(LOG_ERR, "memory guard: %s (pid %d) still there after %d ms; not waiting",
-			g.victim_comm, (int)g.victim_pid, VICTIM_WAIT_MS);
-		g.stuck_pid = g.victim_pid;
+			guard_st.victim_comm, (int)guard_st.victim_pid, VICTIM_WAIT_MS);
+		guard_st.stuck_pid = guard_st.victim_pid;
 		victim_clear();
 	}
-	if (g.cfg && g.cfg->mem.present && g.next_poll && now >= g.next_poll)
+	if (guard_st.cfg && guard_st.cfg->mem.present && guard_st.next_poll && now >= guard_st.next_poll)
 		poll_now(now, 0);
 }
 
 void guard_victim_event(uint64_t now)
 {
-	if (!g.victim_pid)
+	if (!guard_st.victim_pid)
 		return;
 	victim_gone(now, "gone");
 	/* memory may still be short: look again at once */
-	if (g.cfg && g.cfg->mem.present)
+	if (guard_st.cfg && guard_st.cfg->mem.present)
 		poll_now(now, 1);
 }
 
@@ -787,57 +791,57 @@ void guard_psi_event(uint64_t now)
 {
 	struct meminfo m;
 	char reason[REASON_LEN], trig[32];
-	if (!g.cfg || !g.cfg->mem.present || !g.cfg->mem.guard || read_mem(&m) < 0)
+	if (!guard_st.cfg || !guard_st.cfg->mem.present || !guard_st.cfg->mem.guard || read_mem(&m) < 0)
 		return;
-	if (!guard_secondary_may_kill(&g.cfg->mem, &m)) {
+	if (!guard_secondary_may_kill(&guard_st.cfg->mem, &m)) {
 		no_kill(NK_PLENTY, "PSI memory pressure", "MemAvailable is plentiful");
 	} else {
-		psi_describe(&g.cfg->mem, trig, sizeof trig);
+		psi_describe(&guard_st.cfg->mem, trig, sizeof trig);
 		fmt(reason, sizeof reason, "PSI %s stall, MemAvailable %lu MiB", trig,
 		    (unsigned long)mib(m.avail_kb));
 		try_kill(now, &m, reason, NULL, 0);
 	}
 	/* watch closely while the pressure lasts (no memory controller: a
 	 * look within POLL_MIN_MS, not later than one already planned) */
-	uint64_t before = g.next_poll, cap = now + POLL_MIN_MS;
+	uint64_t before = guard_st.next_poll, cap = now + POLL_MIN_MS;
 	poll_now(now, 1);
-	if (g.event_mode)
+	if (guard_st.event_mode)
 		return;
 	if (before && before > now && before < cap)
 		cap = before;
-	if (!g.next_poll || g.next_poll > cap)
-		g.next_poll = cap;
+	if (!guard_st.next_poll || guard_st.next_poll > cap)
+		guard_st.next_poll = cap;
 }
 
 void guard_kick(uint64_t now)
 {
-	if (!g.cfg || !g.cfg->mem.present)
+	if (!guard_st.cfg || !guard_st.cfg->mem.present)
 		return;
 	/* memory.events changes at every throttling while a group sits at
 	 * its mark: look at most every GROUP_RECHECK_MS */
-	if (g.group_checked_ms && now < g.group_checked_ms + GROUP_RECHECK_MS) {
-		if (!g.next_poll || g.next_poll > g.group_checked_ms + GROUP_RECHECK_MS)
-			g.next_poll = g.group_checked_ms + GROUP_RECHECK_MS;
-		g.group_full = 1;
+	if (guard_st.group_checked_ms && now < guard_st.group_checked_ms + GROUP_RECHECK_MS) {
+		if (!guard_st.next_poll || guard_st.next_poll > guard_st.group_checked_ms + GROUP_RECHECK_MS)
+			guard_st.next_poll = guard_st.group_checked_ms + GROUP_RECHECK_MS;
+		guard_st.group_full = 1;
 		return;
 	}
-	g.group_checked_ms = now;
+	guard_st.group_checked_ms = now;
 	poll_now(now, 1);
 }
 
 uint64_t guard_memtotal_bytes(void)
 {
-	return g.last_total_kb * 1024;
+	return guard_st.last_total_kb * 1024;
 }
 
 void guard_set_proc_root(const char *root)
 {
-	g.root = root ? root : "/proc";
+	guard_st.root = root ? root : "/proc";
 }
 
 void guard_set_sys_root(const char *sys)
 {
-	g.sys = sys ? sys : "/sys";
+	guard_st.sys = sys ? sys : "/sys";
 }
 
 /* ---- status ---- */
@@ -852,7 +856,7 @@ int guard_killed(pid_t pid)
 {
 	/* a victim is reaped after the guard may have killed the next one */
 	for (int i = 0; i < 8; i++)
-		if (pid > 0 && g.recent[i] == pid)
+		if (pid > 0 && guard_st.recent[i] == pid)
 			return 1;
 	return 0;
 }
@@ -860,20 +864,20 @@ int guard_killed(pid_t pid)
 static void text_last_kill(struct outbuf *o)
 {
 	char ago[16];
-	if (!g.kills) {
+	if (!guard_st.kills) {
 		ob_puts(o, "; kills 0\n");
 		return;
 	}
-	fmt_duration(since(g.last.at_ms), ago, sizeof ago);
-	ob_printf(o, "; kills %u, last: %s (pid %d, %lu MiB) %s ago: %s\n", g.kills,
-		  g.last.comm, (int)g.last.pid,
-		  (unsigned long)mib(g.last.rss_kb + g.last.swap_kb), ago, g.last.reason);
+	fmt_duration(since(guard_st.last.at_ms), ago, sizeof ago);
+	ob_printf(o, "; kills %u, last: %s (pid %d, %lu MiB) %s ago: %s\n", guard_st.kills,
+		  guard_st.last.comm, (int)guard_st.last.pid,
+		  (unsigned long)mib(guard_st.last.rss_kb + guard_st.last.swap_kb), ago, guard_st.last.reason);
 }
 
 void guard_status_text(struct outbuf *o)
 {
-	const struct memory_conf *mc = g.cfg ? &g.cfg->mem : NULL;
-	const struct meminfo m = g.m;
+	const struct memory_conf *mc = guard_st.cfg ? &guard_st.cfg->mem : NULL;
+	const struct meminfo m = guard_st.m;
 	struct psi p;
 	char trig[32];
 	if (!mc || !mc->present) {
@@ -881,7 +885,7 @@ void guard_status_text(struct outbuf *o)
 		return;
 	}
 	/* memory as the last poll saw it (at most a second old) */
-	if (!g.have_m)
+	if (!guard_st.have_m)
 		ob_puts(o, "memory: meminfo unreadable\n");
 	else if (m.swap_total_kb)
 		ob_printf(o, "memory: MemTotal %lu MiB, MemAvailable %lu MiB, swap %lu MiB, %lu MiB free\n",
@@ -890,7 +894,7 @@ void guard_status_text(struct outbuf *o)
 	else
 		ob_printf(o, "memory: MemTotal %lu MiB, MemAvailable %lu MiB, swap none\n",
 			  (unsigned long)mib(m.total_kb), (unsigned long)mib(m.avail_kb));
-	if (psi_read(g.root, &p) < 0)
+	if (psi_read(guard_st.root, &p) < 0)
 		ob_puts(o, "memory: psi unavailable");
 	else
 		ob_printf(o, "memory: psi some %u.%02u/%u.%02u/%u.%02u full %u.%02u/%u.%02u/%u.%02u"
@@ -900,10 +904,10 @@ void guard_status_text(struct outbuf *o)
 			  p.full_avg10 / 100, p.full_avg10 % 100, p.full_avg60 / 100,
 			  p.full_avg60 % 100, p.full_avg300 / 100, p.full_avg300 % 100);
 	psi_describe(mc, trig, sizeof trig);
-	if (g.psi_trigger[0])
+	if (guard_st.psi_trigger[0])
 		ob_printf(o, ", trigger %s\n", trig);
 	else
-		ob_printf(o, ", trigger %s\n", g.psi_state);
+		ob_printf(o, ", trigger %s\n", guard_st.psi_state);
 	if (!mc->guard) {
 		ob_puts(o, "memory: guard off (guard = no)\n");
 		return;
@@ -916,17 +920,17 @@ void guard_status_text(struct outbuf *o)
 		ob_puts(o, "mem_min_size");
 	ob_printf(o, "), swap below %u%%", mc->swap_min_percent);
 	text_last_kill(o);
-	if (g.nokill != NK_NONE)
-		ob_printf(o, "memory: holding off: %s\n", g.nokill_text);
-	ob_printf(o, "memory: %s%s\n", g.event_mode ? "waits for the kernel's events"
+	if (guard_st.nokill != NK_NONE)
+		ob_printf(o, "memory: holding off: %s\n", guard_st.nokill_text);
+	ob_printf(o, "memory: %s%s\n", guard_st.event_mode ? "waits for the kernel's events"
 		  : "polls /proc/meminfo (no memory controller)",
-		  g.balloon ? "; a balloon driver is bound: MemTotal read every second" : "");
+		  guard_st.balloon ? "; a balloon driver is bound: MemTotal read every second" : "");
 }
 
 static void json_psi(struct outbuf *o)
 {
 	struct psi p;
-	if (psi_read(g.root, &p) < 0) {
+	if (psi_read(guard_st.root, &p) < 0) {
 		ob_puts(o, "null");
 		return;
 	}
@@ -941,11 +945,11 @@ static void json_psi(struct outbuf *o)
 
 void guard_status_json(struct outbuf *o)
 {
-	const struct memory_conf *mc = g.cfg ? &g.cfg->mem : NULL;
+	const struct memory_conf *mc = guard_st.cfg ? &guard_st.cfg->mem : NULL;
 	int present = mc && mc->present, on = present && mc->guard;
-	const struct meminfo *m = &g.m;
+	const struct meminfo *m = &guard_st.m;
 	ob_puts(o, "\"memory\":{");
-	if (present && g.have_m)
+	if (present && guard_st.have_m)
 		ob_printf(o, "\"mem_total_kb\":%lu,\"mem_available_kb\":%lu,"
 			  "\"swap_total_kb\":%lu,\"swap_free_kb\":%lu,\"psi\":",
 			  (unsigned long)m->total_kb, (unsigned long)m->avail_kb,
@@ -958,31 +962,31 @@ void guard_status_json(struct outbuf *o)
 	else
 		ob_puts(o, "null");
 	ob_puts(o, ",\"psi_trigger\":");
-	if (g.psi_trigger[0])
-		ob_json_str(o, g.psi_trigger);
+	if (guard_st.psi_trigger[0])
+		ob_json_str(o, guard_st.psi_trigger);
 	else
 		ob_puts(o, "null");
 	ob_puts(o, ",\"psi_state\":");
-	ob_json_str(o, present ? g.psi_state : "off");
+	ob_json_str(o, present ? guard_st.psi_state : "off");
 	ob_printf(o, ",\"present\":%s,\"guard\":%s,\"threshold_kb\":%lu,\"swap_min_percent\":%u,"
 		  "\"kill_min_kb\":%lu,\"polling\":%s,\"balloon_driver\":%s,\"no_kill\":",
 		  present ? "true" : "false", on ? "true" : "false",
 		  on ? (unsigned long)guard_avail_threshold_kb(mc, m) : 0UL,
 		  on ? mc->swap_min_percent : 0u, on ? (unsigned long)guard_kill_min_kb(mc) : 0UL,
-		  present && !g.event_mode ? "true" : "false", g.balloon ? "true" : "false");
-	if (on && g.nokill != NK_NONE)
-		ob_json_str(o, g.nokill_text);
+		  present && !guard_st.event_mode ? "true" : "false", guard_st.balloon ? "true" : "false");
+	if (on && guard_st.nokill != NK_NONE)
+		ob_json_str(o, guard_st.nokill_text);
 	else
 		ob_puts(o, "null");
-	ob_printf(o, ",\"kills\":%u,\"last_kill\":", g.kills);
-	if (!g.kills) {
+	ob_printf(o, ",\"kills\":%u,\"last_kill\":", guard_st.kills);
+	if (!guard_st.kills) {
 		ob_puts(o, "null},");
 		return;
 	}
 	ob_puts(o, "{\"name\":");
-	ob_json_str(o, g.last.comm);
-	ob_printf(o, ",\"pid\":%d,\"rss_kb\":%lu,\"swap_kb\":%lu,\"reason\":", (int)g.last.pid,
-		  (unsigned long)g.last.rss_kb, (unsigned long)g.last.swap_kb);
-	ob_json_str(o, g.last.reason);
-	ob_printf(o, ",\"ago_ms\":%lu}},", (unsigned long)since(g.last.at_ms));
+	ob_json_str(o, guard_st.last.comm);
+	ob_printf(o, ",\"pid\":%d,\"rss_kb\":%lu,\"swap_kb\":%lu,\"reason\":", (int)guard_st.last.pid,
+		  (unsigned long)guard_st.last.rss_kb, (unsigned long)guard_st.last.swap_kb);
+	ob_json_str(o, guard_st.last.reason);
+	ob_printf(o, ",\"ago_ms\":%lu}},", (unsigned long)since(guard_st.last.at_ms));
 }

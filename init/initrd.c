@@ -19,7 +19,7 @@ static uint32_t pad4(uint64_t off)
 	return (uint32_t)((4 - (off & 3)) & 3);
 }
 
-void cpio_begin(struct cpio_out *c, int fd, uint32_t mtime)
+void initrd_begin(struct initrd_out *c, int fd, uint32_t mtime)
 {
 	c->fd = fd;
 	c->off = 0;
@@ -28,7 +28,7 @@ void cpio_begin(struct cpio_out *c, int fd, uint32_t mtime)
 	c->err = 0;
 }
 
-int cpio_header(char *out, int cap, uint64_t start, const char *name, uint32_t ino,
+int initrd_header(char *out, int cap, uint64_t start, const char *name, uint32_t ino,
 		uint32_t mode, uint32_t nlink, uint32_t filesize, uint32_t mtime)
 {
 	size_t nl = strlen(name) + 1;
@@ -49,7 +49,7 @@ int cpio_header(char *out, int cap, uint64_t start, const char *name, uint32_t i
 	return (int)len;
 }
 
-static int put(struct cpio_out *c, const void *data, size_t len)
+static int put(struct initrd_out *c, const void *data, size_t len)
 {
 	const char *p = data;
 	if (c->err)
@@ -69,17 +69,17 @@ static int put(struct cpio_out *c, const void *data, size_t len)
 	return 0;
 }
 
-int cpio_pad(struct cpio_out *c)
+int initrd_pad(struct initrd_out *c)
 {
 	static const char zero[4];
 	return put(c, zero, pad4(c->off));
 }
 
-static int add_header(struct cpio_out *c, const char *name, uint32_t mode, uint32_t nlink,
+static int add_header(struct initrd_out *c, const char *name, uint32_t mode, uint32_t nlink,
 		      uint32_t size)
 {
 	char h[CPIO_HDR_LEN + CPIO_NAME_MAX + 4];
-	int n = cpio_header(h, sizeof h, c->off, name, c->ino++, mode, nlink, size, c->mtime);
+	int n = initrd_header(h, sizeof h, c->off, name, c->ino++, mode, nlink, size, c->mtime);
 	if (n < 0) {
 		if (!c->err)
 			c->err = ENAMETOOLONG;
@@ -88,17 +88,17 @@ static int add_header(struct cpio_out *c, const char *name, uint32_t mode, uint3
 	return put(c, h, (size_t)n);
 }
 
-int cpio_add_data(struct cpio_out *c, const char *name, uint32_t mode, const void *data,
+int initrd_add_data(struct initrd_out *c, const char *name, uint32_t mode, const void *data,
 		  uint32_t len)
 {
 	if (add_header(c, name, S_IFREG | (mode & 07777), 1, len) < 0 || put(c, data, len) < 0)
 		return -1;
-	return cpio_pad(c);
+	return initrd_pad(c);
 }
 
 /* len bytes of src from offset 0: sendfile where the kernel can, else
  * read and write through a stack buffer. */
-static int copy_range(struct cpio_out *c, int src, uint64_t len)
+static int copy_range(struct initrd_out *c, int src, uint64_t len)
 {
 	off_t pos = 0;
 	if (c->err)
@@ -133,12 +133,12 @@ static int copy_range(struct cpio_out *c, int src, uint64_t len)
 	return 0;
 }
 
-int cpio_copy_fd(struct cpio_out *c, int src_fd, uint64_t len)
+int initrd_copy_fd(struct initrd_out *c, int src_fd, uint64_t len)
 {
 	return copy_range(c, src_fd, len);
 }
 
-int cpio_add_file(struct cpio_out *c, const char *name, uint32_t mode, const char *path)
+int initrd_add_file(struct initrd_out *c, const char *name, uint32_t mode, const char *path)
 {
 	struct stat st;
 	if (c->err)
@@ -156,12 +156,12 @@ int cpio_add_file(struct cpio_out *c, const char *name, uint32_t mode, const cha
 		c->err = EFBIG;
 	else if (add_header(c, name, S_IFREG | (mode & 07777), 1, (uint32_t)st.st_size) == 0 &&
 		 copy_range(c, fd, (uint64_t)st.st_size) == 0)
-		r = cpio_pad(c);
+		r = initrd_pad(c);
 	close(fd);
 	return r;
 }
 
-int cpio_trailer(struct cpio_out *c)
+int initrd_trailer(struct initrd_out *c)
 {
 	/* like GNU cpio's: everything zero but nlink */
 	uint32_t ino = c->ino;

@@ -14,7 +14,7 @@
 #define CPIO_HDR_LEN 110        /* "070701" and 13 fields of 8 hex digits */
 #define CPIO_NAME_MAX 100       /* bytes of a name, NUL included */
 
-struct cpio_out {
+struct initrd_out {
 	int fd;
 	uint64_t off;           /* bytes written so far */
 	uint32_t ino;           /* the next inode number */
@@ -22,24 +22,24 @@ struct cpio_out {
 	int err;                /* errno of the first failure, 0 if none */
 };
 
-void cpio_begin(struct cpio_out *c, int fd, uint32_t mtime);
+void initrd_begin(struct initrd_out *c, int fd, uint32_t mtime);
 /* The header of one entry with its name and the padding after it into
  * out: its length (a multiple of 4 when start is), or -1 if the name is
  * too long or cap too small. */
-int cpio_header(char *out, int cap, uint64_t start, const char *name, uint32_t ino,
+int initrd_header(char *out, int cap, uint64_t start, const char *name, uint32_t ino,
 		uint32_t mode, uint32_t nlink, uint32_t filesize, uint32_t mtime);
 /* A regular file with data; mode is the permission bits (S_IFREG added). */
-int cpio_add_data(struct cpio_out *c, const char *name, uint32_t mode, const void *data,
+int initrd_add_data(struct initrd_out *c, const char *name, uint32_t mode, const void *data,
 		  uint32_t len);
 /* A regular file with the contents of path (at most 16 MiB).  -1 with
  * c->err set on failure; ENOENT if path does not exist. */
-int cpio_add_file(struct cpio_out *c, const char *name, uint32_t mode, const char *path);
+int initrd_add_file(struct initrd_out *c, const char *name, uint32_t mode, const char *path);
 /* The "TRAILER!!!" entry that ends an archive. */
-int cpio_trailer(struct cpio_out *c);
+int initrd_trailer(struct initrd_out *c);
 /* Zeros up to the next multiple of 4. */
-int cpio_pad(struct cpio_out *c);
+int initrd_pad(struct initrd_out *c);
 /* All of src_fd's contents (from offset 0), as is: the rescue image
  * before the archive.  len: its size (fstat). */
-int cpio_copy_fd(struct cpio_out *c, int src_fd, uint64_t len);
+int initrd_copy_fd(struct initrd_out *c, int src_fd, uint64_t len);
 
 #endif

@@ -92,12 +92,12 @@ static struct {
 	uint64_t grub_started;
 	uint32_t grub_ms;               /* how long the checks and writes took */
 	uint8_t grub_tried;             /* this arming went the GRUB path */
-	uint8_t cmdline_ok;             /* r.cmdline was built whole */
+	uint8_t cmdline_ok;             /* rescue_st.cmdline was built whole */
 	uint64_t archive_bytes;         /* extra.cpio, the armed archive */
 	char kexec_why[PROBLEM_LEN];    /* why not kexec, when GRUB is the path */
 	char kernel[PATH_MAX_LEN];
 	char cmdline[KCMDLINE_MAX];
-} r;
+} rescue_st;
 
 static const char *dir = RESCUE_DIR;
 static void unload(void);
@@ -273,28 +273,28 @@ static void write_keepalive_files(const struct keepalive_conf *ka)
 	char text[2048];
 	path_in(conf_path, sizeof conf_path, "keepalive.conf");
 	remove_keepalive_files();       /* nothing stale from an earlier arming */
-	r.keepalive = 0;
+	rescue_st.keepalive = 0;
 	if (!ka->present)
 		return;
 	ka_host(ka, host, sizeof host);
 	if (!ka_host_valid(host)) {
-		fmt(r.note, sizeof r.note, "host name '%s' is not valid for keepalives: the "
+		fmt(rescue_st.note, sizeof rescue_st.note, "host name '%s' is not valid for keepalives: the "
 		    "rescue system sends none", host);
 		return;
 	}
 	if (copy_keys(ka, err, sizeof err) < 0) {
-		fmt(r.note, sizeof r.note, "%s; the rescue system sends no keepalives", err);
+		fmt(rescue_st.note, sizeof rescue_st.note, "%s; the rescue system sends no keepalives", err);
 		remove_keepalive_files();
 		return;
 	}
 	int n = rescue_render_keepalive_conf(ka, host, text, sizeof text);
 	if (n < 0 || write_new(conf_path, text, (size_t)n, 0644) < 0) {
-		fmt(r.note, sizeof r.note, "cannot write %s: %s; the rescue system sends no "
+		fmt(rescue_st.note, sizeof rescue_st.note, "cannot write %s: %s; the rescue system sends no "
 		    "keepalives", conf_path, n < 0 ? "too long" : strerror(errno));
 		remove_keepalive_files();
 		return;
 	}
-	r.keepalive = 1;
+	rescue_st.keepalive = 1;
 }
 
 /* ---- step 2: the network snapshot, a child with a deadline ---- */
@@ -386,15 +386,15 @@ static void snapshot_done(int status)
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		links = snapshot_links(out_path);
 	if (links >= 0) {
-		r.snapshot = 1;
-		r.links = (uint32_t)links;
+		rescue_st.snapshot = 1;
+		rescue_st.links = (uint32_t)links;
 		return;
 	}
 	first_line(log_path, line, sizeof line);
-	if (r.snap_killed)
+	if (rescue_st.snap_killed)
 		fmt(why, sizeof why, "took more than %ds: killed", SNAP_TIMEOUT_MS / 1000);
 	else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		fmt(why, sizeof why, "cannot run %s", r.cfg->rescue.snapshot);
+		fmt(why, sizeof why, "cannot run %s", rescue_st.cfg->rescue.snapshot);
 	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		fmt(why, sizeof why, "it wrote no lifeline-netsnap 1 file");
 	else if (WIFEXITED(status))
@@ -403,9 +403,9 @@ static void snapshot_done(int status)
 	else
 		fmt(why, sizeof why, "killed by signal %d", WTERMSIG(status));
 	unlink(out_path);
-	fmt(r.note, sizeof r.note, "network snapshot failed (%s): the rescue system uses ip= "
-	    "or DHCP", why);
-	log_msg(LOG_WARN, "rescue: %s", r.note);
+	fmt(rescue_st.note, sizeof rescue_st.note,
+	    "network snapshot failed (%s): the rescue system uses ip= or DHCP", why);
+	log_msg(LOG_WARN, "rescue: %s", rescue_st.note);
 }
 
 /* ---- steps 3-5: the initrd, the command line, kexec_file_load ---- */
@@ -420,14 +420,14 @@ int rescue_write_cpio(int fd, const char *from, uint32_t mtime)
 		{ "keepalive-7.key", 0600 }, { "keepalive-8.key", 0600 },
 	};
 	_Static_assert(sizeof files / sizeof files[0] == 3 + MAX_PEERS, "a key per peer");
-	struct cpio_out c;
+	struct initrd_out c;
 	int n = 0;
-	cpio_begin(&c, fd, mtime);
+	initrd_begin(&c, fd, mtime);
 	for (unsigned i = 0; i < sizeof files / sizeof files[0]; i++) {
 		char path[PATH_MAX_LEN + 32], name[64];
 		fmt(path, sizeof path, "%s/%s", from, files[i].name);
 		fmt(name, sizeof name, "etc/rescue/%s", files[i].name);
-		if (cpio_add_file(&c, name, files[i].mode, path) == 0) {
+		if (initrd_add_file(&c, name, files[i].mode, path) == 0) {
 			n++;
 		} else if (c.err == ENOENT && c.off % 4 == 0) {
 			c.err = 0;      /* not there: nothing was written */
@@ -436,7 +436,7 @@ int rescue_write_cpio(int fd, const char *from, uint32_t mtime)
 			return -1;
 		}
 	}
-	if (cpio_trailer(&c) < 0) {
+	if (initrd_trailer(&c) < 0) {
 		errno = c.err;
 		return -1;
 	}
@@ -499,8 +499,8 @@ static int xen_pv(void)
 static void kernel_path(char *out, int cap)
 {
 	struct utsname u;
-	if (r.cfg->rescue.kernel[0])
-		fmt(out, (size_t)cap, "%s", r.cfg->rescue.kernel);
+	if (rescue_st.cfg->rescue.kernel[0])
+		fmt(out, (size_t)cap, "%s", rescue_st.cfg->rescue.kernel);
 	else if (uname(&u) == 0)
 		fmt(out, (size_t)cap, "/boot/vmlinuz-%s", u.release);
 	else
@@ -512,13 +512,13 @@ static int fail(const char *f, ...)
 {
 	va_list ap;
 	va_start(ap, f);
-	vfmt(r.problem, sizeof r.problem, f, ap);
+	vfmt(rescue_st.problem, sizeof rescue_st.problem, f, ap);
 	va_end(ap);
 	return -1;
 }
 
 /* The initrd in a memfd: the image, zeros to a 4-byte boundary, the
- * archive.  Its fd, or -1 with r.problem set. */
+ * archive.  Its fd, or -1 with rescue_st.problem set. */
 static int build_initrd(const char *image, int cpio_fd, uint64_t cpio_len)
 {
 	struct stat st;
@@ -538,16 +538,16 @@ static int build_initrd(const char *image, int cpio_fd, uint64_t cpio_len)
 		close(ifd);
 		return fail("memfd_create: %s", strerror(errno));
 	}
-	struct cpio_out c;
-	cpio_begin(&c, mfd, 0);
-	if (cpio_copy_fd(&c, ifd, (uint64_t)st.st_size) == 0 && cpio_pad(&c) == 0)
-		cpio_copy_fd(&c, cpio_fd, cpio_len);
+	struct initrd_out c;
+	initrd_begin(&c, mfd, 0);
+	if (initrd_copy_fd(&c, ifd, (uint64_t)st.st_size) == 0 && initrd_pad(&c) == 0)
+		initrd_copy_fd(&c, cpio_fd, cpio_len);
 	close(ifd);
 	if (c.err) {
 		close(mfd);
 		return fail("building the initrd from %s: %s", image, strerror(c.err));
 	}
-	r.initrd_bytes = c.off;
+	rescue_st.initrd_bytes = c.off;
 	return mfd;
 }
 
@@ -576,7 +576,7 @@ static const char *crash_word(void)
 {
 	static const char *const w[] = { "none", "off", "not-reserved", "armed", "failed",
 					 "not-loaded" };
-	return w[r.crash];
+	return w[rescue_st.crash];
 }
 
 /* The loads run in a child that shares PID 1's memory (CLONE_VM, without
@@ -615,7 +615,7 @@ static long raw_kexec(int kfd, int mfd, unsigned long len, const char *line,
 static int load_child(void *arg)
 {
 	(void)arg;
-	load_job.ret = raw_kexec(load_job.kfd, load_job.mfd, load_job.len, r.cmdline, 0);
+	load_job.ret = raw_kexec(load_job.kfd, load_job.mfd, load_job.len, rescue_st.cmdline, 0);
 	if (load_job.crash)
 		load_job.crash_ret = raw_kexec(load_job.kfd, load_job.mfd, load_job.crash_len,
 					       load_job.crash_line, KEXEC_FILE_ON_CRASH);
@@ -633,21 +633,21 @@ static void plan_crash(const char *running)
 {
 	char b[32];
 	load_job.crash = 0;
-	if (!r.cfg->rescue.crash) {
-		r.crash = C_OFF;
+	if (!rescue_st.cfg->rescue.crash) {
+		rescue_st.crash = C_OFF;
 		return;
 	}
 	/* kexec_crash_size: bytes crashkernel= reserved (0: none) */
 	if (scan_read_file("/sys/kernel/kexec_crash_size", b, sizeof b) <= 0 ||
 	    scan_uint(b, 10, NULL) == 0) {
-		r.crash = C_NOT_RESERVED;
+		rescue_st.crash = C_NOT_RESERVED;
 		return;
 	}
 	int n = kcmdline_build(load_job.crash_line, sizeof load_job.crash_line, running,
-			       r.cfg->rescue.port, r.cfg->rescue.cmdline, 1);
+			       rescue_st.cfg->rescue.port, rescue_st.cfg->rescue.cmdline, 1);
 	if (n < 0) {
-		r.crash = C_FAILED;
-		fmt(r.crash_problem, sizeof r.crash_problem, "crash kernel: command line longer "
+		rescue_st.crash = C_FAILED;
+		fmt(rescue_st.crash_problem, sizeof rescue_st.crash_problem, "crash kernel: command line longer "
 		    "than %d bytes", KCMDLINE_MAX - 1);
 		return;
 	}
@@ -655,25 +655,26 @@ static void plan_crash(const char *running)
 	load_job.crash_len = (unsigned long)n + 1;
 }
 
-/* The load's results into r.  0 if something was loaded. */
+/* The load's results into rescue_st.  0 if something was loaded. */
 static int load_results(void)
 {
 	if (load_job.ret == 0)
-		r.kexec = 1;
+		rescue_st.kexec = 1;
 	else
-		rescue_kexec_error((int)-load_job.ret, 0, r.kernel, r.problem, sizeof r.problem);
+		rescue_kexec_error((int)-load_job.ret, 0, rescue_st.kernel, rescue_st.problem,
+				   sizeof rescue_st.problem);
 	if (load_job.crash && load_job.crash_ret == 0) {
-		r.crash = C_ARMED;
+		rescue_st.crash = C_ARMED;
 	} else if (load_job.crash) {
-		r.crash = C_FAILED;
-		rescue_kexec_error((int)-load_job.crash_ret, 1, r.kernel, r.crash_problem,
-				   sizeof r.crash_problem);
+		rescue_st.crash = C_FAILED;
+		rescue_kexec_error((int)-load_job.crash_ret, 1, rescue_st.kernel, rescue_st.crash_problem,
+				   sizeof rescue_st.crash_problem);
 	}
-	return r.kexec || r.crash == C_ARMED ? 0 : -1;
+	return rescue_st.kexec || rescue_st.crash == C_ARMED ? 0 : -1;
 }
 
 /* Start the load: 1 while the child runs, else done (0, or -1 with
- * r.problem). */
+ * rescue_st.problem). */
 static int arm_load(int kfd, int mfd, const char *running)
 {
 	if (xen_pv())
@@ -681,19 +682,19 @@ static int arm_load(int kfd, int mfd, const char *running)
 	plan_crash(running);
 	load_job.kfd = kfd;
 	load_job.mfd = mfd;
-	load_job.len = strlen(r.cmdline) + 1;
+	load_job.len = strlen(rescue_st.cmdline) + 1;
 	load_job.ret = load_job.crash_ret = -EINPROGRESS;
-	r.load_started = now_ms();
+	rescue_st.load_started = now_ms();
 	pid_t pid = clone(load_child, load_stack + sizeof load_stack, CLONE_VM | SIGCHLD, NULL);
 	if (pid > 0) {
-		r.load_pid = pid;
+		rescue_st.load_pid = pid;
 		return 1;
 	}
 	/* no child: load here, the loop waits */
 	log_msg(LOG_WARN, "rescue: clone for the kexec load: %s; loading in the loop",
 		strerror(errno));
 	load_child(NULL);
-	r.load_ms = (uint32_t)(now_ms() - r.load_started);
+	rescue_st.load_ms = (uint32_t)(now_ms() - rescue_st.load_started);
 	return load_results();
 }
 
@@ -722,7 +723,7 @@ static int kexec_blocked(char *why, int cap)
  * boot loader alone unless grubenv was set for it. */
 static int grub_allowed(void)
 {
-	return r.machine || r.cfg->rescue.grubenv_given;
+	return rescue_st.machine || rescue_st.cfg->rescue.grubenv_given;
 }
 
 int rescue_grub_cfg_entry(const char *line, const char *id)
@@ -909,16 +910,16 @@ static int write_armed(const char *from, const char *to, char *err, int cap)
  * when there is none).  0, or -1 with the reason in err. */
 static int grub_prepare(char *err, int cap)
 {
-	const struct rescue_conf *rc = &r.cfg->rescue;
+	const struct rescue_conf *rc = &rescue_st.cfg->rescue;
 	char block[GRUBENV_SIZE], orig[GRUBENV_SIZE], test[GRUBENV_SIZE], extra[PATH_MAX_LEN + 32];
 	const char *kind;
-	if (!r.cmdline[0]) {
+	if (!rescue_st.cmdline[0]) {
 		fmt(err, (size_t)cap, "no command line for the rescue kernel");
 		return -1;
 	}
 	/* GRUB's linux command would escape a quote or a backslash for the
 	 * kernel, and a loaded regexp module expands * and ? */
-	for (const char *c = r.cmdline; *c; c++)
+	for (const char *c = rescue_st.cmdline; *c; c++)
 		if (*c == '"' || *c == '\'' || *c == '\\' || *c == '*' || *c == '?') {
 			fmt(err, (size_t)cap, "the rescue command line has a %c, which GRUB's linux "
 			    "command would change: the running command line and [rescue] cmdline "
@@ -975,14 +976,14 @@ static int grub_prepare(char *err, int cap)
 	 * the entry is right when chosen by hand from the menu too */
 	memcpy(orig, block, sizeof block);
 	memcpy(test, block, sizeof block);
-	if (grubenv_set(test, sizeof test, GRUB_ARGS_VAR, r.cmdline) < 0 ||
+	if (grubenv_set(test, sizeof test, GRUB_ARGS_VAR, rescue_st.cmdline) < 0 ||
 	    grubenv_set(test, sizeof test, "next_entry", rc->grub_entry) < 0) {
 		fmt(err, (size_t)cap, "no room in %s for next_entry and " GRUB_ARGS_VAR " (a "
-		    "command line of %d bytes)", rc->grubenv, (int)strlen(r.cmdline));
+		    "command line of %d bytes)", rc->grubenv, (int)strlen(rescue_st.cmdline));
 		close(fd);
 		return -1;
 	}
-	grubenv_set(block, sizeof block, GRUB_ARGS_VAR, r.cmdline);
+	grubenv_set(block, sizeof block, GRUB_ARGS_VAR, rescue_st.cmdline);
 	if (memcmp(block, orig, sizeof block) != 0 &&
 	    (pwrite(fd, block, sizeof block, 0) != GRUBENV_SIZE || fdatasync(fd) < 0)) {
 		fmt(err, (size_t)cap, "writing %s: %s", rc->grubenv, strerror(errno));
@@ -996,21 +997,21 @@ static int grub_prepare(char *err, int cap)
 
 static int grub_failed(const char *why)
 {
-	if (r.cfg->rescue.method == RESCUE_METHOD_GRUB)
-		fmt(r.problem, sizeof r.problem, "%s", why);
+	if (rescue_st.cfg->rescue.method == RESCUE_METHOD_GRUB)
+		fmt(rescue_st.problem, sizeof rescue_st.problem, "%s", why);
 	else
-		fmt(r.problem, sizeof r.problem, "%s; GRUB: %s", r.kexec_why, why);
+		fmt(rescue_st.problem, sizeof rescue_st.problem, "%s; GRUB: %s", rescue_st.kexec_why, why);
 	return -1;
 }
 
 /* Start the GRUB path: 1 while its child runs, else done (0, or -1 with
- * r.problem). */
+ * rescue_st.problem). */
 static int grub_start(void)
 {
 	int p[2];
 	char err[PROBLEM_LEN];
-	r.grub_tried = 1;
-	if (!r.cmdline_ok)
+	rescue_st.grub_tried = 1;
+	if (!rescue_st.cmdline_ok)
 		return grub_failed("the rescue kernel's command line could not be built");
 	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) == 0) {
 		pid_t c = fork();
@@ -1023,10 +1024,10 @@ static int grub_start(void)
 		int e = errno;
 		close(p[1]);
 		if (c > 0) {
-			r.grub_pid = c;
-			r.grub_fd = p[0];
-			r.grub_killed = 0;
-			r.grub_deadline = now_ms() + GRUB_ARM_MS;
+			rescue_st.grub_pid = c;
+			rescue_st.grub_fd = p[0];
+			rescue_st.grub_killed = 0;
+			rescue_st.grub_deadline = now_ms() + GRUB_ARM_MS;
 			return 1;
 		}
 		close(p[0]);
@@ -1036,50 +1037,50 @@ static int grub_start(void)
 		"the loop", strerror(errno));
 	if (grub_prepare(err, sizeof err) < 0)
 		return grub_failed(err);
-	r.grub = 1;
+	rescue_st.grub = 1;
 	return 0;
 }
 
 /* Steps 3 to 5.  0 when done (armed or prepared), 1 while the load runs,
- * -1 with r.problem. */
+ * -1 with rescue_st.problem. */
 static int arm_steps(void)
 {
 	char running[2560];
 	uint64_t cpio_len = 0;
-	kernel_path(r.kernel, sizeof r.kernel);
+	kernel_path(rescue_st.kernel, sizeof rescue_st.kernel);
 	if (scan_read_file("/proc/cmdline", running, sizeof running) < 0)
 		running[0] = '\0';
-	if (kcmdline_build(r.cmdline, sizeof r.cmdline, running, r.cfg->rescue.port,
-			   r.cfg->rescue.cmdline, 0) < 0)
+	if (kcmdline_build(rescue_st.cmdline, sizeof rescue_st.cmdline, running,
+			   rescue_st.cfg->rescue.port, rescue_st.cfg->rescue.cmdline, 0) < 0)
 		return fail("the rescue kernel's command line would be longer than %d bytes",
 			    KCMDLINE_MAX - 1);
-	r.cmdline_ok = 1;
+	rescue_st.cmdline_ok = 1;
 	int cfd = write_extra(&cpio_len);
 	if (cfd < 0)
 		return -1;
-	r.archive_bytes = cpio_len;
-	int method = r.cfg->rescue.method;
+	rescue_st.archive_bytes = cpio_len;
+	int method = rescue_st.cfg->rescue.method;
 	if (method == RESCUE_METHOD_GRUB ||
 	    (method == RESCUE_METHOD_AUTO && grub_allowed() &&
-	     kexec_blocked(r.kexec_why, sizeof r.kexec_why))) {
+	     kexec_blocked(rescue_st.kexec_why, sizeof rescue_st.kexec_why))) {
 		if (method == RESCUE_METHOD_GRUB)
-			fmt(r.kexec_why, sizeof r.kexec_why, "kexec: not tried (method = grub)");
+			fmt(rescue_st.kexec_why, sizeof rescue_st.kexec_why, "kexec: not tried (method = grub)");
 		close(cfd);
 		return grub_start();
 	}
 	const char *kind;
-	int kfd = scan_open_regular(r.kernel, 0, &kind);
+	int kfd = scan_open_regular(rescue_st.kernel, 0, &kind);
 	if (kfd < 0) {
 		int e = errno;
 		close(cfd);
 		if (kind)
-			return fail("kernel %s: not a regular file but %s", r.kernel, kind);
-		return fail("kernel %s: %s", r.kernel, strerror(e));
+			return fail("kernel %s: not a regular file but %s", rescue_st.kernel, kind);
+		return fail("kernel %s: %s", rescue_st.kernel, strerror(e));
 	}
-	int mfd = build_initrd(r.cfg->rescue.image, cfd, cpio_len);
+	int mfd = build_initrd(rescue_st.cfg->rescue.image, cfd, cpio_len);
 	int ret = -1;
-	if (mfd >= 0 && !r.machine) {
-		r.crash = C_NOT_LOADED;
+	if (mfd >= 0 && !rescue_st.machine) {
+		rescue_st.crash = C_NOT_LOADED;
 		ret = 0;
 	} else if (mfd >= 0) {
 		ret = arm_load(kfd, mfd, running);
@@ -1094,68 +1095,69 @@ static int arm_steps(void)
 
 static void kernel_name(char *out, int cap)
 {
-	const char *b = strrchr(r.kernel, '/');
-	b = b ? b + 1 : r.kernel;
+	const char *b = strrchr(rescue_st.kernel, '/');
+	b = b ? b + 1 : rescue_st.kernel;
 	if (!strncmp(b, "vmlinuz-", 8) && b[8])
 		fmt(out, (size_t)cap, "%s", b + 8);
 	else
-		fmt(out, (size_t)cap, "%s", r.kernel);
+		fmt(out, (size_t)cap, "%s", rescue_st.kernel);
 }
 
 static void what_text(struct outbuf *o)
 {
 	char k[PATH_MAX_LEN], size[16];
 	kernel_name(k, sizeof k);
-	if (r.grub) {
-		fmt_size((int64_t)r.archive_bytes, size, sizeof size);
-		ob_printf(o, "%s + %s (%s, snapshot: ", r.cfg->rescue.image,
-			  r.cfg->rescue.armed_image, size);
+	if (rescue_st.grub) {
+		fmt_size((int64_t)rescue_st.archive_bytes, size, sizeof size);
+		ob_printf(o, "%s + %s (%s, snapshot: ", rescue_st.cfg->rescue.image,
+			  rescue_st.cfg->rescue.armed_image, size);
 	} else {
-		fmt_size((int64_t)r.initrd_bytes, size, sizeof size);
-		ob_printf(o, "%s + %s (%s, snapshot: ", k, r.cfg->rescue.image, size);
+		fmt_size((int64_t)rescue_st.initrd_bytes, size, sizeof size);
+		ob_printf(o, "%s + %s (%s, snapshot: ", k, rescue_st.cfg->rescue.image, size);
 	}
-	if (r.snapshot)
-		ob_printf(o, "%u link%s", r.links, r.links == 1 ? "" : "s");
+	if (rescue_st.snapshot)
+		ob_printf(o, "%u link%s", rescue_st.links, rescue_st.links == 1 ? "" : "s");
 	else
 		ob_puts(o, "none");
-	ob_printf(o, ", keepalives: %s)", r.keepalive ? "yes" : "no");
+	ob_printf(o, ", keepalives: %s)", rescue_st.keepalive ? "yes" : "no");
 }
 
 static void arm_done(uint64_t now, int ok)
 {
-	r.hash = conf_hash(r.cfg);
+	rescue_st.hash = conf_hash(rescue_st.cfg);
 	char what[400];
 	struct outbuf o;
 	ob_init(&o, what, sizeof what);
 	what_text(&o);
 	if (!ok) {
-		r.state = R_FAILED;
-		log_msg(LOG_ERR, "rescue: NOT ARMED: %s; a verdict reboots the host", r.problem);
-	} else if (r.grub && !r.machine) {
-		r.state = R_NOT_LOADED;
+		rescue_st.state = R_FAILED;
+		log_msg(LOG_ERR, "rescue: NOT ARMED: %s; a verdict reboots the host", rescue_st.problem);
+	} else if (rescue_st.grub && !rescue_st.machine) {
+		rescue_st.state = R_NOT_LOADED;
 		log_msg(LOG_NOTICE, "rescue: prepared via GRUB one-shot entry %s (%s): %s; not "
-			"armed (not the machine's PID 1)", r.cfg->rescue.grub_entry, r.kexec_why,
+			"armed (not the machine's PID 1)", rescue_st.cfg->rescue.grub_entry, rescue_st.kexec_why,
 			what);
-	} else if (r.grub) {
-		r.state = R_ARMED;
+	} else if (rescue_st.grub) {
+		rescue_st.state = R_ARMED;
 		log_msg(LOG_NOTICE, "rescue: armed via GRUB one-shot entry %s (%s; checked and "
-			"written in %u ms): %s; crash kernel: %s%s%s", r.cfg->rescue.grub_entry,
-			r.kexec_why, r.grub_ms, what, crash_word(), r.crash == C_FAILED ? ": " : "",
-			r.crash == C_FAILED ? r.crash_problem : "");
-	} else if (!r.machine) {
-		r.state = R_NOT_LOADED;
+			"written in %u ms): %s; crash kernel: %s%s%s", rescue_st.cfg->rescue.grub_entry,
+			rescue_st.kexec_why, rescue_st.grub_ms, what, crash_word(),
+			rescue_st.crash == C_FAILED ? ": " : "",
+			rescue_st.crash == C_FAILED ? rescue_st.crash_problem : "");
+	} else if (!rescue_st.machine) {
+		rescue_st.state = R_NOT_LOADED;
 		log_msg(LOG_NOTICE, "rescue: prepared %s; not loaded (not the machine's PID 1)",
 			what);
 	} else {
-		r.state = R_ARMED;
-		log_msg(r.kexec ? LOG_NOTICE : LOG_ERR, "rescue: armed (prepared in %u ms, loaded in "
-			"%u ms): %s%s%s; crash kernel: %s%s%s", r.arm_ms, r.load_ms,
-			r.kexec ? "kexec " : "kexec FAILED (", r.kexec ? what : r.problem,
-			r.kexec ? "" : ")", crash_word(), r.crash == C_FAILED ? ": " : "",
-			r.crash == C_FAILED ? r.crash_problem : "");
+		rescue_st.state = R_ARMED;
+		log_msg(rescue_st.kexec ? LOG_NOTICE : LOG_ERR, "rescue: armed (prepared in %u ms, loaded in "
+			"%u ms): %s%s%s; crash kernel: %s%s%s", rescue_st.arm_ms, rescue_st.load_ms,
+			rescue_st.kexec ? "kexec " : "kexec FAILED (", rescue_st.kexec ? what : rescue_st.problem,
+			rescue_st.kexec ? "" : ")", crash_word(), rescue_st.crash == C_FAILED ? ": " : "",
+			rescue_st.crash == C_FAILED ? rescue_st.crash_problem : "");
 	}
-	if (r.rearm) {
-		r.rearm = 0;
+	if (rescue_st.rearm) {
+		rescue_st.rearm = 0;
 		rescue_arm(NULL, now);
 	}
 }
@@ -1164,32 +1166,33 @@ static void arm_done(uint64_t now, int ok)
  * allows it.  1 if it was taken (arm_done is then its business). */
 static int grub_fallback(uint64_t now)
 {
-	if (r.grub_tried || r.cfg->rescue.method != RESCUE_METHOD_AUTO || !grub_allowed())
+	if (rescue_st.grub_tried || rescue_st.cfg->rescue.method != RESCUE_METHOD_AUTO || !grub_allowed())
 		return 0;
-	fmt(r.kexec_why, sizeof r.kexec_why, "%s", r.problem[0] ? r.problem : "kexec: failed");
-	r.problem[0] = '\0';
-	r.grub_started = now_ms();
+	fmt(rescue_st.kexec_why, sizeof rescue_st.kexec_why, "%s",
+	    rescue_st.problem[0] ? rescue_st.problem : "kexec: failed");
+	rescue_st.problem[0] = '\0';
+	rescue_st.grub_started = now_ms();
 	int rc = grub_start();
 	if (rc == 1)
 		return 1;       /* rescue_child_exited goes on */
-	r.grub_ms = (uint32_t)(now_ms() - r.grub_started);
-	arm_done(now, rc == 0 || r.crash == C_ARMED);
+	rescue_st.grub_ms = (uint32_t)(now_ms() - rescue_st.grub_started);
+	arm_done(now, rc == 0 || rescue_st.crash == C_ARMED);
 	return 1;
 }
 
 static void arm_finish(uint64_t now)
 {
 	uint64_t t0 = now_ms();
-	r.grub_started = t0;
+	rescue_st.grub_started = t0;
 	int rc = arm_steps();
-	r.arm_ms = (uint32_t)(now_ms() - t0);
-	r.armed_at = now;
+	rescue_st.arm_ms = (uint32_t)(now_ms() - t0);
+	rescue_st.armed_at = now;
 	if (rc == 1)
 		return;         /* rescue_child_exited goes on */
-	if (r.grub_tried)
-		r.grub_ms = r.arm_ms;
+	if (rescue_st.grub_tried)
+		rescue_st.grub_ms = rescue_st.arm_ms;
 	/* failed before the load, or loaded only the crash kernel */
-	if ((rc < 0 || (r.machine && !r.kexec)) && grub_fallback(now))
+	if ((rc < 0 || (rescue_st.machine && !rescue_st.kexec)) && grub_fallback(now))
 		return;
 	arm_done(now, rc == 0);
 }
@@ -1198,30 +1201,30 @@ static void arm_finish(uint64_t now)
 static void grub_done(int status, uint64_t now)
 {
 	char msg[PROBLEM_LEN];
-	ssize_t n = read(r.grub_fd, msg, sizeof msg - 1);
-	close(r.grub_fd);
-	r.grub_fd = -1;
+	ssize_t n = read(rescue_st.grub_fd, msg, sizeof msg - 1);
+	close(rescue_st.grub_fd);
+	rescue_st.grub_fd = -1;
 	msg[n > 0 ? n : 0] = '\0';
-	r.grub_ms = (uint32_t)(now_ms() - r.grub_started);
+	rescue_st.grub_ms = (uint32_t)(now_ms() - rescue_st.grub_started);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		r.grub = 1;
-	else if (r.grub_killed)
+		rescue_st.grub = 1;
+	else if (rescue_st.grub_killed)
 		grub_failed("checking and writing took more than 30s (storage not answering?): "
 			    "killed");
 	else
 		grub_failed(msg[0] ? msg : "the child that checks and writes failed");
-	if (r.state == R_OFF) {
-		r.rearm = 0;
+	if (rescue_st.state == R_OFF) {
+		rescue_st.rearm = 0;
 		return;
 	}
-	r.armed_at = now;
-	arm_done(now, r.grub || r.kexec || r.crash == C_ARMED);
+	rescue_st.armed_at = now;
+	arm_done(now, rescue_st.grub || rescue_st.kexec || rescue_st.crash == C_ARMED);
 }
 
 /* The load's child ended. */
 static void load_done(int status, uint64_t now)
 {
-	r.load_ms = (uint32_t)(now_ms() - r.load_started);
+	rescue_st.load_ms = (uint32_t)(now_ms() - rescue_st.load_started);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		/* killed before it could say: what is loaded is unknown */
 		if (load_job.ret == -EINPROGRESS)
@@ -1230,64 +1233,64 @@ static void load_done(int status, uint64_t now)
 			load_job.crash_ret = -EINTR;
 	}
 	int ok = load_results() == 0;
-	if (r.state == R_OFF) {
+	if (rescue_st.state == R_OFF) {
 		unload();       /* [rescue] went away meanwhile */
-		r.rearm = 0;
+		rescue_st.rearm = 0;
 		return;
 	}
-	r.armed_at = now;
-	if (!r.kexec && grub_fallback(now))
+	rescue_st.armed_at = now;
+	if (!rescue_st.kexec && grub_fallback(now))
 		return;
 	arm_done(now, ok);
 }
 
 static void arm_start(uint64_t now)
 {
-	if (r.load_pid || r.grub_pid) {
+	if (rescue_st.load_pid || rescue_st.grub_pid) {
 		/* load_job is the running child's: after it */
-		r.rearm = 1;
+		rescue_st.rearm = 1;
 		return;
 	}
-	r.state = R_ARMING;
-	r.kexec = 0;
-	r.grub = r.grub_tried = r.cmdline_ok = 0;
-	r.archive_bytes = 0;
-	r.grub_ms = 0;
-	r.kexec_why[0] = '\0';
-	r.crash = C_NONE;
-	r.snapshot = 0;
-	r.links = 0;
-	r.initrd_bytes = 0;
-	r.load_ms = 0;
-	r.problem[0] = r.crash_problem[0] = r.note[0] = '\0';
-	r.cmdline[0] = '\0';
-	r.snap_killed = 0;
+	rescue_st.state = R_ARMING;
+	rescue_st.kexec = 0;
+	rescue_st.grub = rescue_st.grub_tried = rescue_st.cmdline_ok = 0;
+	rescue_st.archive_bytes = 0;
+	rescue_st.grub_ms = 0;
+	rescue_st.kexec_why[0] = '\0';
+	rescue_st.crash = C_NONE;
+	rescue_st.snapshot = 0;
+	rescue_st.links = 0;
+	rescue_st.initrd_bytes = 0;
+	rescue_st.load_ms = 0;
+	rescue_st.problem[0] = rescue_st.crash_problem[0] = rescue_st.note[0] = '\0';
+	rescue_st.cmdline[0] = '\0';
+	rescue_st.snap_killed = 0;
 	/* /run/lifeline/rescue, 0700: the key goes there */
 	if (!strcmp(dir, RESCUE_DIR))
 		mkdir("/run/lifeline", 0755);
 	if ((mkdir(dir, 0700) < 0 && errno != EEXIST) || chmod(dir, 0700) < 0) {
 		fail("cannot create %s: %s", dir, strerror(errno));
-		r.state = R_FAILED;
-		log_msg(LOG_ERR, "rescue: NOT ARMED: %s; a verdict reboots the host", r.problem);
+		rescue_st.state = R_FAILED;
+		log_msg(LOG_ERR, "rescue: NOT ARMED: %s; a verdict reboots the host", rescue_st.problem);
 		return;
 	}
-	write_keepalive_files(&r.cfg->ka);
-	if (r.note[0])
-		log_msg(LOG_WARN, "rescue: %s", r.note);
+	write_keepalive_files(&rescue_st.cfg->ka);
+	if (rescue_st.note[0])
+		log_msg(LOG_WARN, "rescue: %s", rescue_st.note);
 	char snap[PATH_MAX_LEN + 32];
 	path_in(snap, sizeof snap, "netsnap");
 	unlink(snap);
-	if (r.cfg->rescue.snapshot[0]) {
+	if (rescue_st.cfg->rescue.snapshot[0]) {
 		char why[120];
-		pid_t pid = start_snapshot(r.cfg->rescue.snapshot, why, sizeof why);
+		pid_t pid = start_snapshot(rescue_st.cfg->rescue.snapshot, why, sizeof why);
 		if (pid > 0) {
-			r.snap_pid = pid;
-			r.snap_deadline = now + SNAP_TIMEOUT_MS;
+			rescue_st.snap_pid = pid;
+			rescue_st.snap_deadline = now + SNAP_TIMEOUT_MS;
 			return;         /* rescue_child_exited goes on */
 		}
-		fmt(r.note, sizeof r.note, "network snapshot failed (%s): the rescue system "
+		fmt(rescue_st.note, sizeof rescue_st.note, "network snapshot failed (%s): the rescue system "
 		    "uses ip= or DHCP", why);
-		log_msg(LOG_WARN, "rescue: %s", r.note);
+		log_msg(LOG_WARN, "rescue: %s", rescue_st.note);
 	}
 	arm_finish(now);
 }
@@ -1296,51 +1299,51 @@ static void arm_start(uint64_t now)
 
 static void unload(void)
 {
-	if (r.kexec && syscall(SYS_kexec_file_load, -1, -1, 0UL, NULL,
+	if (rescue_st.kexec && syscall(SYS_kexec_file_load, -1, -1, 0UL, NULL,
 			       (unsigned long)KEXEC_FILE_UNLOAD) < 0)
 		log_msg(LOG_WARN, "rescue: unloading the kexec image: %s", strerror(errno));
-	if (r.crash == C_ARMED && syscall(SYS_kexec_file_load, -1, -1, 0UL, NULL,
+	if (rescue_st.crash == C_ARMED && syscall(SYS_kexec_file_load, -1, -1, 0UL, NULL,
 					  (unsigned long)(KEXEC_FILE_UNLOAD | KEXEC_FILE_ON_CRASH)) < 0)
 		log_msg(LOG_WARN, "rescue: unloading the crash kernel: %s", strerror(errno));
-	r.kexec = 0;
-	r.crash = C_NONE;
+	rescue_st.kexec = 0;
+	rescue_st.crash = C_NONE;
 }
 
 void rescue_configure(const struct config *c, int machine, uint64_t now)
 {
-	r.cfg = c;
-	r.machine = machine;
+	rescue_st.cfg = c;
+	rescue_st.machine = machine;
 	if (!c->rescue.present) {
-		if (r.state != R_OFF) {
+		if (rescue_st.state != R_OFF) {
 			unload();
-			if (r.snap_pid > 0) {
-				kill(r.snap_pid, SIGKILL);
-				r.snap_stale = r.snap_pid;
-				r.snap_pid = 0;
+			if (rescue_st.snap_pid > 0) {
+				kill(rescue_st.snap_pid, SIGKILL);
+				rescue_st.snap_stale = rescue_st.snap_pid;
+				rescue_st.snap_pid = 0;
 			}
-			if (r.grub_pid > 0) {
-				kill(r.grub_pid, SIGKILL);
-				r.grub_stale = r.grub_pid;
-				r.grub_pid = 0;
-				close(r.grub_fd);
+			if (rescue_st.grub_pid > 0) {
+				kill(rescue_st.grub_pid, SIGKILL);
+				rescue_st.grub_stale = rescue_st.grub_pid;
+				rescue_st.grub_pid = 0;
+				close(rescue_st.grub_fd);
 			}
 			log_msg(LOG_NOTICE, "rescue: off (no [rescue] section)");
 		}
-		r.grub = 0;
-		r.state = R_OFF;
+		rescue_st.grub = 0;
+		rescue_st.state = R_OFF;
 		return;
 	}
-	if (r.state == R_OFF) {
-		r.state = R_UNARMED;
-		if (r.boot_done && c->rescue.arm)
+	if (rescue_st.state == R_OFF) {
+		rescue_st.state = R_UNARMED;
+		if (rescue_st.boot_done && c->rescue.arm)
 			arm_start(now);
 		return;
 	}
-	if (conf_hash(c) == r.hash)
+	if (conf_hash(c) == rescue_st.hash)
 		return;
-	if (r.state == R_ARMING) {
-		r.rearm = 1;
-	} else if (r.state != R_UNARMED || (r.boot_done && c->rescue.arm)) {
+	if (rescue_st.state == R_ARMING) {
+		rescue_st.rearm = 1;
+	} else if (rescue_st.state != R_UNARMED || (rescue_st.boot_done && c->rescue.arm)) {
 		log_msg(LOG_NOTICE, "rescue: [rescue] or [keepalive] changed: arming again");
 		arm_start(now);
 	}
@@ -1348,29 +1351,30 @@ void rescue_configure(const struct config *c, int machine, uint64_t now)
 
 void rescue_boot_done(uint64_t now)
 {
-	r.boot_done = 1;
-	if (r.cfg && r.cfg->rescue.present && r.cfg->rescue.arm && r.state == R_UNARMED)
+	rescue_st.boot_done = 1;
+	if (rescue_st.cfg && rescue_st.cfg->rescue.present && rescue_st.cfg->rescue.arm &&
+	    rescue_st.state == R_UNARMED)
 		arm_start(now);
 }
 
 void rescue_arm(struct outbuf *o, uint64_t now)
 {
-	if (!r.cfg || !r.cfg->rescue.present) {
+	if (!rescue_st.cfg || !rescue_st.cfg->rescue.present) {
 		if (o)
 			ob_puts(o, "error: no [rescue] section in the config\n");
 		return;
 	}
-	if (r.state == R_ARMING) {
+	if (rescue_st.state == R_ARMING) {
 		if (o)
-			ob_puts(o, r.load_pid ? "error: arming already (loading the kernel)\n"
-				: r.grub_pid ? "error: arming already (the GRUB path)\n"
+			ob_puts(o, rescue_st.load_pid ? "error: arming already (loading the kernel)\n"
+				: rescue_st.grub_pid ? "error: arming already (the GRUB path)\n"
 				: "error: arming already (the network snapshot runs)\n");
 		return;
 	}
 	arm_start(now);
 	if (!o)
 		return;
-	ob_puts(o, r.state == R_FAILED ? "error: " : "ok\n");
+	ob_puts(o, rescue_st.state == R_FAILED ? "error: " : "ok\n");
 	rescue_status_text(o, now);
 }
 
@@ -1378,26 +1382,26 @@ void rescue_arm(struct outbuf *o, uint64_t now)
 void rescue_now(const char *reason)
 {
 	log_msg(LOG_ERR, "rescue: %s: booting the rescue system", reason);
-	if (!r.machine) {
-		r.not_pid1++;
+	if (!rescue_st.machine) {
+		rescue_st.not_pid1++;
 		log_msg(LOG_ERR, "rescue: not the machine's PID 1: not booting the rescue system");
 		return;
 	}
-	r.escalations++;
+	rescue_st.escalations++;
 	int loaded = read_flag("/sys/kernel/kexec_loaded");
 	int grub = 0;
-	if (r.grub && r.state == R_ARMED && loaded != 1) {
+	if (rescue_st.grub && rescue_st.state == R_ARMED && loaded != 1) {
 		/* the one-shot entry: next_entry in grubenv, in place, by a child
 		 * PID 1 waits for a bounded time (a hung disk must not keep the
 		 * host from rebooting) */
 		static const char *const names[] = { "next_entry", GRUB_ARGS_VAR };
-		const char *values[] = { r.cfg->rescue.grub_entry, r.cmdline };
+		const char *values[] = { rescue_st.cfg->rescue.grub_entry, rescue_st.cmdline };
 		char err[PROBLEM_LEN];
-		grub = grubenv_commit(r.cfg->rescue.grubenv, names, values, 2, GRUB_VERDICT_MS,
+		grub = grubenv_commit(rescue_st.cfg->rescue.grubenv, names, values, 2, GRUB_VERDICT_MS,
 				      err, sizeof err) == 0;
 		if (grub)
-			log_msg(LOG_ERR, "rescue: next_entry=%s written to %s", r.cfg->rescue.grub_entry,
-				r.cfg->rescue.grubenv);
+			log_msg(LOG_ERR, "rescue: next_entry=%s written to %s", rescue_st.cfg->rescue.grub_entry,
+				rescue_st.cfg->rescue.grubenv);
 		else
 			log_msg(LOG_ERR, "rescue: GRUB one-shot entry NOT set: %s", err);
 	}
@@ -1407,12 +1411,12 @@ void rescue_now(const char *reason)
 	/* only now, right before the jump: had the sync hung in PID 1 with
 	 * the watchdog released, nothing would ever have reset the host */
 	watchdog_release();
-	if (loaded == 1 || (loaded < 0 && !r.grub)) {
+	if (loaded == 1 || (loaded < 0 && !rescue_st.grub)) {
 		reboot(LINUX_REBOOT_CMD_KEXEC);
 		log_msg(LOG_ERR, "rescue: reboot(KEXEC): %s", strerror(errno));
 	}
 	if (grub) {
-		log_msg(LOG_ERR, "rescue: rebooting into GRUB entry %s", r.cfg->rescue.grub_entry);
+		log_msg(LOG_ERR, "rescue: rebooting into GRUB entry %s", rescue_st.cfg->rescue.grub_entry);
 		reboot(RB_AUTOBOOT);
 		log_msg(LOG_ERR, "rescue: reboot: %s", strerror(errno));
 	}
@@ -1433,27 +1437,27 @@ int rescue_child_exited(pid_t pid, int status, uint64_t now)
 {
 	if (pid <= 0)
 		return 0;
-	if (pid == r.load_pid) {
-		r.load_pid = 0;
+	if (pid == rescue_st.load_pid) {
+		rescue_st.load_pid = 0;
 		load_done(status, now);
 		return 1;
 	}
-	if (pid == r.snap_stale) {
-		r.snap_stale = 0;
+	if (pid == rescue_st.snap_stale) {
+		rescue_st.snap_stale = 0;
 		return 1;
 	}
-	if (pid == r.grub_stale) {
-		r.grub_stale = 0;
+	if (pid == rescue_st.grub_stale) {
+		rescue_st.grub_stale = 0;
 		return 1;
 	}
-	if (pid == r.grub_pid) {
-		r.grub_pid = 0;
+	if (pid == rescue_st.grub_pid) {
+		rescue_st.grub_pid = 0;
 		grub_done(status, now);
 		return 1;
 	}
-	if (pid != r.snap_pid)
+	if (pid != rescue_st.snap_pid)
 		return 0;
-	r.snap_pid = 0;
+	rescue_st.snap_pid = 0;
 	snapshot_done(status);
 	arm_finish(now);
 	return 1;
@@ -1463,45 +1467,45 @@ int rescue_child_exited(pid_t pid, int status, uint64_t now)
  * later (in D state on a dead disk): given up on. */
 static void grub_tick(uint64_t now)
 {
-	if (r.grub_pid <= 0 || now < r.grub_deadline)
+	if (rescue_st.grub_pid <= 0 || now < rescue_st.grub_deadline)
 		return;
-	if (!r.grub_killed) {
+	if (!rescue_st.grub_killed) {
 		log_msg(LOG_WARN, "rescue: the GRUB path's checks and writes take more than %ds: "
 			"killing them", GRUB_ARM_MS / 1000);
-		kill(r.grub_pid, SIGKILL);
-		r.grub_killed = 1;
-		r.grub_deadline = now + SNAP_KILL_WAIT_MS;
+		kill(rescue_st.grub_pid, SIGKILL);
+		rescue_st.grub_killed = 1;
+		rescue_st.grub_deadline = now + SNAP_KILL_WAIT_MS;
 		return;
 	}
-	r.grub_stale = r.grub_pid;
-	r.grub_pid = 0;
+	rescue_st.grub_stale = rescue_st.grub_pid;
+	rescue_st.grub_pid = 0;
 	grub_done(SIGKILL, now);
 }
 
 void rescue_tick(uint64_t now)
 {
 	grub_tick(now);
-	if (r.snap_pid <= 0 || now < r.snap_deadline)
+	if (rescue_st.snap_pid <= 0 || now < rescue_st.snap_deadline)
 		return;
-	if (!r.snap_killed) {
+	if (!rescue_st.snap_killed) {
 		log_msg(LOG_WARN, "rescue: the network snapshot takes more than %ds: killing it",
 			SNAP_TIMEOUT_MS / 1000);
-		kill(r.snap_pid, SIGKILL);
-		r.snap_killed = 1;
-		r.snap_deadline = now + SNAP_KILL_WAIT_MS;
+		kill(rescue_st.snap_pid, SIGKILL);
+		rescue_st.snap_killed = 1;
+		rescue_st.snap_deadline = now + SNAP_KILL_WAIT_MS;
 		return;
 	}
 	/* killed and still not gone (stuck in the kernel): arm without it */
-	r.snap_stale = r.snap_pid;
-	r.snap_pid = 0;
+	rescue_st.snap_stale = rescue_st.snap_pid;
+	rescue_st.snap_pid = 0;
 	snapshot_done(SIGKILL);    /* the wait status of a SIGKILL death */
 	arm_finish(now);
 }
 
 uint64_t rescue_next_deadline(void)
 {
-	uint64_t s = r.snap_pid > 0 ? r.snap_deadline : 0;
-	uint64_t g = r.grub_pid > 0 ? r.grub_deadline : 0;
+	uint64_t s = rescue_st.snap_pid > 0 ? rescue_st.snap_deadline : 0;
+	uint64_t g = rescue_st.grub_pid > 0 ? rescue_st.grub_deadline : 0;
 	return !s ? g : !g ? s : s < g ? s : g;
 }
 
@@ -1511,38 +1515,38 @@ static const char *state_word(void)
 {
 	static const char *const w[] = { "off", "unarmed", "arming", "armed", "not-loaded",
 					 "failed" };
-	return w[r.state];
+	return w[rescue_st.state];
 }
 
 void rescue_status_text(struct outbuf *o, uint64_t now)
 {
 	char ago[16];
-	if (!r.cfg || r.state == R_OFF) {
-		if (r.not_pid1 || r.escalations)
+	if (!rescue_st.cfg || rescue_st.state == R_OFF) {
+		if (rescue_st.not_pid1 || rescue_st.escalations)
 			ob_printf(o, "rescue: off; verdicts acted on: %u%s\n",
-				  r.escalations + r.not_pid1, r.not_pid1 ? " (not PID 1)" : "");
+				  rescue_st.escalations + rescue_st.not_pid1, rescue_st.not_pid1 ? " (not PID 1)" : "");
 		return;
 	}
-	fmt_duration(now > r.armed_at ? now - r.armed_at : 0, ago, sizeof ago);
-	switch (r.state) {
+	fmt_duration(now > rescue_st.armed_at ? now - rescue_st.armed_at : 0, ago, sizeof ago);
+	switch (rescue_st.state) {
 	case R_UNARMED:
 		ob_printf(o, "rescue: NOT ARMED: %s; a verdict reboots the host\n",
-			  !r.cfg->rescue.arm ? "arm = no (lifelinectl rescue arm)"
+			  !rescue_st.cfg->rescue.arm ? "arm = no (lifelinectl rescue arm)"
 			  : "waiting for the boot tasks");
 		break;
 	case R_ARMING:
-		ob_puts(o, r.load_pid ? "rescue: arming (loading the kernel and the image)\n"
-			: r.grub_pid ? "rescue: arming (the GRUB path: checking and writing)\n"
+		ob_puts(o, rescue_st.load_pid ? "rescue: arming (loading the kernel and the image)\n"
+			: rescue_st.grub_pid ? "rescue: arming (the GRUB path: checking and writing)\n"
 			: "rescue: arming (snapshot running)\n");
 		break;
 	case R_FAILED:
-		ob_printf(o, "rescue: NOT ARMED: %s; a verdict reboots the host\n", r.problem);
+		ob_printf(o, "rescue: NOT ARMED: %s; a verdict reboots the host\n", rescue_st.problem);
 		break;
 	case R_NOT_LOADED:
-		if (r.grub)
+		if (rescue_st.grub)
 			ob_printf(o, "rescue: prepared %s ago via GRUB one-shot entry %s, not armed "
-				  "(not the machine's PID 1; %s): ", ago, r.cfg->rescue.grub_entry,
-				  r.kexec_why);
+				  "(not the machine's PID 1; %s): ", ago, rescue_st.cfg->rescue.grub_entry,
+				  rescue_st.kexec_why);
 		else
 			ob_printf(o, "rescue: prepared %s ago, not loaded (not the machine's PID 1): ",
 				  ago);
@@ -1550,24 +1554,25 @@ void rescue_status_text(struct outbuf *o, uint64_t now)
 		ob_puts(o, "\n");
 		break;
 	default:
-		if (r.grub) {
+		if (rescue_st.grub) {
 			ob_printf(o, "rescue: armed %s ago via GRUB one-shot entry %s (%s): ", ago,
-				  r.cfg->rescue.grub_entry, r.kexec_why);
+				  rescue_st.cfg->rescue.grub_entry, rescue_st.kexec_why);
 			what_text(o);
-		} else if (r.kexec) {
+		} else if (rescue_st.kexec) {
 			ob_printf(o, "rescue: armed %s ago: kexec ", ago);
 			what_text(o);
 		} else {
-			ob_printf(o, "rescue: armed %s ago, crash kernel only (%s)", ago, r.problem);
+			ob_printf(o, "rescue: armed %s ago, crash kernel only (%s)", ago, rescue_st.problem);
 		}
-		ob_printf(o, "; crash kernel: %s%s%s\n", r.crash == C_FAILED ? "FAILED" : crash_word(),
-			  r.crash == C_FAILED ? ": " : "", r.crash == C_FAILED ? r.crash_problem : "");
+		ob_printf(o, "; crash kernel: %s%s%s\n", rescue_st.crash == C_FAILED ? "FAILED" : crash_word(),
+			  rescue_st.crash == C_FAILED ? ": " : "",
+			  rescue_st.crash == C_FAILED ? rescue_st.crash_problem : "");
 	}
-	if (r.note[0] && r.state != R_UNARMED && r.state != R_ARMING)
-		ob_printf(o, "rescue: note: %s\n", r.note);
-	if (r.escalations || r.not_pid1)
-		ob_printf(o, "rescue: verdicts acted on: %u%s\n", r.escalations + r.not_pid1,
-			  r.not_pid1 ? " (not PID 1)" : "");
+	if (rescue_st.note[0] && rescue_st.state != R_UNARMED && rescue_st.state != R_ARMING)
+		ob_printf(o, "rescue: note: %s\n", rescue_st.note);
+	if (rescue_st.escalations || rescue_st.not_pid1)
+		ob_printf(o, "rescue: verdicts acted on: %u%s\n", rescue_st.escalations + rescue_st.not_pid1,
+			  rescue_st.not_pid1 ? " (not PID 1)" : "");
 }
 
 static void json_str_or_null(struct outbuf *o, const char *s)
@@ -1580,49 +1585,52 @@ static void json_str_or_null(struct outbuf *o, const char *s)
 
 void rescue_status_json(struct outbuf *o, uint64_t now)
 {
-	int on = r.cfg && r.state != R_OFF;
-	int done = r.state == R_ARMED || r.state == R_NOT_LOADED || r.state == R_FAILED;
+	int on = rescue_st.cfg && rescue_st.state != R_OFF;
+	int done = rescue_st.state == R_ARMED || rescue_st.state == R_NOT_LOADED ||
+		   rescue_st.state == R_FAILED;
 	if (!on) {
 		ob_printf(o, "\"rescue\":{\"enabled\":false,\"state\":\"off\",\"escalations\":%u,"
-			  "\"not_pid1\":%u},", r.escalations, r.not_pid1);
+			  "\"not_pid1\":%u},", rescue_st.escalations, rescue_st.not_pid1);
 		return;
 	}
 	ob_printf(o, "\"rescue\":{\"enabled\":%s,\"state\":\"%s\",\"kexec\":%s,\"crash\":\"%s\","
-		  "\"problem\":", on ? "true" : "false", state_word(), r.kexec ? "true" : "false",
-		  r.state == R_OFF ? "off" : crash_word());
-	if (r.state == R_UNARMED)
-		ob_json_str(o, !r.cfg->rescue.arm ? "arm = no" : "waiting for the boot tasks");
+		  "\"problem\":", on ? "true" : "false", state_word(), rescue_st.kexec ? "true" : "false",
+		  rescue_st.state == R_OFF ? "off" : crash_word());
+	if (rescue_st.state == R_UNARMED)
+		ob_json_str(o, !rescue_st.cfg->rescue.arm ? "arm = no" : "waiting for the boot tasks");
 	else
-		json_str_or_null(o, on ? r.problem : NULL);
+		json_str_or_null(o, on ? rescue_st.problem : NULL);
 	ob_puts(o, ",\"crash_problem\":");
-	json_str_or_null(o, on ? r.crash_problem : NULL);
+	json_str_or_null(o, on ? rescue_st.crash_problem : NULL);
 	ob_puts(o, ",\"note\":");
-	json_str_or_null(o, on ? r.note : NULL);
+	json_str_or_null(o, on ? rescue_st.note : NULL);
 	if (done)
 		ob_printf(o, ",\"armed_ms_ago\":%lu,\"arm_ms\":%u,\"load_ms\":%u",
-			  (unsigned long)(now > r.armed_at ? now - r.armed_at : 0), r.arm_ms,
-			  r.load_ms);
+			  (unsigned long)(now > rescue_st.armed_at ? now - rescue_st.armed_at : 0), rescue_st.arm_ms,
+			  rescue_st.load_ms);
 	else
 		ob_puts(o, ",\"armed_ms_ago\":null,\"arm_ms\":null,\"load_ms\":null");
 	ob_puts(o, ",\"kernel\":");
-	json_str_or_null(o, done ? r.kernel : NULL);
+	json_str_or_null(o, done ? rescue_st.kernel : NULL);
 	ob_puts(o, ",\"image\":");
-	json_str_or_null(o, on ? r.cfg->rescue.image : NULL);
+	json_str_or_null(o, on ? rescue_st.cfg->rescue.image : NULL);
 	ob_printf(o, ",\"initrd_bytes\":%lu,\"snapshot\":%s,\"snapshot_links\":%u,"
-		  "\"keepalive\":%s,\"cmdline\":", (unsigned long)r.initrd_bytes,
-		  r.snapshot ? "true" : "false", r.links, r.keepalive ? "true" : "false");
-	json_str_or_null(o, done ? r.cmdline : NULL);
+		  "\"keepalive\":%s,\"cmdline\":", (unsigned long)rescue_st.initrd_bytes,
+		  rescue_st.snapshot ? "true" : "false", rescue_st.links, rescue_st.keepalive ? "true" : "false");
+	json_str_or_null(o, done ? rescue_st.cmdline : NULL);
 	/* the path a verdict takes: kexec (or the crash kernel), or GRUB */
 	ob_puts(o, ",\"method\":");
-	json_str_or_null(o, !done || r.state == R_FAILED ? NULL : r.grub ? "grub" : "kexec");
+	json_str_or_null(o, !done || rescue_st.state == R_FAILED ? NULL
+			    : rescue_st.grub ? "grub" : "kexec");
 	ob_puts(o, ",\"kexec_problem\":");
-	json_str_or_null(o, done && r.grub ? r.kexec_why : NULL);
+	json_str_or_null(o, done && rescue_st.grub ? rescue_st.kexec_why : NULL);
 	ob_puts(o, ",\"grub_entry\":");
-	ob_json_str(o, r.cfg->rescue.grub_entry);
+	ob_json_str(o, rescue_st.cfg->rescue.grub_entry);
 	ob_puts(o, ",\"grubenv\":");
-	ob_json_str(o, r.cfg->rescue.grubenv);
+	ob_json_str(o, rescue_st.cfg->rescue.grubenv);
 	ob_puts(o, ",\"armed_image\":");
-	ob_json_str(o, r.cfg->rescue.armed_image);
-	ob_printf(o, ",\"armed_image_bytes\":%lu", (unsigned long)(r.grub ? r.archive_bytes : 0));
-	ob_printf(o, ",\"escalations\":%u,\"not_pid1\":%u},", r.escalations, r.not_pid1);
+	ob_json_str(o, rescue_st.cfg->rescue.armed_image);
+	ob_printf(o, ",\"armed_image_bytes\":%lu",
+		  (unsigned long)(rescue_st.grub ? rescue_st.archive_bytes : 0));
+	ob_printf(o, ",\"escalations\":%u,\"not_pid1\":%u},", rescue_st.escalations, rescue_st.not_pid1);
 }

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-const char *state_name(const struct unit *u)
+const char *unit_state_name(const struct unit *u)
 {
 	switch (u->state) {
 	case ST_WAITING: return "waiting";
@@ -103,7 +103,7 @@ void status_text_unit(struct outbuf *o, const struct unit *u, uint64_t now)
 			fmt(ooms, sizeof ooms, "%ld", (long)st.oom_kill);
 	}
 	ob_printf(o, "%-16s %-8s %-13s %7s %8s %8u %7s %-9s %4s  %-24s %s\n", u->name,
-		  kind_name(u->kind), state_name(u), pid, upt, u->restarts, mem, lim, ooms, why,
+		  kind_name(u->kind), unit_state_name(u), pid, upt, u->restarts, mem, lim, ooms, why,
 		  next);
 }
 
@@ -148,7 +148,7 @@ void status_json_unit(struct outbuf *o, const struct unit *u, int first, uint64_
 	ob_json_str(o, u->name);
 	ob_printf(o, ",\"kind\":\"%s\",\"state\":\"%s\",\"pid\":%d,\"uptime_ms\":%lu,"
 		  "\"restarts\":%u,\"last_exit\":",
-		  kind_name(u->kind), state_name(u), u->pid > 0 ? (int)u->pid : 0,
+		  kind_name(u->kind), unit_state_name(u), u->pid > 0 ? (int)u->pid : 0,
 		  u->pid > 0 ? (unsigned long)(now - u->started_ms) : 0UL, u->restarts);
 	ob_json_str(o, why);
 	ob_printf(o, ",\"oom_killed\":%s,\"spawn_error\":",

@@ -21,7 +21,7 @@ struct self_stats {
 	int pid1;
 };
 
-const char *state_name(const struct unit *u);
+const char *unit_state_name(const struct unit *u);
 void status_text(struct outbuf *o, const struct unit *u, int n,
 		 const struct self_stats *s, uint64_t now);
 void status_json(struct outbuf *o, const struct unit *u, int n,

@@ -171,7 +171,7 @@ void suite_initrd(void)
 	snprintf(tdir, sizeof tdir, "%s", temp_dir());
 	TEST("initrd: a header has the magic, 13 hex fields, the name and padding to 4") {
 		char h[256];
-		int n = cpio_header(h, sizeof h, 0, "etc/rescue/netsnap", 7, 0100644, 1, 1234,
+		int n = initrd_header(h, sizeof h, 0, "etc/rescue/netsnap", 7, 0100644, 1, 1234,
 				    1700000000);
 		/* 110 + 19 = 129, padded to 132 */
 		CHECK_INT(n, 132);
@@ -186,32 +186,32 @@ void suite_initrd(void)
 	TEST("initrd: header padding counts from where the header starts") {
 		char h[256];
 		/* 110 + 2 = 112: no padding at 0, but 2 bytes at offset 2 */
-		CHECK_INT(cpio_header(h, sizeof h, 0, "a", 1, 0100644, 1, 0, 0), 112);
-		CHECK_INT(cpio_header(h, sizeof h, 2, "a", 1, 0100644, 1, 0, 0), 114);
-		CHECK_INT(cpio_header(h, sizeof h, 0, "ab", 1, 0100644, 1, 0, 0), 116);
+		CHECK_INT(initrd_header(h, sizeof h, 0, "a", 1, 0100644, 1, 0, 0), 112);
+		CHECK_INT(initrd_header(h, sizeof h, 2, "a", 1, 0100644, 1, 0, 0), 114);
+		CHECK_INT(initrd_header(h, sizeof h, 0, "ab", 1, 0100644, 1, 0, 0), 116);
 	}
 
 	TEST("initrd: a name too long or a buffer too small is refused") {
 		char h[400], name[CPIO_NAME_MAX + 1];
 		memset(name, 'x', sizeof name - 1);
 		name[sizeof name - 1] = '\0';
-		CHECK_INT(cpio_header(h, sizeof h, 0, name, 1, 0100644, 1, 0, 0), -1);
+		CHECK_INT(initrd_header(h, sizeof h, 0, name, 1, 0100644, 1, 0, 0), -1);
 		name[CPIO_NAME_MAX - 1] = '\0';         /* 99 bytes and the NUL: fits */
-		CHECK(cpio_header(h, sizeof h, 0, name, 1, 0100644, 1, 0, 0) > 0);
-		CHECK_INT(cpio_header(h, 100, 0, "a", 1, 0100644, 1, 0, 0), -1);
+		CHECK(initrd_header(h, sizeof h, 0, name, 1, 0100644, 1, 0, 0) > 0);
+		CHECK_INT(initrd_header(h, 100, 0, "a", 1, 0100644, 1, 0, 0), -1);
 	}
 
 	TEST("initrd: every name and data length pads right and reads back") {
 		char path[300];
 		int fd = open_temp(path, sizeof path);
-		struct cpio_out c;
-		cpio_begin(&c, fd, 42);
+		struct initrd_out c;
+		initrd_begin(&c, fd, 42);
 		const char *names[] = { "a", "ab", "abc", "abcd", "abcde", "etc/x" };
 		const char *datas[] = { "", "1", "12", "123", "1234", "12345" };
 		for (int i = 0; i < 6; i++)
-			CHECK_INT(cpio_add_data(&c, names[i], i == 5 ? 0600 : 0644, datas[i],
+			CHECK_INT(initrd_add_data(&c, names[i], i == 5 ? 0600 : 0644, datas[i],
 						(uint32_t)strlen(datas[i])), 0);
-		CHECK_INT(cpio_trailer(&c), 0);
+		CHECK_INT(initrd_trailer(&c), 0);
 		CHECK_INT(c.err, 0);
 		CHECK_INT(c.off % 4, 0);
 		CHECK_INT((long long)lseek(fd, 0, SEEK_END), (long long)c.off);
@@ -235,22 +235,22 @@ void suite_initrd(void)
 		free(b);
 	}
 
-	TEST("initrd: cpio_add_file copies a file; a missing one writes nothing") {
+	TEST("initrd: initrd_add_file copies a file; a missing one writes nothing") {
 		char path[300];
 		const char *src = tfile("snap", "lifeline-netsnap 1\nlink eth0 52:54:00:12:34:56\n");
 		int fd = open_temp(path, sizeof path);
-		struct cpio_out c;
-		cpio_begin(&c, fd, 0);
-		CHECK_INT(cpio_add_file(&c, "etc/rescue/netsnap", 0644, src), 0);
+		struct initrd_out c;
+		initrd_begin(&c, fd, 0);
+		CHECK_INT(initrd_add_file(&c, "etc/rescue/netsnap", 0644, src), 0);
 		uint64_t off = c.off;
-		CHECK_INT(cpio_add_file(&c, "etc/rescue/nothing", 0644, "/nonexistent/file"), -1);
+		CHECK_INT(initrd_add_file(&c, "etc/rescue/nothing", 0644, "/nonexistent/file"), -1);
 		CHECK_INT(c.err, ENOENT);
 		CHECK_INT((long long)c.off, (long long)off);
 		c.err = 0;
-		CHECK_INT(cpio_add_file(&c, "etc/x", 0644, "/proc"), -1);      /* not a file */
+		CHECK_INT(initrd_add_file(&c, "etc/x", 0644, "/proc"), -1);      /* not a file */
 		CHECK_INT(c.err, EINVAL);
 		c.err = 0;
-		CHECK_INT(cpio_trailer(&c), 0);
+		CHECK_INT(initrd_trailer(&c), 0);
 		close(fd);
 		size_t len;
 		unsigned char *b = slurp(path, &len);
@@ -268,13 +268,13 @@ void suite_initrd(void)
 		const char *img = tfile("img", "IMAGE");      /* 5 bytes: 3 of padding */
 		int ifd = open(img, O_RDONLY);
 		int fd = open_temp(path, sizeof path);
-		struct cpio_out c;
-		cpio_begin(&c, fd, 0);
-		CHECK_INT(cpio_copy_fd(&c, ifd, 5), 0);
-		CHECK_INT(cpio_pad(&c), 0);
+		struct initrd_out c;
+		initrd_begin(&c, fd, 0);
+		CHECK_INT(initrd_copy_fd(&c, ifd, 5), 0);
+		CHECK_INT(initrd_pad(&c), 0);
 		CHECK_INT((long long)c.off, 8);
-		CHECK_INT(cpio_add_data(&c, "f", 0644, "xyz", 3), 0);
-		CHECK_INT(cpio_trailer(&c), 0);
+		CHECK_INT(initrd_add_data(&c, "f", 0644, "xyz", 3), 0);
+		CHECK_INT(initrd_trailer(&c), 0);
 		close(ifd);
 		close(fd);
 		size_t len;
@@ -290,11 +290,11 @@ void suite_initrd(void)
 	TEST("initrd: Debian's cpio extracts what the writer wrote") {
 		char path[300], out[300];
 		int fd = open_temp(path, sizeof path);
-		struct cpio_out c;
-		cpio_begin(&c, fd, 1700000000);
-		CHECK_INT(cpio_add_data(&c, "keepalive.key", 0600, "0123\n", 5), 0);
-		CHECK_INT(cpio_add_data(&c, "netsnap", 0644, "lifeline-netsnap 1\n", 19), 0);
-		CHECK_INT(cpio_trailer(&c), 0);
+		struct initrd_out c;
+		initrd_begin(&c, fd, 1700000000);
+		CHECK_INT(initrd_add_data(&c, "keepalive.key", 0600, "0123\n", 5), 0);
+		CHECK_INT(initrd_add_data(&c, "netsnap", 0644, "lifeline-netsnap 1\n", 19), 0);
+		CHECK_INT(initrd_trailer(&c), 0);
 		close(fd);
 		snprintf(out, sizeof out, "%s/x", tdir);
 		mkdir(out, 0755);

@@ -446,21 +446,21 @@ void suite_status(void)
 		CHECK_INT(strlen(small), 3);
 		CHECK_INT(small[4], 'Z');
 	}
-	TEST("status: state_name") {
+	TEST("status: unit_state_name") {
 		struct unit u = { 0 };
 		u.kind = UNIT_SERVICE;
 		u.state = ST_RUNNING;
-		CHECK_STR(state_name(&u), "running");
+		CHECK_STR(unit_state_name(&u), "running");
 		u.kind = UNIT_BOOT;
-		CHECK_STR(state_name(&u), "running-task");
+		CHECK_STR(unit_state_name(&u), "running-task");
 		u.state = ST_BACKOFF;
-		CHECK_STR(state_name(&u), "backoff");
+		CHECK_STR(unit_state_name(&u), "backoff");
 		u.state = ST_SPAWN_WAIT;
-		CHECK_STR(state_name(&u), "spawn-retry");
+		CHECK_STR(unit_state_name(&u), "spawn-retry");
 		u.state = ST_DOWN;
-		CHECK_STR(state_name(&u), "down");
+		CHECK_STR(unit_state_name(&u), "down");
 		u.state = ST_DONE;
-		CHECK_STR(state_name(&u), "done");
+		CHECK_STR(unit_state_name(&u), "done");
 	}
 
 	build_units(now);

@@ -248,7 +248,7 @@ void suite_ttys(void)
 		CHECK(k >= 0);
 		if (k >= 0) {
 			CHECK_INT(unit_table[k].state, ST_ABSENT);
-			CHECK_STR(state_name(&unit_table[k]), "not-installed");
+			CHECK_STR(unit_state_name(&unit_table[k]), "not-installed");
 			CHECK_INT(unit_table[k].pid, 0);
 			CHECK_INT(unit_table[k].spawn_failures, 0);
 			CHECK_INT(units_next_deadline(), 0);
