@@ -19,7 +19,7 @@ SAN_CFLAGS = $(BASE) -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
 	-fno-sanitize-recover=undefined -DLIFELINE_NO_MLOCK
 
 B = build
-CORE = loop unittab log config userdb backoff exitinfo outbuf spawn oomwatch service status \
+CORE = loop unittab log config configure commands userdb backoff exitinfo outbuf spawn oomwatch service status \
 	control mounts memlock shutdown meminfo victim guard cgroup procev \
 	protect sshwatch peerlink quorum rescue grubenv watchdog initrd kcmdline panic initctl
 CORE_SRC = $(CORE:%=init/%.c)

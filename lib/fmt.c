@@ -3,6 +3,7 @@
 #include "fmt.h"
 
 #include <string.h>
+#include <unistd.h>
 
 struct sink {
 	char *buf;
@@ -206,4 +207,17 @@ void fmt_size(int64_t bytes, char *buf, int cap)
 		    (unsigned long)(tenths % 10), unit[u]);
 	else
 		fmt(buf, (size_t)cap, "%lu%c", (unsigned long)((tenths + 5) / 10), unit[u]);
+}
+
+void fmt_write(int fd, const char *f, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, f);
+	int n = vfmt(buf, sizeof buf, f, ap);
+	va_end(ap);
+	if (n >= (int)sizeof buf)
+		n = sizeof buf - 1;
+	if (n > 0)
+		(void)!write(fd, buf, (size_t)n);
 }

@@ -14,6 +14,10 @@ int fmt(char *buf, size_t cap, const char *f, ...)
 int vfmt(char *buf, size_t cap, const char *f, va_list ap)
 	__attribute__((format(printf, 3, 0)));
 
+/* fmt to a file descriptor (at most 1 KiB), for the few words a program
+ * says outside its log: usage, --version, --check-config. */
+void fmt_write(int fd, const char *f, ...) __attribute__((format(printf, 2, 3)));
+
 /* For people: "512B", "4.5K", "32M", "1.2G"; "-" if negative (unknown) */
 void fmt_size(int64_t bytes, char *buf, int cap);
 /* For people: "1h02m", "3m04s", "12.3s", "450ms" */
