@@ -151,7 +151,8 @@ static void fix_stdio(void)
 	}
 }
 
-int main(int argc, char **argv)
+/* The command line.  Returns -1 to go on, else the exit status. */
+static int parse_args(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -181,8 +182,13 @@ int main(int argc, char **argv)
 			return 100;
 		}
 	}
+	return -1;
+}
 
-	uint64_t start_ms = now_ms();
+/* The machine's first steps as PID 1 (/proc, /sys, /dev, the console, a
+ * session), or a subreaper's; then the log. */
+static void start_up(void)
+{
 	pid1 = getpid() == 1;
 	if (pid1) {
 		log_init(0, 2);         /* console only: /dev may not be there yet */
@@ -206,7 +212,12 @@ int main(int argc, char **argv)
 		log_console(-1);
 	log_msg(LOG_NOTICE, "lifeline %s starting as %s%s", LIFELINE_VERSION,
 		pid1 ? "PID 1" : "subreaper", in_container ? " of a PID namespace" : "");
+}
 
+/* Signals as a descriptor, the timer, the epoll instance.  0, or -1 if
+ * any failed (a broken kernel); what worked is in the loop either way. */
+static int loop_setup(void)
+{
 	sigset_t set;
 	sigemptyset(&set);
 	int sigs[] = { SIGCHLD, SIGHUP, SIGTERM, SIGINT, SIGUSR1, SIGUSR2 };
@@ -217,14 +228,86 @@ int main(int argc, char **argv)
 	int lp = loop_init();
 	sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (lp < 0 || sigfd < 0 || timerfd < 0) {
-		/* cannot happen short of a broken kernel; PID 1 still must not exit */
+	int bad = lp < 0 || sigfd < 0 || timerfd < 0;
+	if (bad)
 		log_msg(LOG_ERR, "event loop set-up failed: %s", strerror(errno));
-		if (!pid1)
-			return 111;
-	}
 	loop_add(sigfd, LOOP_TAG(TAG_SIGNAL, 0));
 	loop_add(timerfd, LOOP_TAG(TAG_TIMER, 0));
+	return bad ? -1 : 0;
+}
+
+/* One event to the module that owns its descriptor (loop.h's tags). */
+static void dispatch(const struct epoll_event *ev)
+{
+	uint32_t kind = (uint32_t)(ev->data.u64 >> 32);
+	int idx = (int)(uint32_t)ev->data.u64;
+	switch (kind) {
+	case TAG_SIGNAL: on_signal(); break;
+	case TAG_TIMER: {
+		uint64_t exp;
+		(void)!read(timerfd, &exp, sizeof exp);
+		armed_at = ~0ULL;
+		break;
+	}
+	case TAG_LISTEN: control_accept(); break;
+	case TAG_CONN: control_event(idx, ev->events); break;
+	case TAG_OUTPUT: units_output(idx); break;
+	case TAG_PSI: guard_psi_event(now_ms()); break;
+	case TAG_VICTIM: guard_victim_event(now_ms()); break;
+	case TAG_CGROUP:
+		if (cg_event())
+			guard_kick(now_ms());
+		break;
+	case TAG_PROCEV: procev_read(protect_forked, NULL); break;
+	case TAG_KEEPALIVE: peerlink_event(idx, now_ms()); break;
+	case TAG_INITCTL: {
+		int cmd = initctl_event(now_ms());
+		if (cmd != -1)
+			commands_shutdown(cmd);
+		break;
+	}
+	}
+}
+
+/* After each wake-up: every module's deadlines, then the phase's steps. */
+static void tick(void)
+{
+	uint64_t now = now_ms();
+	units_tick(now);
+	guard_tick(now);
+	control_tick(now);
+	watchdog_tick(now);
+	peerlink_tick(now);
+	rescue_tick(now);
+	cg_tick(now);
+	initctl_tick(now);
+	log_syslog_tick(now);
+	if (!boot_done && boot_phase >= PH_RUN) {
+		boot_done = 1;
+		rescue_boot_done(now);
+		guard_rescan(now);      /* udev has loaded the balloon drivers */
+	}
+	if (socket_retry_at && socket_retry_at <= now)
+		open_socket();
+	if (boot_phase == PH_FINAL) {
+		units_flush_all();
+		control_close();
+		initctl_close();
+		watchdog_release();
+		shutdown_final(commands_shutdown_cmd(), pid1, in_container);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	int rc = parse_args(argc, argv);
+	if (rc >= 0)
+		return rc;
+	uint64_t start_ms = now_ms();
+	start_up();
+	/* cannot fail short of a broken kernel; PID 1 still must not exit */
+	if (loop_setup() < 0 && !pid1)
+		return 111;
 
 	configure_init(config_path, pid1, in_container);
 	commands_init(start_ms, pid1);
@@ -252,59 +335,8 @@ int main(int argc, char **argv)
 			struct timespec ts = { 1, 0 };
 			nanosleep(&ts, NULL);   /* never a busy loop */
 		}
-		for (int i = 0; i < n; i++) {
-			uint32_t kind = (uint32_t)(ev[i].data.u64 >> 32);
-			int idx = (int)(uint32_t)ev[i].data.u64;
-			switch (kind) {
-			case TAG_SIGNAL: on_signal(); break;
-			case TAG_TIMER: {
-				uint64_t exp;
-				(void)!read(timerfd, &exp, sizeof exp);
-				armed_at = ~0ULL;
-				break;
-			}
-			case TAG_LISTEN: control_accept(); break;
-			case TAG_CONN: control_event(idx, ev[i].events); break;
-			case TAG_OUTPUT: units_output(idx); break;
-			case TAG_PSI: guard_psi_event(now_ms()); break;
-			case TAG_VICTIM: guard_victim_event(now_ms()); break;
-			case TAG_CGROUP:
-				if (cg_event())
-					guard_kick(now_ms());
-				break;
-			case TAG_PROCEV: procev_read(protect_forked, NULL); break;
-			case TAG_KEEPALIVE: peerlink_event(idx, now_ms()); break;
-			case TAG_INITCTL: {
-				int cmd = initctl_event(now_ms());
-				if (cmd != -1)
-					commands_shutdown(cmd);
-				break;
-			}
-			}
-		}
-		uint64_t now = now_ms();
-		units_tick(now);
-		guard_tick(now);
-		control_tick(now);
-		watchdog_tick(now);
-		peerlink_tick(now);
-		rescue_tick(now);
-		cg_tick(now);
-		initctl_tick(now);
-		log_syslog_tick(now);
-		if (!boot_done && boot_phase >= PH_RUN) {
-			boot_done = 1;
-			rescue_boot_done(now);
-			guard_rescan(now);      /* udev has loaded the balloon drivers */
-		}
-		if (socket_retry_at && socket_retry_at <= now)
-			open_socket();
-		if (boot_phase == PH_FINAL) {
-			units_flush_all();
-			control_close();
-			initctl_close();
-			watchdog_release();
-			shutdown_final(commands_shutdown_cmd(), pid1, in_container);
-		}
+		for (int i = 0; i < n; i++)
+			dispatch(&ev[i]);
+		tick();
 	}
 }
