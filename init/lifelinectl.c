@@ -162,99 +162,86 @@ static void flush_escaped(void)
 		}
 }
 
-int main(int argc, char **argv)
+/* Whether cmd with its arguments (argv[i] on) is a request lifelinectl
+ * knows; *arg may be rewritten (rescue).  0 if so, else the exit status. */
+static int check_request(int argc, char **argv, int i, const char **arg)
 {
-	const char *sock = DEFAULT_SOCKET;
-	int i = 1;
-	while (i < argc && argv[i][0] == '-') {
-		if (!strcmp(argv[i], "-s") && i + 1 < argc) {
-			sock = argv[i + 1];
-			i += 2;
-		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			usage(stdout);
-			return 0;
-		} else {
-			fprintf(stderr, "lifelinectl: unknown option %s\n", argv[i]);
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (i >= argc) {
-		usage(stderr);
-		return 2;
-	}
 	const char *cmd = argv[i];
-	const char *arg = i + 1 < argc ? argv[i + 1] : NULL;
-	if (!strcmp(cmd, "keygen"))
-		return keygen(argc, argv, i);
 	static const char *const one[] = { "start", "stop", "restart" };
 	static const char *const none[] = { "reload", "check-config", "log", "reboot",
 					    "poweroff", "halt" };
-	int known = 0;
-	for (unsigned k = 0; k < 3; k++)
+	for (unsigned k = 0; k < sizeof one / sizeof one[0]; k++)
 		if (!strcmp(cmd, one[k])) {
-			if (!arg || i + 2 < argc) {
+			if (!*arg || i + 2 < argc) {
 				fprintf(stderr, "lifelinectl: %s needs one service name\n", cmd);
 				return 2;
 			}
-			known = 1;
+			return 0;
 		}
-	for (unsigned k = 0; k < 6; k++)
+	for (unsigned k = 0; k < sizeof none / sizeof none[0]; k++)
 		if (!strcmp(cmd, none[k])) {
-			if (arg) {
+			if (*arg) {
 				fprintf(stderr, "lifelinectl: %s takes no argument\n", cmd);
 				return 2;
 			}
-			known = 1;
+			return 0;
 		}
 	if (!strcmp(cmd, "status")) {
-		if (arg && (strcmp(arg, "--json") != 0 || i + 2 < argc)) {
+		if (*arg && (strcmp(*arg, "--json") != 0 || i + 2 < argc)) {
 			fprintf(stderr, "lifelinectl: status takes only --json\n");
 			return 2;
 		}
-		known = 1;
+		return 0;
 	}
-	if (!strcmp(cmd, "rescue")) {
-		int rc = rescue_args(argc, argv, i, &arg);
-		if (rc)
-			return rc;
-		known = 1;
-	}
-	if (!known) {
-		fprintf(stderr, "lifelinectl: unknown command '%s'\n", cmd);
-		usage(stderr);
-		return 2;
-	}
+	if (!strcmp(cmd, "rescue"))
+		return rescue_args(argc, argv, i, arg);
+	fprintf(stderr, "lifelinectl: unknown command '%s'\n", cmd);
+	usage(stderr);
+	return 2;
+}
 
+/* Connect to lifeline's socket and send "cmd[ arg]\n".  The socket, or -1
+ * with *rc the exit status. */
+static int send_request(const char *sock, const char *cmd, const char *arg, int *rc)
+{
 	struct sockaddr_un sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sun_family = AF_UNIX;
+	*rc = 2;
 	if (strlen(sock) >= sizeof sa.sun_path) {
 		fprintf(stderr, "lifelinectl: socket path too long\n");
-		return 2;
+		return -1;
 	}
 	strcpy(sa.sun_path, sock);
+	char req[256];
+	int n = snprintf(req, sizeof req, "%s%s%s\n", cmd, arg ? " " : "", arg ? arg : "");
+	*rc = 3;
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
 		fprintf(stderr, "lifelinectl: cannot connect to %s: %s%s\n", sock,
 			strerror(errno),
 			errno == ENOENT || errno == ECONNREFUSED ? " (is lifeline running?)" : "");
-		return 3;
+		return -1;
 	}
 	struct timeval tv = { 10, 0 };
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	char req[256];
-	int n = snprintf(req, sizeof req, "%s%s%s\n", cmd, arg ? " " : "", arg ? arg : "");
 	if (n >= (int)sizeof req) {
 		fprintf(stderr, "lifelinectl: request too long (at most %d bytes)\n",
 			(int)sizeof req - 1);
-		return 2;
+		*rc = 2;
+		return -1;
 	}
 	if (send(fd, req, (size_t)n, MSG_NOSIGNAL) != n) {
 		fprintf(stderr, "lifelinectl: cannot send request: %s\n", strerror(errno));
-		return 3;
+		return -1;
 	}
-	/* first line: "ok" or "error: ..."; then the body */
+	return fd;
+}
+
+/* The answer: first line "ok" or "error: ..." (shown on stderr), then the
+ * body, to stdout after ok, to stderr after an error.  The exit status. */
+static int read_answer(int fd)
+{
 	static char buf[65536];
 	int state = 0;          /* 0: reading status line, 1: ok body, 2: error body */
 	size_t hl = 0;
@@ -299,4 +286,36 @@ int main(int argc, char **argv)
 		return 3;
 	}
 	return state == 1 ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	const char *sock = DEFAULT_SOCKET;
+	int i = 1;
+	while (i < argc && argv[i][0] == '-') {
+		if (!strcmp(argv[i], "-s") && i + 1 < argc) {
+			sock = argv[i + 1];
+			i += 2;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		} else {
+			fprintf(stderr, "lifelinectl: unknown option %s\n", argv[i]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	const char *cmd = argv[i];
+	const char *arg = i + 1 < argc ? argv[i + 1] : NULL;
+	if (!strcmp(cmd, "keygen"))
+		return keygen(argc, argv, i);
+	int rc = check_request(argc, argv, i, &arg);
+	if (rc)
+		return rc;
+	int fd = send_request(sock, cmd, arg, &rc);
+	return fd < 0 ? rc : read_answer(fd);
 }
