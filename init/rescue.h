@@ -56,9 +56,6 @@ int rescue_render_keepalive_conf(const struct keepalive_conf *ka, const char *ho
  * that exist, as etc/rescue/NAME, into fd.  The number of files, or -1
  * (errno set). */
 int rescue_write_cpio(int fd, const char *from, uint32_t mtime);
-/* A grub.cfg line that is a menuentry with --id ID (or, as grub-mkconfig
- * writes it, $menuentry_id_option 'ID'): 1; else 0. */
-int rescue_grub_cfg_entry(const char *line, const char *id);
 /* The message for a kexec_file_load error. */
 void rescue_kexec_error(int err, int crash, const char *kernel, char *out, int cap);
 

@@ -2,6 +2,7 @@
  * into a caller's buffer, never allocating, no floating point, no locale. */
 #include "fmt.h"
 
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -219,5 +220,20 @@ void fmt_write(int fd, const char *f, ...)
 	if (n >= (int)sizeof buf)
 		n = sizeof buf - 1;
 	if (n > 0)
-		(void)!write(fd, buf, (size_t)n);
+		(void)!fmt_write_all(fd, buf, (size_t)n);
+}
+
+int fmt_write_all(int fd, const void *p, size_t len)
+{
+	const char *c = p;
+	while (len) {
+		ssize_t w = write(fd, c, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		c += w;
+		len -= (size_t)w;
+	}
+	return 0;
 }

@@ -17,6 +17,8 @@ int vfmt(char *buf, size_t cap, const char *f, va_list ap)
 /* fmt to a file descriptor (at most 1 KiB), for the few words a program
  * says outside its log: usage, --version, --check-config. */
 void fmt_write(int fd, const char *f, ...) __attribute__((format(printf, 2, 3)));
+/* All of p to fd, through short writes and EINTR.  0, or -1 (errno set). */
+int fmt_write_all(int fd, const void *p, size_t len);
 
 /* For people: "512B", "4.5K", "32M", "1.2G"; "-" if negative (unknown) */
 void fmt_size(int64_t bytes, char *buf, int cap);

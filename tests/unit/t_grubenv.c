@@ -6,6 +6,7 @@
  * the machine's PID 1 (so it prepares, and never reboots). */
 #include "test.h"
 #include "clock.h"
+#include "grubarm.h"
 #include "grubenv.h"
 #include "log.h"
 #include "outbuf.h"
@@ -527,20 +528,20 @@ void suite_grubenv(void)
 	}
 
 	TEST("grub.cfg: the entry by --id, as grub-mkconfig and by hand write it") {
-		CHECK_INT(rescue_grub_cfg_entry("menuentry 'lifeline rescue system' --class "
+		CHECK_INT(grubarm_cfg_entry("menuentry 'lifeline rescue system' --class "
 						"lifeline $menuentry_id_option 'lifeline-rescue' {",
 						"lifeline-rescue"), 1);
-		CHECK_INT(rescue_grub_cfg_entry("  menuentry \"x y\" --id lifeline-rescue {",
+		CHECK_INT(grubarm_cfg_entry("  menuentry \"x y\" --id lifeline-rescue {",
 						"lifeline-rescue"), 1);
-		CHECK_INT(rescue_grub_cfg_entry("menuentry 'x' ${menuentry_id_option} "
+		CHECK_INT(grubarm_cfg_entry("menuentry 'x' ${menuentry_id_option} "
 						"\"lifeline-rescue\" {", "lifeline-rescue"), 1);
-		CHECK_INT(rescue_grub_cfg_entry("menuentry 'lifeline-rescue' {", "lifeline-rescue"),
+		CHECK_INT(grubarm_cfg_entry("menuentry 'lifeline-rescue' {", "lifeline-rescue"),
 			  0);
-		CHECK_INT(rescue_grub_cfg_entry("menuentry 'x' --id lifeline-rescue-old {",
+		CHECK_INT(grubarm_cfg_entry("menuentry 'x' --id lifeline-rescue-old {",
 						"lifeline-rescue"), 0);
-		CHECK_INT(rescue_grub_cfg_entry("# menuentry 'x' --id lifeline-rescue {",
+		CHECK_INT(grubarm_cfg_entry("# menuentry 'x' --id lifeline-rescue {",
 						"lifeline-rescue"), 0);
-		CHECK_INT(rescue_grub_cfg_entry("submenu 'x' --id lifeline-rescue {",
+		CHECK_INT(grubarm_cfg_entry("submenu 'x' --id lifeline-rescue {",
 						"lifeline-rescue"), 0);
 	}
 
