@@ -21,7 +21,7 @@ SAN_CFLAGS = $(BASE) -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
 B = build
 CORE = loop unittab log config configure commands userdb backoff exitinfo outbuf spawn oomwatch service status \
 	control mounts memlock shutdown meminfo victim guard cgroup procev \
-	protect sshwatch peerlink quorum rescue grubarm grubenv watchdog initrd kcmdline panic initctl
+	protect sshwatch peerlink quorum rescue rescuefiles grubarm grubenv watchdog initrd kcmdline panic initctl
 CORE_SRC = $(CORE:%=init/%.c)
 HDRS = $(wildcard init/*.h)
 # every man/NAME.SECTION.scd becomes build/NAME.SECTION

@@ -40,22 +40,7 @@ void rescue_status_json(struct outbuf *o, uint64_t now);
 /* Where arming writes keepalive.conf, keepalive.key (0600), netsnap and
  * extra.cpio (the archive appended to the image); 0700. */
 #define RESCUE_DIR "/run/lifeline/rescue"
-/* Where the rescue system finds the key (the archive puts it there). */
-#define RESCUE_KEY_PATH "/etc/rescue/keepalive.key"
-/* ... and a peer's own key, N its place in [keepalive] from 1 */
-#define RESCUE_PEER_KEY_FMT "/etc/rescue/keepalive-%d.key"
 void rescue_set_dir(const char *dir);
-/* The rescue system's [keepalive]: the same peers (a peer with a key of
- * its own with RESCUE_PEER_KEY_FMT), interval and quorum, host as given,
- * key RESCUE_KEY_PATH, system = rescue.  Its length, or -1
- * if cap is too small. */
-int rescue_render_keepalive_conf(const struct keepalive_conf *ka, const char *host,
-				 char *out, int cap);
-/* A newc archive of from/{netsnap,keepalive.conf,keepalive.key,
- * keepalive-1.key .. keepalive-8.key}, those
- * that exist, as etc/rescue/NAME, into fd.  The number of files, or -1
- * (errno set). */
-int rescue_write_cpio(int fd, const char *from, uint32_t mtime);
 /* The message for a kexec_file_load error. */
 void rescue_kexec_error(int err, int crash, const char *kernel, char *out, int cap);
 

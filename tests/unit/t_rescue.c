@@ -9,6 +9,7 @@
 #include "log.h"
 #include "outbuf.h"
 #include "rescue.h"
+#include "rescuefiles.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -119,7 +120,7 @@ void suite_rescue(void)
 	TEST("rescue: the rescue system's keepalive.conf parses to the same peers") {
 		if (load("") == 0) {
 			char text[2048];
-			int n = rescue_render_keepalive_conf(&cfg.ka, "web1", text, sizeof text);
+			int n = rescuefiles_keepalive_conf(&cfg.ka, "web1", text, sizeof text);
 			CHECK(n > 0);
 			struct config out;
 			struct config_parser pp;
@@ -138,11 +139,11 @@ void suite_rescue(void)
 			CHECK_INT(out.ka.interval_ms, 1500);
 			CHECK_INT(out.ka.quorum, 2);
 			CHECK_INT(out.ka.quorum_window_ms, 30000);
-			CHECK_INT(rescue_render_keepalive_conf(&cfg.ka, "web1", text, 100), -1);
+			CHECK_INT(rescuefiles_keepalive_conf(&cfg.ka, "web1", text, 100), -1);
 			CHECK_STR(out.ka.peer[0].key, "");
 			/* a peer with a key of its own: the rescue system's copy of it */
 			snprintf(cfg.ka.peer[1].key, sizeof cfg.ka.peer[1].key, "/etc/lifeline/b.key");
-			n = rescue_render_keepalive_conf(&cfg.ka, "web1", text, sizeof text);
+			n = rescuefiles_keepalive_conf(&cfg.ka, "web1", text, sizeof text);
 			CHECK_INT(parse_text(&pp, &out, &cc, text, n), 0);
 			CHECK_STR(out.ka.peer[0].key, "");
 			CHECK_STR(out.ka.peer[1].key, "/etc/rescue/keepalive-2.key");
