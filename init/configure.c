@@ -54,7 +54,9 @@ struct report_ctx {
 /* Room kept in a reply for its first line and the "more problems" note. */
 #define REPLY_RESERVE 256
 
-static void report(void *vctx, const char *file, int line, int col, const char *msg)
+/* config.h's problem callback: one problem to the log, and to stderr or
+ * the control reply of whoever asked. */
+static void tell(void *vctx, const char *file, int line, int col, const char *msg)
 {
 	struct report_ctx *c = vctx;
 	if (c && c->to_stderr) {
@@ -94,11 +96,11 @@ static int count_kind(const struct config *cfg, int kind)
 static int policy(const struct config *cfg, const char *path, struct report_ctx *c)
 {
 	if (count_kind(cfg, UNIT_SERVICE) == 0) {
-		report(c, path, 1, 1, "no [service] sections: nothing would be supervised");
+		tell(c, path, 1, 1, "no [service] sections: nothing would be supervised");
 		return 1;
 	}
 	if (!config_access_ok(cfg))
-		report(c, path, 1, 1, "warning: no service with an existing program runs "
+		tell(c, path, 1, 1, "warning: no service with an existing program runs "
 		       "sshd or dropbear; remote access depends on this host's console");
 	return 0;
 }
@@ -107,7 +109,7 @@ int configure_check_file(const char *path)
 {
 	struct report_ctx c = { NULL, 1, 0 };
 	int missing = 0;
-	int n = config_load(&staging, path, report, &c, &missing);
+	int n = config_load(&staging, path, tell, &c, &missing);
 	n += policy(&staging, path, &c);
 	if (n) {
 		fmt_write(2, "%s: %d problem%s\n", path, n, n == 1 ? "" : "s");
@@ -123,7 +125,7 @@ static void parse_fallback(struct config *cfg)
 {
 	struct report_ctx c = { NULL, 0, 0 };
 	struct config_parser p;
-	config_begin(&p, cfg, report, &c);
+	config_begin(&p, cfg, tell, &c);
 	config_parse_buffer(&p, "(built-in fallback)", fallback_config,
 			    (int)strlen(fallback_config));
 	config_end(&p);
@@ -137,7 +139,7 @@ static void parse_fallback(struct config *cfg)
 static int prepare(struct config *cfg, struct report_ctx *c, int *added)
 {
 	int missing = 0;
-	int n = config_load(cfg, config_path, report, c, &missing);
+	int n = config_load(cfg, config_path, tell, c, &missing);
 	int bad = n - missing + policy(cfg, config_path, c);
 	*added = 0;
 	if (bad)
@@ -147,7 +149,7 @@ static int prepare(struct config *cfg, struct report_ctx *c, int *added)
 			config_path, missing);
 	if (missing && !config_access_ok(cfg)) {
 		struct config_parser p;
-		config_continue(&p, cfg, report, c);
+		config_continue(&p, cfg, tell, c);
 		config_parse_buffer(&p, "(built-in fallback)", fallback_config,
 				    (int)strlen(fallback_config));
 		config_end(&p);
@@ -264,7 +266,7 @@ void configure_check_reply(struct outbuf *o)
 	struct report_ctx c = { o, 0, 0 };
 	char head[160];
 	int missing = 0;
-	int n = config_load(&staging, config_path, report, &c, &missing);
+	int n = config_load(&staging, config_path, tell, &c, &missing);
 	n += policy(&staging, config_path, &c);
 	note_dropped(&c);
 	if (n)
