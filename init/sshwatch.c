@@ -17,6 +17,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdlib.h>             /* qsort, bsearch: neither allocates */
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -79,7 +80,8 @@ static struct {
 	int nports;
 	uint16_t port[SSHWATCH_MAX_PORTS];
 	int primed;             /* a look has learned what was there */
-	uint64_t max_cookie;    /* the highest cookie of the looks so far */
+	int nseen;              /* the latest look's connections, sorted */
+	uint64_t seen[SSHWATCH_SEEN];
 	int npending;
 	uint64_t pending[SSHWATCH_PENDING];
 } sw = { .fd = -1, .state = "not looked yet" };
@@ -269,11 +271,25 @@ static size_t port_filter(const uint16_t *ports, int n, struct bc_op *bc)
 /* ---- the connections ---- */
 
 struct conns {
-	uint64_t prev_max, max;
 	int served;
 	int npending;
 	uint64_t pending[SSHWATCH_PENDING];
+	int nseen;
+	uint64_t seen[SSHWATCH_SEEN];
 };
+
+static int cookie_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* In the latest look?  A connection beyond its room was not remembered:
+ * it looks new again, and counts if sent on (never a missed one). */
+static int was_seen(uint64_t cookie)
+{
+	return bsearch(&cookie, sw.seen, (size_t)sw.nseen, sizeof cookie, cookie_cmp) != NULL;
+}
 
 static int was_pending(uint64_t cookie)
 {
@@ -304,9 +320,9 @@ static void note_conn(void *ctx, const struct diag_msg *m, const uint8_t *info,
 {
 	struct conns *c = ctx;
 	uint64_t cookie = (uint64_t)m->id.cookie[0] | (uint64_t)m->id.cookie[1] << 32;
-	if (cookie > c->max)
-		c->max = cookie;
-	if (cookie <= c->prev_max && !was_pending(cookie))
+	if (c->nseen < SSHWATCH_SEEN)
+		c->seen[c->nseen++] = cookie;
+	if (was_seen(cookie) && !was_pending(cookie))
 		return;         /* seen before, and sent on then */
 	if (has_sent(info, info_len))
 		c->served = 1;
@@ -351,9 +367,8 @@ int sshwatch_look(const pid_t *pids, int n)
 		return 0;
 	struct bc_op bc[5 * SSHWATCH_MAX_PORTS];
 	size_t bclen = port_filter(l.port, l.nports, bc);
-	struct conns c;
+	static struct conns c;
 	memset(&c, 0, sizeof c);
-	c.prev_max = c.max = sw.max_cookie;
 	for (int f = 0; f < 2; f++) {
 		int r = dump(f ? AF_INET6 : AF_INET, CONN_STATES, bc, bclen, note_conn, &c);
 		if (r < 0) {
@@ -361,7 +376,9 @@ int sshwatch_look(const pid_t *pids, int n)
 			return -1;
 		}
 	}
-	sw.max_cookie = c.max;
+	qsort(c.seen, (size_t)c.nseen, sizeof c.seen[0], cookie_cmp);
+	sw.nseen = c.nseen;
+	memcpy(sw.seen, c.seen, sizeof c.seen);
 	sw.npending = c.npending;
 	memcpy(sw.pending, c.pending, sizeof c.pending);
 	if (!sw.primed) {

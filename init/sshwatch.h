@@ -8,11 +8,12 @@
  * nothing is sent.  So each look asks the kernel (sock_diag, the
  * interface of ss(8)) for the TCP connections on the ports the SSH
  * servers listen on, and reports whether one it had not seen before has
- * had data sent on it.  Socket cookies are handed out in the order sockets
- * are first looked at, so "not seen before" is "a cookie above the
- * previous look's highest"; a connection seen before its first byte is
- * remembered (a few) until it sends.  peerlink puts the answer in its
- * signed keepalives (lifeline-keepalive(7)).
+ * had data sent on it.  "Not seen before" is "its socket cookie was not in
+ * the previous look" (the look keeps the cookies, sorted): cookies are
+ * unique but not in order, since the kernel hands them out in batches
+ * per CPU.  A connection seen before its first byte is remembered (a few)
+ * until it sends.  peerlink puts the answer in its signed keepalives
+ * (lifeline-keepalive(7)).
  *
  * No allocation; one netlink socket, opened at the first look.  The first
  * look may make the kernel load inet_diag and tcp_diag (modprobe): it runs
@@ -24,6 +25,10 @@
 
 #define SSHWATCH_MAX_PORTS 8
 #define SSHWATCH_PENDING 32     /* connections seen before their first byte */
+/* connections remembered from one look to the next: far more than sshd's
+ * MaxStartups (100) and dropbear's 30 unauthenticated ones; beyond it a
+ * connection looks new, so an error says served, never not served */
+#define SSHWATCH_SEEN 512
 
 /* Look now at the connections to the ports that the processes pids[]
  * listen on: 1 if one not seen at an earlier look has had data sent on it

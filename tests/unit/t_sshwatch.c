@@ -13,6 +13,7 @@
 #include <linux/sock_diag.h>
 #include <linux/tcp.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <sys/socket.h>
@@ -80,6 +81,15 @@ static void banner(int fd)
 	if (write(fd, b, sizeof b - 1) != (ssize_t)sizeof b - 1)
 		FAIL("write: %s", strerror(errno));
 	usleep(20000);          /* sent and acknowledged on loopback */
+}
+
+static void pin_cpu(int cpu)
+{
+	cpu_set_t s;
+	CPU_ZERO(&s);
+	CPU_SET(cpu, &s);
+	if (sched_setaffinity(0, sizeof s, &s) < 0)
+		FAIL("sched_setaffinity(%d): %s", cpu, strerror(errno));
 }
 
 static void constants(void)
@@ -182,6 +192,34 @@ static void looks(void)
 			close(s7);
 			close(l6);
 		}
+	}
+	TEST("sshwatch: a new connection counts whichever CPU the look runs on") {
+		/* the kernel hands cookies out in batches per CPU: one taken on
+		 * one CPU can be lower than one taken earlier on another, so a
+		 * connection first looked at on the lower one must still be new */
+		cpu_set_t all;
+		int cpu[2] = { -1, -1 }, n = 0;
+		if (sched_getaffinity(0, sizeof all, &all) < 0)
+			FAIL("sched_getaffinity: %s", strerror(errno));
+		for (int i = 0; i < CPU_SETSIZE && n < 2; i++)
+			if (CPU_ISSET(i, &all))
+				cpu[n++] = i;
+		if (n < 2)
+			t_note("sshwatch: one CPU here, the batches cannot be crossed");
+		for (int round = 0; n == 2 && round < 4; round++) {
+			int sx = -1, cx;
+			pin_cpu(cpu[round % 2]);
+			CHECK_INT(sshwatch_look(&me, 1), 0);
+			cx = connect_to(AF_INET, port, lfd, &sx);
+			pin_cpu(cpu[1 - round % 2]);
+			banner(sx);
+			CHECK_MSG(sshwatch_look(&me, 1) == 1, "round %d: the new connection, looked "
+				  "at first on CPU %d, was not counted", round, cpu[1 - round % 2]);
+			close(cx);
+			close(sx);
+		}
+		if (n == 2 && sched_setaffinity(0, sizeof all, &all) < 0)
+			FAIL("sched_setaffinity: %s", strerror(errno));
 	}
 	TEST("sshwatch: no process given: nothing to look at") {
 		CHECK_INT(sshwatch_look(&me, 0), 0);
