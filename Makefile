@@ -35,10 +35,14 @@ LIB_SRC = lib/fmt.c lib/scan.c lib/keepalive.c
 LIB_HDRS = $(wildcard lib/*.h)
 BEARSSL_A = $(shell $(CC) -print-file-name=libbearssl.a)
 
-# lifeline-peer, the watcher on another machine (peer/): its main is
-# peer/peer.c; the rest is linked into the unit tests too
+# lifeline-peer, the watcher on another machine (peer/): the daemon
+# (peer/peer_daemon.h: main in peer/peer.c, its loop, sockets and
+# children) and the pure modules it is built on (peer/peer.h), which the
+# unit tests link too
 PEER_SRC = $(wildcard peer/*.c)
-PEER_LIB = $(filter-out peer/peer.c,$(PEER_SRC))
+PEER_DAEMON = $(addprefix peer/,peer.c peer_client.c peer_hosts.c peer_log.c peer_loop.c \
+	peer_poll.c peer_probes.c peer_server.c peer_udp.c)
+PEER_LIB = $(filter-out $(PEER_DAEMON),$(PEER_SRC))
 PEER_HDRS = $(wildcard peer/*.h)
 # init/ and peer/ see lib/ and never each other; tests see all three
 INIT_INC = -Iinit -Ilib

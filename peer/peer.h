@@ -4,12 +4,15 @@
  * has not answered for the grace period.  See lifeline-peer(8) and
  * peer.conf(5).
  *
- *   peer.c        main, the command line, the event loop (epoll)
  *   peer_conf.c   /etc/lifeline/peer.conf
  *   peer_state.c  the per-host verdict state machine: pure, explicit `now`
  *   peer_probe.c  SSH banner matching and probe results
  *   peer_out.c    status table, JSON, Prometheus text
  *   peer_ctl.c    requests on the status socket, `rescue HOST` answers
+ *
+ * These are pure (no sockets, no clock of their own) and the unit tests
+ * link them; the daemon around them (main, its loop, sockets and
+ * children) is in peer_daemon.h.
  *
  * Names start with lp_ (the unit tests link this beside lifeline's own
  * modules, which have a struct peer_conf of their own). */
@@ -217,7 +220,7 @@ struct lp_probe_res {
 	int32_t ms;              /* how long it took */
 };
 
-/* ---- a host as the daemon keeps it (peer.c; read by peer_out.c) ---- */
+/* ---- a host as the daemon keeps it (peer_hosts.c; read by peer_out.c) ---- */
 
 struct lp_host {
 	const struct lp_host_conf *conf;

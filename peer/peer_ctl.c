@@ -1,7 +1,8 @@
 /* Requests on lifeline-peer's status socket, and the answers to an
  * operator's `lifeline-peer rescue HOST` (lifeline-peer(8), RESCUE ON AN
  * OPERATOR'S WORD).  Pure: text in, text out, from the daemon's tables at
- * an explicit `now`; the daemon (peer.c) does the socket and the state.
+ * an explicit `now`; the daemon (peer_server.c) does the socket and the
+ * state.
  *
  * Requests are one line each:
  *   status | json                 the table or JSON (from a forked child)

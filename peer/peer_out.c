@@ -1,6 +1,6 @@
 /* What lifeline-peer shows: the status table, the same as JSON, and the
  * Prometheus text format for node_exporter's textfile collector.  Written
- * by a child process (peer.c), so the daemon's loop never waits on a
+ * by a child process (peer_server.c), so the daemon's loop never waits on a
  * reader; stdio is fine here. */
 #include "peer.h"
 
