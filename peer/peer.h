@@ -6,7 +6,7 @@
  *
  *   peer_conf.c   /etc/lifeline/peer.conf
  *   peer_state.c  the per-host verdict state machine: pure, explicit `now`
- *   peer_probe.c  SSH banner matching and probe results
+ *   peer_banner.c  SSH banner matching and probe results
  *   peer_out.c    status table, JSON, Prometheus text
  *   peer_ctl.c    requests on the status socket, `rescue HOST` answers
  *
@@ -188,7 +188,7 @@ int lp_hs_request(struct lp_hs *h, const struct lp_timing *t, int64_t now, int64
 void lp_hs_cancel(struct lp_hs *h);
 const char *lp_req_name(int r);
 
-/* ---- probes (peer_probe.c) ---- */
+/* ---- probes (peer_banner.c) ---- */
 
 enum lp_probe_result {
 	LP_PR_NONE, LP_PR_OK, LP_PR_TIMEOUT, LP_PR_REFUSED, LP_PR_CLOSED,

@@ -2,7 +2,7 @@
  * gets its turn every probe_interval, the hosts spread evenly over it; a
  * turn queues a probe of each of its targets, and up to a fixed number of
  * probes (the slots) are in flight at once: a non-blocking connect and
- * reads until the banner (peer_probe.c says what counts as one), a
+ * reads until the banner (peer_banner.c says what counts as one), a
  * failure, or probe_timeout.  The result goes to the host's state
  * (peer_hosts.c).  A probe that fails on this machine says nothing of
  * the host: its state forgets what it knew of SSH instead. */

@@ -1,4 +1,4 @@
-/* lifeline-peer: SSH banner matching (peer/peer_probe.c) and what the
+/* lifeline-peer: SSH banner matching (peer/peer_banner.c) and what the
  * status table, JSON and metrics say (peer/peer_out.c); the other
  * suites of the peer are in t_peer_conf.c and t_peer_state.c. */
 #include "test.h"

@@ -1,7 +1,8 @@
-/* SSH probes of lifeline-peer: what counts as an answer.  A probe is a TCP
- * connect and the server's version line, "SSH-..." (RFC 4253, 4.2); a
- * server may send other lines first, none of them starting with "SSH-".
- * The sockets themselves are driven by peer_probes.c. */
+/* SSH probes of lifeline-peer: what counts as an answer (the banner) and
+ * what a failed connect means.  A probe is a TCP connect and the server's
+ * version line, "SSH-..." (RFC 4253, 4.2); a server may send other lines
+ * first, none of them starting with "SSH-".  The sockets themselves are
+ * driven by peer_probes.c. */
 #include "peer.h"
 
 #include <errno.h>
