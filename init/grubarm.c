@@ -198,17 +198,15 @@ static int write_armed(const char *from, const char *to, char *err, int cap)
 	return 0;
 }
 
-int grubarm_prepare(const struct rescue_conf *rc, const char *cmdline, const char *extra,
-		    char *err, int cap)
+/* A command line GRUB's linux command passes on unchanged: it would
+ * escape a quote or a backslash for the kernel, and a loaded regexp
+ * module expands * and ?.  0, or -1 with err set. */
+static int cmdline_ok(const char *cmdline, char *err, int cap)
 {
-	char block[GRUBENV_SIZE], orig[GRUBENV_SIZE], test[GRUBENV_SIZE];
-	const char *kind;
 	if (!cmdline[0]) {
 		fmt(err, (size_t)cap, "no command line for the rescue kernel");
 		return -1;
 	}
-	/* GRUB's linux command would escape a quote or a backslash for the
-	 * kernel, and a loaded regexp module expands * and ? */
 	for (const char *c = cmdline; *c; c++)
 		if (*c == '"' || *c == '\'' || *c == '\\' || *c == '*' || *c == '?') {
 			fmt(err, (size_t)cap, "the rescue command line has a %c, which GRUB's linux "
@@ -216,6 +214,84 @@ int grubarm_prepare(const struct rescue_conf *rc, const char *cmdline, const cha
 			    "must do without quotes, backslashes, * and ?", *c);
 			return -1;
 		}
+	return 0;
+}
+
+/* grubenv opened for writing, its block read into block and checked: a
+ * whole block GRUB can write back.  The descriptor, or -1 with err set. */
+static int open_grubenv(const char *path, char *block, char *err, int cap)
+{
+	int fd = open(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			fmt(err, (size_t)cap, "no GRUB environment block at %s (grub-editenv %s "
+			    "create)", path, path);
+		else
+			fmt(err, (size_t)cap, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	struct stat st;
+	int bad = fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size != GRUBENV_SIZE ||
+		  pread(fd, block, GRUBENV_SIZE, 0) != GRUBENV_SIZE ||
+		  grubenv_check(block, GRUBENV_SIZE) < 0;
+	if (bad) {
+		fmt(err, (size_t)cap, "%s is not a GRUB environment block (%d bytes: \"# GRUB "
+		    "Environment Block\", name=value lines, '#' to the end)", path, GRUBENV_SIZE);
+		close(fd);
+		return -1;
+	}
+	if (grubenv_writable_by_grub(fd, path, err, cap) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* grub.cfg has the entry and clears next_entry.  0, or -1 with err set. */
+static int cfg_ok(const struct rescue_conf *rc, char *err, int cap)
+{
+	int found = grub_cfg_scan(rc->grub_cfg, rc->grub_entry, err, cap);
+	if (found >= 0 && !(found & 1))
+		fmt(err, (size_t)cap, "no '%s' entry in %s: make install-rescue, update-grub",
+		    rc->grub_entry, rc->grub_cfg);
+	else if (found >= 0 && !(found & 2))
+		fmt(err, (size_t)cap, "%s never clears next_entry (no 'save_env next_entry', as "
+		    "Debian's /etc/grub.d/00_header writes): every boot would be the rescue "
+		    "system", rc->grub_cfg);
+	return found == 3 ? 0 : -1;
+}
+
+/* The command line into the block at fd, with room left for what the
+ * verdict writes; the entry is then right when chosen by hand from the
+ * menu too.  0, or -1 with err set. */
+static int set_args(int fd, char *block, const struct rescue_conf *rc, const char *cmdline,
+		    char *err, int cap)
+{
+	char orig[GRUBENV_SIZE], test[GRUBENV_SIZE];
+	memcpy(orig, block, sizeof orig);
+	memcpy(test, block, sizeof test);
+	if (grubenv_set(test, sizeof test, GRUB_ARGS_VAR, cmdline) < 0 ||
+	    grubenv_set(test, sizeof test, "next_entry", rc->grub_entry) < 0) {
+		fmt(err, (size_t)cap, "no room in %s for next_entry and " GRUB_ARGS_VAR " (a "
+		    "command line of %d bytes)", rc->grubenv, (int)strlen(cmdline));
+		return -1;
+	}
+	grubenv_set(block, GRUBENV_SIZE, GRUB_ARGS_VAR, cmdline);
+	if (memcmp(block, orig, sizeof orig) != 0 &&
+	    (pwrite(fd, block, GRUBENV_SIZE, 0) != GRUBENV_SIZE || fdatasync(fd) < 0)) {
+		fmt(err, (size_t)cap, "writing %s: %s", rc->grubenv, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int grubarm_prepare(const struct rescue_conf *rc, const char *cmdline, const char *extra,
+		    char *err, int cap)
+{
+	char block[GRUBENV_SIZE];
+	const char *kind;
+	if (cmdline_ok(cmdline, err, cap) < 0)
+		return -1;
 	int ifd = scan_open_regular(rc->image, 0, &kind);
 	if (ifd < 0) {
 		if (kind)
@@ -226,60 +302,10 @@ int grubarm_prepare(const struct rescue_conf *rc, const char *cmdline, const cha
 		return -1;
 	}
 	close(ifd);
-	int fd = open(rc->grubenv, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			fmt(err, (size_t)cap, "no GRUB environment block at %s (grub-editenv %s "
-			    "create)", rc->grubenv, rc->grubenv);
-		else
-			fmt(err, (size_t)cap, "%s: %s", rc->grubenv, strerror(errno));
+	int fd = open_grubenv(rc->grubenv, block, err, cap);
+	if (fd < 0)
 		return -1;
-	}
-	struct stat st;
-	int bad = fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size != GRUBENV_SIZE ||
-		  pread(fd, block, sizeof block, 0) != GRUBENV_SIZE ||
-		  grubenv_check(block, sizeof block) < 0;
-	if (bad) {
-		fmt(err, (size_t)cap, "%s is not a GRUB environment block (%d bytes: \"# GRUB "
-		    "Environment Block\", name=value lines, '#' to the end)", rc->grubenv,
-		    GRUBENV_SIZE);
-		close(fd);
-		return -1;
-	}
-	if (grubenv_writable_by_grub(fd, rc->grubenv, err, cap) < 0) {
-		close(fd);
-		return -1;
-	}
-	int found = grub_cfg_scan(rc->grub_cfg, rc->grub_entry, err, cap);
-	if (found >= 0 && !(found & 1))
-		fmt(err, (size_t)cap, "no '%s' entry in %s: make install-rescue, update-grub",
-		    rc->grub_entry, rc->grub_cfg);
-	else if (found >= 0 && !(found & 2))
-		fmt(err, (size_t)cap, "%s never clears next_entry (no 'save_env next_entry', as "
-		    "Debian's /etc/grub.d/00_header writes): every boot would be the rescue "
-		    "system", rc->grub_cfg);
-	if (found != 3) {
-		close(fd);
-		return -1;
-	}
-	/* room for what the verdict writes, and the command line now, so that
-	 * the entry is right when chosen by hand from the menu too */
-	memcpy(orig, block, sizeof block);
-	memcpy(test, block, sizeof block);
-	if (grubenv_set(test, sizeof test, GRUB_ARGS_VAR, cmdline) < 0 ||
-	    grubenv_set(test, sizeof test, "next_entry", rc->grub_entry) < 0) {
-		fmt(err, (size_t)cap, "no room in %s for next_entry and " GRUB_ARGS_VAR " (a "
-		    "command line of %d bytes)", rc->grubenv, (int)strlen(cmdline));
-		close(fd);
-		return -1;
-	}
-	grubenv_set(block, sizeof block, GRUB_ARGS_VAR, cmdline);
-	if (memcmp(block, orig, sizeof block) != 0 &&
-	    (pwrite(fd, block, sizeof block, 0) != GRUBENV_SIZE || fdatasync(fd) < 0)) {
-		fmt(err, (size_t)cap, "writing %s: %s", rc->grubenv, strerror(errno));
-		close(fd);
-		return -1;
-	}
+	int bad = cfg_ok(rc, err, cap) < 0 || set_args(fd, block, rc, cmdline, err, cap) < 0;
 	close(fd);
-	return write_armed(extra, rc->armed_image, err, cap);
+	return bad ? -1 : write_armed(extra, rc->armed_image, err, cap);
 }
