@@ -64,8 +64,8 @@ xen_prepare() {
 		note "disk: made in $(( ($(now_ms) - xp_t0) / 1000 )) s"
 		# which lifeline the disk has: make install builds from the work tree
 		if xp_rev=$(git rev-parse --short HEAD 2>/dev/null); then
-			git diff --quiet HEAD -- init rescue 2>/dev/null ||
-				xp_rev="$xp_rev + uncommitted changes in init/ or rescue/"
+			git diff --quiet HEAD -- init lib peer rescue 2>/dev/null ||
+				xp_rev="$xp_rev + uncommitted changes in init/, lib/, peer/ or rescue/"
 		else
 			xp_rev="a tree outside git"
 		fi
