@@ -39,7 +39,7 @@ void commands_shutdown(int cmd)
 		return;
 	shutdown_cmd = cmd;
 	log_msg(LOG_NOTICE, "shutdown requested: %s", shutdown_word(cmd));
-	units_shutdown();
+	service_shutdown();
 }
 
 static void fill_stats(struct self_stats *s)
@@ -118,9 +118,9 @@ void commands_handle(char *cmd, char *arg, struct outbuf *o, control_more *more)
 			ob_printf(o, "error: %s needs a service name\n", cmd);
 			return;
 		}
-		r = IS("start") ? units_start(arg, err, sizeof err)
-		  : IS("stop") ? units_stop(arg, err, sizeof err)
-			       : units_restart(arg, err, sizeof err);
+		r = IS("start") ? service_start(arg, err, sizeof err)
+		  : IS("stop") ? service_stop(arg, err, sizeof err)
+			       : service_restart(arg, err, sizeof err);
 		if (r < 0)
 			ob_printf(o, "error: %s\n", err);
 		else

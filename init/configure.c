@@ -238,7 +238,7 @@ void configure_reload(struct outbuf *o)
 		return;
 	}
 	config_ok = added ? CONFIG_ACCESS_ADDED : CONFIG_GOOD;
-	units_reload(&staging);
+	service_reload(&staging);
 	memory_layers(0);
 	configure_escalation();
 	syslog_apply();

@@ -59,7 +59,7 @@ static void reap(void)
 		if (p <= 0)
 			return;
 		if (!rescue_child_exited(p, st, now_ms()))
-			units_child_exited(p, st);
+			service_child_exited(p, st);
 	}
 }
 
@@ -81,7 +81,7 @@ static void on_signal(void)
 
 static void arm_timer(void)
 {
-	uint64_t d = units_next_deadline();
+	uint64_t d = service_next_deadline();
 	uint64_t c = control_next_deadline();
 	if (c && (!d || c < d))
 		d = c;
@@ -251,7 +251,7 @@ static void dispatch(const struct epoll_event *ev)
 	}
 	case TAG_LISTEN: control_accept(); break;
 	case TAG_CONN: control_event(idx, ev->events); break;
-	case TAG_OUTPUT: units_output(idx); break;
+	case TAG_OUTPUT: service_output(idx); break;
 	case TAG_PSI: guard_psi_event(now_ms()); break;
 	case TAG_VICTIM: guard_victim_event(now_ms()); break;
 	case TAG_CGROUP:
@@ -273,7 +273,7 @@ static void dispatch(const struct epoll_event *ev)
 static void tick(void)
 {
 	uint64_t now = now_ms();
-	units_tick(now);
+	service_tick(now);
 	guard_tick(now);
 	control_tick(now);
 	watchdog_tick(now);
@@ -290,7 +290,7 @@ static void tick(void)
 	if (socket_retry_at && socket_retry_at <= now)
 		open_socket();
 	if (boot_phase == PH_FINAL) {
-		units_flush_all();
+		service_flush_all();
 		control_close();
 		initctl_close();
 		watchdog_release();
@@ -323,7 +323,7 @@ int main(int argc, char **argv)
 	if (memlock_all() < 0)
 		log_msg(LOG_WARN, "mlockall: %s; running unlocked", strerror(errno));
 
-	units_boot();
+	service_boot();
 	reap();         /* children that died before the loop started */
 
 	for (;;) {

@@ -1,7 +1,7 @@
 /* See service.h.  The unit state machine.  Today its transitions are
  * spread over start/spawn_now, stop, advance (the boot and shutdown
- * sequence), units_child_exited (a death and what follows it) and
- * units_tick (deadlines); issue #14 asks for one step(state, event)
+ * sequence), service_child_exited (a death and what follows it) and
+ * service_tick (deadlines); issue #14 asks for one step(state, event)
  * function with a table-driven test (NOTES.md, Open points). */
 #define _GNU_SOURCE
 #include "service.h"
@@ -337,7 +337,7 @@ static void advance(uint64_t now)
 	}
 }
 
-void units_boot(void)
+void service_boot(void)
 {
 	uint64_t now = now_ms();
 	for (int i = 0; i < active_config.nunits; i++)
@@ -405,7 +405,7 @@ static uint32_t restart_delay(struct unit *u, const struct unit_conf *c, uint64_
 	return backoff_delay_ms(u->crashes++, c->restart_max_ms);
 }
 
-void units_child_exited(pid_t pid, int wstatus)
+void service_child_exited(pid_t pid, int wstatus)
 {
 	uint64_t now = now_ms();
 	struct unit *u = NULL;
@@ -480,7 +480,7 @@ void units_child_exited(pid_t pid, int wstatus)
 		say_started();  /* after the exit it follows */
 }
 
-void units_tick(uint64_t now)
+void service_tick(uint64_t now)
 {
 	for (int i = 0; i < MAX_UNITS; i++) {
 		struct unit *u = &unit_table[i];
@@ -533,7 +533,7 @@ void units_tick(uint64_t now)
 	advance(now);
 }
 
-uint64_t units_next_deadline(void)
+uint64_t service_next_deadline(void)
 {
 	uint64_t best = stop_deadline;
 	for (int i = 0; i < MAX_UNITS; i++) {
@@ -576,21 +576,21 @@ static void emit_line(struct unit *u)
  * back or glued to the next run's output. */
 static void flush_partial(struct unit *u)
 {
-	units_output((int)(u - unit_table));
+	service_output((int)(u - unit_table));
 	if (u->line_len)
 		emit_line(u);
 	if (u->rl.suppressed)
 		emit_suppressed(u);     /* the count is never lost */
 }
 
-void units_flush_all(void)
+void service_flush_all(void)
 {
 	for (int i = 0; i < MAX_UNITS; i++)
 		if (unit_table[i].used)
 			flush_partial(&unit_table[i]);
 }
 
-void units_output(int idx)
+void service_output(int idx)
 {
 	static char buf[1024];
 	struct unit *u = &unit_table[idx];
@@ -643,7 +643,7 @@ static int lookup_to_start(const char *name, char *err, int cap)
 	return i;
 }
 
-int units_start(const char *name, char *err, int cap)
+int service_start(const char *name, char *err, int cap)
 {
 	int i = lookup_to_start(name, err, cap);
 	if (i < 0)
@@ -661,7 +661,7 @@ int units_start(const char *name, char *err, int cap)
 	return 0;
 }
 
-int units_stop(const char *name, char *err, int cap)
+int service_stop(const char *name, char *err, int cap)
 {
 	int i = lookup(name, err, cap);
 	if (i < 0)
@@ -671,7 +671,7 @@ int units_stop(const char *name, char *err, int cap)
 	return 0;
 }
 
-int units_restart(const char *name, char *err, int cap)
+int service_restart(const char *name, char *err, int cap)
 {
 	int i = lookup_to_start(name, err, cap);
 	if (i < 0)
@@ -712,7 +712,7 @@ static void place_unslotted(uint64_t now)
 	unslotted = left;
 }
 
-void units_reload(const struct config *newcfg)
+void service_reload(const struct config *newcfg)
 {
 	uint64_t now = now_ms();
 	int added = 0, removed = 0, changed = 0;
@@ -781,7 +781,7 @@ void units_reload(const struct config *newcfg)
 	log_msg(LOG_NOTICE, "reload: %d added, %d removed, %d changed", added, removed, changed);
 }
 
-void units_shutdown(void)
+void service_shutdown(void)
 {
 	uint64_t now = now_ms();
 	if (boot_phase >= PH_SHUTDOWN)

@@ -15,7 +15,7 @@ res "$file_syms" "build/lifeline is stripped"
 
 syms=$(nm "$dbg")
 # the check must be able to fail: the symbol table is really there
-echo "$syms" | grep -qE ' T (main|units_boot|spawn_unit)$'
+echo "$syms" | grep -qE ' T (main|service_boot|spawn_unit)$'
 res $? "nm sees lifeline's own symbols in $dbg"
 bad=$(echo "$syms" | grep -E ' [TtWwU] (malloc|calloc|realloc|free|aligned_alloc|posix_memalign|memalign|__libc_malloc|__malloc0|__simple_malloc)$')
 if [ -z "$bad" ]; then res 0 "no malloc, calloc, realloc or free in the PID-1 binary"

@@ -75,7 +75,7 @@ void suite_loopfail(void)
 		boot_phase = PH_RUN;
 		parse_text(&parser, &cfg, &cap, "[boot chatty]\nexec = /bin/true\n", -1);
 		loop_refuse();
-		units_reload(&cfg);
+		service_reload(&cfg);
 		loop_mend();
 		int found = -1;
 		for (int i = 0; i < MAX_UNITS; i++)
@@ -91,7 +91,7 @@ void suite_loopfail(void)
 		CHECK_CONTAINS(logbuf, "chatty: cannot watch its output pipe");
 		/* the table as it was for the next suites */
 		memset(&cfg, 0, sizeof cfg);
-		units_reload(&cfg);
+		service_reload(&cfg);
 		memset(unit_table, 0, sizeof unit_table);
 		boot_phase = PH_BOOT;
 	}

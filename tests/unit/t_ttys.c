@@ -240,7 +240,7 @@ void suite_ttys(void)
 		memset(unit_table, 0, sizeof unit_table);
 		boot_phase = PH_RUN;
 		parse_text(&parser, &cfg, &cap, text, -1);
-		units_reload(&cfg);
+		service_reload(&cfg);
 		int k = -1;
 		for (int i = 0; i < MAX_UNITS; i++)
 			if (unit_table[i].used && !strcmp(unit_table[i].name, "opt"))
@@ -251,9 +251,9 @@ void suite_ttys(void)
 			CHECK_STR(unit_state_name(&unit_table[k]), "not-installed");
 			CHECK_INT(unit_table[k].pid, 0);
 			CHECK_INT(unit_table[k].spawn_failures, 0);
-			CHECK_INT(units_next_deadline(), 0);
+			CHECK_INT(service_next_deadline(), 0);
 			char err[200];
-			CHECK_INT(units_start("opt", err, sizeof err), -1);
+			CHECK_INT(service_start("opt", err, sizeof err), -1);
 			CHECK_CONTAINS(err, "is not installed (optional = yes)");
 			CHECK_INT(unit_table[k].state, ST_ABSENT);
 			FILE *f = fopen(prog, "w");
@@ -264,7 +264,7 @@ void suite_ttys(void)
 			chmod(prog, 0755);
 			parse_text(&parser, &cfg, &cap, text, -1);
 			CHECK_INT(cfg.unit[0].not_installed, 0);
-			units_reload(&cfg);
+			service_reload(&cfg);
 			CHECK_INT(unit_table[k].state, ST_RUNNING);
 			CHECK(unit_table[k].pid > 0);
 			pid_t pid = unit_table[k].pid;
@@ -275,7 +275,7 @@ void suite_ttys(void)
 			}
 		}
 		memset(&cfg, 0, sizeof cfg);
-		units_reload(&cfg);
+		service_reload(&cfg);
 		memset(unit_table, 0, sizeof unit_table);
 		boot_phase = PH_BOOT;
 	}
