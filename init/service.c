@@ -1,8 +1,35 @@
-/* See service.h.  The unit state machine.  Today its transitions are
- * spread over start/spawn_now, stop, advance (the boot and shutdown
- * sequence), service_child_exited (a death and what follows it) and
- * service_tick (deadlines); issue #14 asks for one step(state, event)
- * function with a table-driven test (NOTES.md, Open points). */
+/* See service.h.  The unit state machine: every change of a unit's state
+ * goes through service_step(unit, event); enter() writes it, and only
+ * service_step leads there.  The states are enum unit_state (unittab.h),
+ * the events enum unit_event (service.h).  What each event does, by state
+ * (a state not named: nothing):
+ *
+ *   EV_RUN       its turn in the boot or shutdown sequence (an early service
+ *                at boot, each task in config order, the other services once
+ *                the boot tasks are done): waiting -> start.
+ *   EV_START     lifelinectl start, or a reload added it: stopping -> it starts
+ *                again once stopped; running: nothing; otherwise start if it
+ *                may (may_start), a boot task -> done (a reload runs none),
+ *                else -> waiting (for the boot tasks, or the shutdown).
+ *   EV_STOP      lifelinectl stop or restart, the shutdown, a reload that
+ *   EV_RESTART   changed or removed it: running -> SIGTERM, stopping (SIGKILL at
+ *   EV_REMOVE    its deadline); stopping: the new intent replaces the old; any
+ *                other state: the stop is over at once.
+ *   EV_EXITED    its main process died: stopping -> the stop is over; a task ->
+ *                done; a service, by its restart policy: restarted at once,
+ *                backoff (restart at next_ms) or down.
+ *   EV_DEADLINE  next_ms has passed: backoff, spawn-retry -> start (down if no
+ *                longer wanted, or services are stopping); stopping: SIGKILL;
+ *                a task running -> killed, done.
+ *   EV_SHUTDOWN  the shutdown begins: a boot task running -> killed, done; a
+ *                service waiting -> down.
+ *
+ * A stop that is over -> down, then by what was asked: REMOVE frees the slot;
+ * RESTART starts it if it may, else -> waiting while the boot tasks run.
+ * A start forks and execs (spawn.c): -> running; failed -> spawn-retry (a
+ * task: done); its program not installed (optional = yes) -> absent.
+ * tests/unit/t_service.c has a row for each of these (docs/design.md, "The
+ * life of a service"). */
 #define _GNU_SOURCE
 #include "service.h"
 #include "fmt.h"
@@ -95,19 +122,20 @@ static void output_pipe(struct unit *u)
 	u->out_w = p[1];
 }
 
+_Static_assert(ST_WAITING == 0, "a zeroed slot is a waiting unit");
+
 static int slot_new(int conf_idx)
 {
 	for (int i = 0; i < MAX_UNITS; i++) {
 		struct unit *u = &unit_table[i];
 		if (u->used)
 			continue;
-		memset(u, 0, sizeof *u);
+		memset(u, 0, sizeof *u);     /* ST_WAITING, where every unit begins */
 		u->used = 1;
 		u->conf = conf_idx;
 		u->kind = active_config.unit[conf_idx].kind;
 		memcpy(u->name, active_config.unit[conf_idx].name, NAME_MAX_LEN);
 		u->want_up = u->kind == UNIT_SERVICE;
-		u->state = ST_WAITING;
 		u->out_r = u->out_w = -1;
 		ratelimit_reset(&u->rl);
 		output_pipe(u);
@@ -175,10 +203,11 @@ static void say_started(void)
 	said.u = NULL;
 }
 
-/* Try to start u now, quietly (see say_started).  A failed fork or exec is
- * not a crash: it is retried on a timer, and logged only when the reason
+/* Try to start u now, quietly (see say_started): the state it is in after
+ * the attempt, which the caller enters.  A failed fork or exec is not a
+ * crash: it is retried on a timer, and logged only when the reason
  * changes. */
-static void spawn_now(struct unit *u, uint64_t now)
+static enum unit_state spawn_now(struct unit *u, uint64_t now)
 {
 	const struct unit_conf *c = conf_of(u);
 	struct spawn_error e;
@@ -186,12 +215,11 @@ static void spawn_now(struct unit *u, uint64_t now)
 	said.what = SAY_NOTHING;
 	said.warn_step = NULL;
 	if (!c)
-		return;
+		return (enum unit_state)u->state;
 	if (c->not_installed) {
 		/* said once at load (config.c); a reload after installing starts it */
-		u->state = ST_ABSENT;
 		u->next_ms = 0;
-		return;
+		return ST_ABSENT;
 	}
 	output_pipe(u);         /* again, if it failed before */
 	int cg_fd = cg_active() ? cg_unit_prepare(&active_config, c) : -1;
@@ -205,14 +233,12 @@ static void spawn_now(struct unit *u, uint64_t now)
 		u->spawn_step = e.step;
 		u->spawn_err = e.err;
 		u->spawn_failures++;
-		if (u->kind == UNIT_SERVICE) {
-			u->state = ST_SPAWN_WAIT;
-			u->next_ms = now + active_config.spawn_retry_ms;
-		} else {
-			u->state = ST_DONE;
+		if (u->kind != UNIT_SERVICE) {
 			u->last_exit.kind = EXIT_NONE;
+			return ST_DONE;
 		}
-		return;
+		u->next_ms = now + active_config.spawn_retry_ms;
+		return ST_SPAWN_WAIT;
 	}
 	if (u->spawn_failing) {
 		said.what = SAY_RECOVERED;
@@ -227,7 +253,6 @@ static void spawn_now(struct unit *u, uint64_t now)
 	u->spawn_failing = 0;
 	u->spawn_failures = 0;
 	u->pid = pid;
-	u->state = ST_RUNNING;
 	u->started_ms = now;
 	u->protect_at = c->protect && c->oom_score_adj != OOM_ADJ_UNSET && !c->tty
 		? now + PROTECT_DELAY_MS : 0;   /* a tty's unit: at its start (spawn.c) */
@@ -235,121 +260,7 @@ static void spawn_now(struct unit *u, uint64_t now)
 	cg_unit_oom_killed(c, &u->oom_kills_seen);     /* records the count */
 	protect_refresh_watch();
 	u->next_ms = u->kind == UNIT_SERVICE ? 0 : now + c->timeout_ms;
-}
-
-static void start(struct unit *u, uint64_t now)
-{
-	spawn_now(u, now);
-	say_started();
-}
-
-static void signal_unit(struct unit *u, int sig)
-{
-	if (u->pid > 0)
-		kill(u->pid, sig);
-}
-
-static void stop(struct unit *u, uint64_t now, enum after_stop then)
-{
-	u->after_stop = (uint8_t)then;
-	if (u->state == ST_RUNNING || u->state == ST_STOPPING) {
-		if (u->state == ST_RUNNING) {
-			signal_unit(u, SIGTERM);
-			u->state = ST_STOPPING;
-			u->next_ms = now + active_config.stop_timeout_ms;
-		}
-		return;
-	}
-	/* not running: act on `then` at once */
-	u->state = ST_DOWN;
-	u->next_ms = 0;
-	u->after_stop = AFTER_NOTHING;
-	if (then == AFTER_REMOVE)
-		slot_free(u);
-	else if (then == AFTER_RESTART && may_start(u))
-		start(u, now);
-	else if (then == AFTER_RESTART && u->want_up && boot_phase < PH_RUN)
-		u->state = ST_WAITING;
-}
-
-/* Start the next boot or shutdown task, or move to the next phase. */
-static void advance(uint64_t now)
-{
-	for (;;) {
-		if (boot_phase == PH_BOOT || boot_phase == PH_SHUTDOWN) {
-			int kind = boot_phase == PH_BOOT ? UNIT_BOOT : UNIT_SHUTDOWN;
-			int busy = 0, started = 0;
-			/* in config order, whatever slots reloads gave them */
-			for (int k = 0; k < active_config.nunits && !busy && !started; k++) {
-				struct unit *u = NULL;
-				for (int i = 0; i < MAX_UNITS && !u; i++)
-					if (unit_table[i].used && unit_table[i].conf == k)
-						u = &unit_table[i];
-				if (!u || u->kind != kind)
-					continue;
-				if (u->state == ST_RUNNING)
-					busy = 1;
-				else if (u->state == ST_WAITING) {
-					log_msg(LOG_INFO, "%s: running %s", u->name, kind_word(u));
-					start(u, now);
-					started = u->state == ST_RUNNING;
-				}
-			}
-			if (busy || started)
-				return;
-			if (boot_phase == PH_BOOT) {
-				boot_phase = PH_RUN;
-				log_msg(LOG_NOTICE, "boot tasks done; starting services");
-				for (int i = 0; i < MAX_UNITS; i++)
-					if (unit_table[i].used && unit_table[i].kind == UNIT_SERVICE &&
-					    unit_table[i].state == ST_WAITING && unit_table[i].want_up)
-						start(&unit_table[i], now);
-				return;
-			}
-			boot_phase = PH_STOPPING;
-			stop_deadline = now + active_config.stop_timeout_ms + STOP_KILL_GRACE_MS;
-			log_msg(LOG_NOTICE, "stopping services");
-			for (int i = 0; i < MAX_UNITS; i++) {
-				struct unit *u = &unit_table[i];
-				if (!u->used || u->kind != UNIT_SERVICE)
-					continue;
-				u->want_up = 0;
-				stop(u, now, AFTER_NOTHING);
-			}
-			continue;
-		}
-		if (boot_phase == PH_STOPPING) {
-			int left = 0;
-			for (int i = 0; i < MAX_UNITS; i++)
-				left += unit_table[i].used && unit_table[i].pid > 0;
-			if (left && now < stop_deadline)
-				return;
-			for (int i = 0; i < MAX_UNITS && left; i++)
-				if (unit_table[i].used && unit_table[i].pid > 0)
-					log_msg(LOG_ERR, "%s (pid %d) still there %lums after SIGKILL "
-						"(stuck in the kernel?): going down without it",
-						unit_table[i].name, (int)unit_table[i].pid,
-						(unsigned long)STOP_KILL_GRACE_MS);
-			stop_deadline = 0;
-			boot_phase = PH_FINAL;
-		}
-		return;
-	}
-}
-
-void service_boot(void)
-{
-	uint64_t now = now_ms();
-	for (int i = 0; i < active_config.nunits; i++)
-		slot_new(i);
-	/* early services first, so a hung boot task cannot keep them down */
-	for (int i = 0; i < MAX_UNITS; i++) {
-		struct unit *u = &unit_table[i];
-		if (u->used && u->kind == UNIT_SERVICE && conf_of(u)->early)
-			start(u, now);
-	}
-	boot_phase = PH_BOOT;
-	advance(now);
+	return ST_RUNNING;
 }
 
 static void log_exit(const struct unit *u, uint64_t up, const char *then)
@@ -405,18 +316,88 @@ static uint32_t restart_delay(struct unit *u, const struct unit_conf *c, uint64_
 	return backoff_delay_ms(u->crashes++, c->restart_max_ms);
 }
 
-void service_child_exited(pid_t pid, int wstatus)
+/* The one place a unit's state is written (see the top of this file). */
+static void enter(struct unit *u, enum unit_state st)
 {
-	uint64_t now = now_ms();
-	struct unit *u = NULL;
-	for (int i = 0; i < MAX_UNITS; i++)
-		if (unit_table[i].used && unit_table[i].pid == pid) {
-			u = &unit_table[i];
-			break;
-		}
-	if (!u)
-		return;         /* an orphan we reaped, or an abandoned task */
+	u->state = (uint8_t)st;
+}
 
+/* Start u now; what the attempt has to say is said at once. */
+static void start(struct unit *u, uint64_t now)
+{
+	enter(u, spawn_now(u, now));
+	say_started();
+}
+
+static void signal_unit(struct unit *u, int sig)
+{
+	if (u->pid > 0)
+		kill(u->pid, sig);
+}
+
+/* u's stop is over (its main process gone, or none was running): down,
+ * then what the stop was for. */
+static void stop_over(struct unit *u, uint64_t now)
+{
+	enum after_stop then = (enum after_stop)u->after_stop;
+	enter(u, ST_DOWN);
+	u->next_ms = 0;
+	u->after_stop = AFTER_NOTHING;
+	if (then == AFTER_REMOVE) {
+		slot_free(u);
+	} else if (then == AFTER_RESTART && may_start(u)) {
+		u->crashes = 0;
+		start(u, now);
+	} else if (then == AFTER_RESTART && u->want_up && boot_phase < PH_RUN) {
+		enter(u, ST_WAITING);
+	}
+}
+
+static void on_start(struct unit *u, uint64_t now)
+{
+	if (u->kind == UNIT_SERVICE)
+		u->want_up = 1;
+	if (u->state == ST_STOPPING) {
+		u->after_stop = AFTER_RESTART;
+	} else if (u->state == ST_RUNNING) {
+		return;
+	} else if (may_start(u)) {
+		u->crashes = 0;
+		start(u, now);
+	} else if (u->kind == UNIT_BOOT) {
+		enter(u, ST_DONE);      /* added by a reload: not run */
+	} else {
+		enter(u, ST_WAITING);   /* starts when the boot tasks are done */
+	}
+}
+
+/* EV_STOP, EV_RESTART, EV_REMOVE: a stop, then what it is for. */
+static void on_stop(struct unit *u, uint64_t now, enum after_stop then)
+{
+	u->want_up = then == AFTER_RESTART;
+	if (then == AFTER_RESTART)
+		u->crashes = 0;
+	u->after_stop = (uint8_t)then;
+	if (u->state == ST_RUNNING) {
+		signal_unit(u, SIGTERM);
+		enter(u, ST_STOPPING);
+		u->next_ms = now + active_config.stop_timeout_ms;
+	} else if (u->state != ST_STOPPING) {
+		stop_over(u, now);      /* nothing running: at once */
+	}
+}
+
+/* Whether u, a service whose main process just died, starts again. */
+static int restart_wanted(const struct unit *u, const struct unit_conf *c)
+{
+	return c && u->want_up && boot_phase <= PH_SHUTDOWN &&
+	       (c->restart == RESTART_ALWAYS ||
+		(c->restart == RESTART_ON_FAILURE && exit_is_failure(&u->last_exit)));
+}
+
+static void on_exited(struct unit *u, uint64_t now, int wstatus)
+{
+	pid_t pid = u->pid;
 	uint64_t up = now - u->started_ms;
 	int64_t base = u->oom_kills_seen;
 	exit_classify(wstatus, 0, 0, &u->last_exit);
@@ -429,47 +410,31 @@ void service_child_exited(pid_t pid, int wstatus)
 	if (u->state == ST_STOPPING) {
 		attribute_oom(u, pid, wstatus, base);
 		log_exit(u, up, "; stopped");
-		u->state = ST_DOWN;
-		u->next_ms = 0;
-		enum after_stop then = (enum after_stop)u->after_stop;
-		u->after_stop = AFTER_NOTHING;
-		if (then == AFTER_REMOVE) {
-			slot_free(u);
-		} else if (then == AFTER_RESTART && may_start(u)) {
-			u->crashes = 0;
-			start(u, now);
-		} else if (then == AFTER_RESTART && u->want_up && boot_phase < PH_RUN) {
-			u->state = ST_WAITING;
-		}
-		advance(now);
+		stop_over(u, now);
 		return;
 	}
 	if (u->kind != UNIT_SERVICE) {
 		attribute_oom(u, pid, wstatus, base);
 		log_exit(u, up, "");
-		u->state = ST_DONE;
+		enter(u, ST_DONE);
 		u->next_ms = 0;
-		advance(now);
 		return;
 	}
 	if (c && up >= c->stable_ms)
 		u->crashes = 0;
-	int again = c && u->want_up && boot_phase <= PH_SHUTDOWN &&
-		    (c->restart == RESTART_ALWAYS ||
-		     (c->restart == RESTART_ON_FAILURE && exit_is_failure(&u->last_exit)));
-	if (!again) {
+	if (!restart_wanted(u, c)) {
 		attribute_oom(u, pid, wstatus, base);
 		log_exit(u, up, "; not restarting");
-		u->state = ST_DOWN;
+		enter(u, ST_DOWN);
 		u->next_ms = 0;
 		return;
 	}
 	uint32_t delay = restart_delay(u, c, now);
 	u->restarts++;
 	if (delay == 0) {
-		spawn_now(u, now);      /* first: a restart waits for nothing */
+		enter(u, spawn_now(u, now));    /* first: a restart waits for nothing */
 	} else {
-		u->state = ST_BACKOFF;
+		enter(u, ST_BACKOFF);
 		u->next_ms = now + delay;
 	}
 	attribute_oom(u, pid, wstatus, base);
@@ -478,6 +443,182 @@ void service_child_exited(pid_t pid, int wstatus)
 	log_exit(u, up, then);
 	if (delay == 0)
 		say_started();  /* after the exit it follows */
+}
+
+static void on_deadline(struct unit *u, uint64_t now)
+{
+	u->next_ms = 0;
+	switch (u->state) {
+	case ST_BACKOFF:
+	case ST_SPAWN_WAIT:
+		if (u->want_up && boot_phase <= PH_SHUTDOWN)
+			start(u, now);
+		else
+			enter(u, ST_DOWN);
+		break;
+	case ST_STOPPING:
+		log_msg(LOG_WARN, "%s: still running %lums after SIGTERM; sending SIGKILL",
+			u->name, (unsigned long)active_config.stop_timeout_ms);
+		signal_unit(u, SIGKILL);
+		break;
+	case ST_RUNNING:
+		if (u->kind == UNIT_SERVICE)
+			break;
+		/* A task past its timeout: kill it and move on without
+		 * waiting, since a task stuck in D state never dies. */
+		log_msg(LOG_ERR, "%s: %s timed out after %lums; killed, moving on",
+			u->name, kind_word(u), (unsigned long)conf_of(u)->timeout_ms);
+		kill(-u->pid, SIGKILL);
+		kill(u->pid, SIGKILL);
+		u->pid = 0;
+		enter(u, ST_DONE);
+		u->last_exit.kind = EXIT_SIGNAL;
+		u->last_exit.value = SIGKILL;
+		break;
+	default:
+		break;
+	}
+}
+
+/* A boot task still running is abandoned, like one that timed out; a
+ * service still waiting for the boot tasks will not start. */
+static void on_shutdown(struct unit *u)
+{
+	if (u->kind == UNIT_BOOT && u->state == ST_RUNNING) {
+		kill(u->pid, SIGKILL);
+		u->pid = 0;
+		enter(u, ST_DONE);
+	} else if (u->kind == UNIT_SERVICE && u->state == ST_WAITING) {
+		enter(u, ST_DOWN);
+	}
+}
+
+void service_step(struct unit *u, enum unit_event ev, uint64_t now, int wstatus)
+{
+	switch (ev) {
+	case EV_RUN:
+		if (u->state == ST_WAITING)
+			start(u, now);
+		break;
+	case EV_START:
+		on_start(u, now);
+		break;
+	case EV_STOP:
+		on_stop(u, now, AFTER_NOTHING);
+		break;
+	case EV_RESTART:
+		on_stop(u, now, AFTER_RESTART);
+		break;
+	case EV_REMOVE:
+		on_stop(u, now, AFTER_REMOVE);
+		break;
+	case EV_EXITED:
+		on_exited(u, now, wstatus);
+		break;
+	case EV_DEADLINE:
+		on_deadline(u, now);
+		break;
+	case EV_SHUTDOWN:
+		on_shutdown(u);
+		break;
+	}
+}
+
+/* Start the next boot or shutdown task, or move to the next phase. */
+static void advance(uint64_t now)
+{
+	for (;;) {
+		if (boot_phase == PH_BOOT || boot_phase == PH_SHUTDOWN) {
+			int kind = boot_phase == PH_BOOT ? UNIT_BOOT : UNIT_SHUTDOWN;
+			int busy = 0, started = 0;
+			/* in config order, whatever slots reloads gave them */
+			for (int k = 0; k < active_config.nunits && !busy && !started; k++) {
+				struct unit *u = NULL;
+				for (int i = 0; i < MAX_UNITS && !u; i++)
+					if (unit_table[i].used && unit_table[i].conf == k)
+						u = &unit_table[i];
+				if (!u || u->kind != kind)
+					continue;
+				if (u->state == ST_RUNNING)
+					busy = 1;
+				else if (u->state == ST_WAITING) {
+					log_msg(LOG_INFO, "%s: running %s", u->name, kind_word(u));
+					service_step(u, EV_RUN, now, 0);
+					started = u->state == ST_RUNNING;
+				}
+			}
+			if (busy || started)
+				return;
+			if (boot_phase == PH_BOOT) {
+				boot_phase = PH_RUN;
+				log_msg(LOG_NOTICE, "boot tasks done; starting services");
+				for (int i = 0; i < MAX_UNITS; i++)
+					if (unit_table[i].used && unit_table[i].kind == UNIT_SERVICE &&
+					    unit_table[i].state == ST_WAITING && unit_table[i].want_up)
+						service_step(&unit_table[i], EV_RUN, now, 0);
+				return;
+			}
+			boot_phase = PH_STOPPING;
+			stop_deadline = now + active_config.stop_timeout_ms + STOP_KILL_GRACE_MS;
+			log_msg(LOG_NOTICE, "stopping services");
+			for (int i = 0; i < MAX_UNITS; i++) {
+				struct unit *u = &unit_table[i];
+				if (!u->used || u->kind != UNIT_SERVICE)
+					continue;
+				service_step(u, EV_STOP, now, 0);
+			}
+			continue;
+		}
+		if (boot_phase == PH_STOPPING) {
+			int left = 0;
+			for (int i = 0; i < MAX_UNITS; i++)
+				left += unit_table[i].used && unit_table[i].pid > 0;
+			if (left && now < stop_deadline)
+				return;
+			for (int i = 0; i < MAX_UNITS && left; i++)
+				if (unit_table[i].used && unit_table[i].pid > 0)
+					log_msg(LOG_ERR, "%s (pid %d) still there %lums after SIGKILL "
+						"(stuck in the kernel?): going down without it",
+						unit_table[i].name, (int)unit_table[i].pid,
+						(unsigned long)STOP_KILL_GRACE_MS);
+			stop_deadline = 0;
+			boot_phase = PH_FINAL;
+		}
+		return;
+	}
+}
+
+void service_boot(void)
+{
+	uint64_t now = now_ms();
+	for (int i = 0; i < active_config.nunits; i++)
+		slot_new(i);
+	/* early services first, so a hung boot task cannot keep them down */
+	for (int i = 0; i < MAX_UNITS; i++) {
+		struct unit *u = &unit_table[i];
+		if (u->used && u->kind == UNIT_SERVICE && conf_of(u)->early)
+			service_step(u, EV_RUN, now, 0);
+	}
+	boot_phase = PH_BOOT;
+	advance(now);
+}
+
+void service_child_exited(pid_t pid, int wstatus)
+{
+	uint64_t now = now_ms();
+	struct unit *u = NULL;
+	for (int i = 0; i < MAX_UNITS; i++)
+		if (unit_table[i].used && unit_table[i].pid == pid) {
+			u = &unit_table[i];
+			break;
+		}
+	if (!u)
+		return;         /* an orphan we reaped, or an abandoned task */
+	/* a task's end, or a stop's, may let the boot or shutdown go on */
+	int sequence = u->state == ST_STOPPING || u->kind != UNIT_SERVICE;
+	service_step(u, EV_EXITED, now, wstatus);
+	if (sequence)
+		advance(now);
 }
 
 void service_tick(uint64_t now)
@@ -498,37 +639,7 @@ void service_tick(uint64_t now)
 		}
 		if (!u->used || !u->next_ms || u->next_ms > now)
 			continue;
-		u->next_ms = 0;
-		switch (u->state) {
-		case ST_BACKOFF:
-		case ST_SPAWN_WAIT:
-			if (u->want_up && boot_phase <= PH_SHUTDOWN)
-				start(u, now);
-			else
-				u->state = ST_DOWN;
-			break;
-		case ST_STOPPING:
-			log_msg(LOG_WARN, "%s: still running %lums after SIGTERM; sending SIGKILL",
-				u->name, (unsigned long)active_config.stop_timeout_ms);
-			signal_unit(u, SIGKILL);
-			break;
-		case ST_RUNNING:
-			if (u->kind == UNIT_SERVICE)
-				break;
-			/* A task past its timeout: kill it and move on without
-			 * waiting, since a task stuck in D state never dies. */
-			log_msg(LOG_ERR, "%s: %s timed out after %lums; killed, moving on",
-				u->name, kind_word(u), (unsigned long)conf_of(u)->timeout_ms);
-			kill(-u->pid, SIGKILL);
-			kill(u->pid, SIGKILL);
-			u->pid = 0;
-			u->state = ST_DONE;
-			u->last_exit.kind = EXIT_SIGNAL;
-			u->last_exit.value = SIGKILL;
-			break;
-		default:
-			break;
-		}
+		service_step(u, EV_DEADLINE, now, 0);
 	}
 	advance(now);
 }
@@ -648,16 +759,7 @@ int service_start(const char *name, char *err, int cap)
 	int i = lookup_to_start(name, err, cap);
 	if (i < 0)
 		return -1;
-	struct unit *u = &unit_table[i];
-	u->want_up = 1;
-	if (u->state == ST_STOPPING) {
-		u->after_stop = AFTER_RESTART;
-	} else if (u->state != ST_RUNNING && may_start(u)) {
-		u->crashes = 0;
-		start(u, now_ms());
-	} else if (u->state != ST_RUNNING) {
-		u->state = ST_WAITING;  /* starts when the boot tasks are done */
-	}
+	service_step(&unit_table[i], EV_START, now_ms(), 0);
 	return 0;
 }
 
@@ -666,8 +768,7 @@ int service_stop(const char *name, char *err, int cap)
 	int i = lookup(name, err, cap);
 	if (i < 0)
 		return -1;
-	unit_table[i].want_up = 0;
-	stop(&unit_table[i], now_ms(), AFTER_NOTHING);
+	service_step(&unit_table[i], EV_STOP, now_ms(), 0);
 	return 0;
 }
 
@@ -676,9 +777,7 @@ int service_restart(const char *name, char *err, int cap)
 	int i = lookup_to_start(name, err, cap);
 	if (i < 0)
 		return -1;
-	unit_table[i].want_up = 1;
-	unit_table[i].crashes = 0;
-	stop(&unit_table[i], now_ms(), AFTER_RESTART);
+	service_step(&unit_table[i], EV_RESTART, now_ms(), 0);
 	return 0;
 }
 
@@ -689,11 +788,7 @@ static int add_unit(int k, uint64_t now)
 	if (i < 0)
 		return -1;
 	log_msg(LOG_NOTICE, "reload: %s added", active_config.unit[k].name);
-	struct unit *u = &unit_table[i];
-	if (may_start(u))
-		start(u, now);
-	else if (u->kind == UNIT_BOOT)
-		u->state = ST_DONE;     /* boot is over; not run now */
+	service_step(&unit_table[i], EV_START, now, 0);
 	return i;
 }
 
@@ -738,8 +833,7 @@ void service_reload(const struct config *newcfg)
 				log_msg(LOG_NOTICE, "reload: %s removed", u->name);
 			}
 			u->conf = -1;
-			u->want_up = 0;
-			stop(u, now, AFTER_REMOVE);
+			service_step(u, EV_REMOVE, now, 0);
 			continue;
 		}
 		claimed[n] = 1;
@@ -762,10 +856,8 @@ void service_reload(const struct config *newcfg)
 	for (int i = 0; i < MAX_UNITS; i++) {
 		struct unit *u = &unit_table[i];
 		if (u->used && u->conf >= 0 && u->after_stop == AFTER_RESTART &&
-		    u->state != ST_STOPPING) {
-			u->crashes = 0;
-			stop(u, now, AFTER_RESTART);
-		}
+		    u->state != ST_STOPPING)
+			service_step(u, EV_RESTART, now, 0);
 	}
 	for (int k = 0; k < active_config.nunits; k++) {
 		if (claimed[k])
@@ -786,17 +878,9 @@ void service_shutdown(void)
 	uint64_t now = now_ms();
 	if (boot_phase >= PH_SHUTDOWN)
 		return;
-	/* a boot task still running is abandoned, like one that timed out */
-	for (int i = 0; i < MAX_UNITS; i++) {
-		struct unit *u = &unit_table[i];
-		if (u->used && u->kind == UNIT_BOOT && u->state == ST_RUNNING) {
-			kill(u->pid, SIGKILL);
-			u->pid = 0;
-			u->state = ST_DONE;
-		}
-		if (u->used && u->kind == UNIT_SERVICE && u->state == ST_WAITING)
-			u->state = ST_DOWN;
-	}
+	for (int i = 0; i < MAX_UNITS; i++)
+		if (unit_table[i].used)
+			service_step(&unit_table[i], EV_SHUTDOWN, now, 0);
 	boot_phase = PH_SHUTDOWN;
 	advance(now);
 }

@@ -4,6 +4,23 @@
 #define LIFELINE_SERVICE_H
 #include "unittab.h"
 
+/* What happens to a unit; service.c's header says what each does in each
+ * state. */
+enum unit_event {
+	EV_RUN,         /* its turn in the boot or shutdown sequence */
+	EV_START,       /* lifelinectl start, or a reload added it */
+	EV_STOP,        /* lifelinectl stop, or the shutdown stops services */
+	EV_RESTART,     /* lifelinectl restart, or a reload changed it */
+	EV_REMOVE,      /* a reload removed it: stop, then free its slot */
+	EV_EXITED,      /* its main process died (wstatus) */
+	EV_DEADLINE,    /* its next_ms has passed */
+	EV_SHUTDOWN,    /* the shutdown begins */
+};
+
+/* The state machine: every change of a unit's state goes through here.
+ * wstatus is waitpid's, for EV_EXITED only. */
+void service_step(struct unit *u, enum unit_event ev, uint64_t now, int wstatus);
+
 /* Take active's units into the table and start the boot sequence. */
 void service_boot(void);
 void service_child_exited(pid_t pid, int wstatus);
