@@ -227,6 +227,7 @@ int main(void)
 	suite_config();
 	suite_config_load();
 	suite_ttys();
+	suite_service();
 	suite_meminfo();
 	suite_victim();
 	suite_guard();

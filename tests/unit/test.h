@@ -104,6 +104,7 @@ void use_fake_userdb(void);
 /* ---- the suites, one per file ---- */
 void suite_config(void);
 void suite_ttys(void);
+void suite_service(void);
 void suite_loopfail(void);
 void suite_sshwatch(void);
 void suite_scan_lines(void);
