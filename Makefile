@@ -19,7 +19,8 @@ SAN_CFLAGS = $(BASE) -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
 	-fno-sanitize-recover=undefined -DLIFELINE_NO_MLOCK
 
 B = build
-CORE = loop unittab log config configure commands userdb backoff exitinfo outbuf spawn oomwatch service status \
+CORE = loop unittab log config config_service config_ttys config_memory config_escalation \
+	config_value configure commands userdb backoff exitinfo outbuf spawn oomwatch service status \
 	control mounts memlock shutdown meminfo victim guard cgroup procev \
 	protect sshwatch peerlink quorum rescue rescuefiles grubarm grubenv watchdog initrd kcmdline panic initctl
 CORE_SRC = $(CORE:%=init/%.c)
@@ -27,11 +28,12 @@ HDRS = $(wildcard init/*.h)
 # every man/NAME.SECTION.scd becomes build/NAME.SECTION
 MAN = $(patsubst man/%.scd,$(B)/%,$(wildcard man/*.scd))
 # lib/: what all three programs share: formatting and parsing (fmt, scan),
-# the keepalive protocol, and BearSSL for its HMAC.  Debian's libbearssl.a
+# the INI line reader of both config files (ini) and their peer addresses
+# (netaddr), the keepalive protocol, and BearSSL for its HMAC.  Debian's libbearssl.a
 # is built against glibc with fortify: musl links need lib/fortify.c, and
 # see only bearssl.h (through build/musl-inc), never the rest of
 # /usr/include.
-LIB_SRC = lib/fmt.c lib/scan.c lib/keepalive.c
+LIB_SRC = lib/fmt.c lib/scan.c lib/keepalive.c lib/ini.c lib/netaddr.c
 LIB_HDRS = $(wildcard lib/*.h)
 BEARSSL_A = $(shell $(CC) -print-file-name=libbearssl.a)
 
@@ -101,9 +103,12 @@ $(B)/san/lifeline-peer: $(PEER_SRC) $(PEER_HDRS) $(LIB_SRC) $(LIB_HDRS)
 	mkdir -p $(B)/san
 	$(CC) $(SAN_CFLAGS) $(PEER_INC) -o $@ $(PEER_SRC) $(LIB_SRC) -lbearssl
 
-$(B)/fuzz-config: tests/fuzz/fuzz_config.c $(CORE_SRC) $(HDRS) $(LIB_SRC) $(LIB_HDRS) | $(B)
+# the config parser alone: init/config*.c, what they call, and lib/
+CONFIG_SRC = $(filter init/config.c init/config_%.c,$(CORE_SRC)) init/userdb.c
+$(B)/fuzz-config: tests/fuzz/fuzz_config.c $(CONFIG_SRC) $(HDRS) $(LIB_SRC) $(LIB_HDRS) | $(B)
 	clang $(BASE) -g -O1 -fsanitize=fuzzer,address,undefined $(INIT_INC) -o $@ \
-		tests/fuzz/fuzz_config.c init/config.c init/userdb.c lib/fmt.c lib/scan.c
+		tests/fuzz/fuzz_config.c $(CONFIG_SRC) lib/fmt.c lib/scan.c lib/ini.c \
+		lib/netaddr.c
 
 $(B)/fuzz-keepalive: tests/fuzz/fuzz_keepalive.c $(LIB_SRC) $(LIB_HDRS) | $(B)
 	clang $(BASE) -g -O1 -fsanitize=fuzzer,address,undefined -Ilib -o $@ \

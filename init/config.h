@@ -2,7 +2,12 @@
  * INI-style, parsed into fixed tables.  Documented in lifeline.conf(5).
  *
  * The parser is fed one line at a time so that it never needs a buffer
- * larger than one line; every error is reported as file:line:col. */
+ * larger than one line; every error is reported as file:line:col.  The
+ * lines are read by lib/ini.c (peer.conf's reader too); config.c keeps
+ * the parser's section and the shared values, and each section's keys
+ * have a file: config_service.c and config_ttys.c ([service], [boot],
+ * [shutdown]), config_memory.c, config_escalation.c ([keepalive],
+ * [rescue], [watchdog]); config_value.c has what they share. */
 #ifndef LIFELINE_CONFIG_H
 #define LIFELINE_CONFIG_H
 #include "scan.h"             /* parse_duration_ms */
@@ -165,6 +170,18 @@ const char *conf_cwd(const struct config *c, const struct unit_conf *u);
 int unit_conf_equal(const struct config *a, const struct unit_conf *ua,
 		    const struct config *b, const struct unit_conf *ub);
 
+/* The section the parser is in: which handler takes a key. */
+enum config_section {
+	CONF_SEC_NONE,          /* before any header: a key is an error */
+	CONF_SEC_SKIP,          /* under a broken (or skipped) header: keys ignored */
+	CONF_SEC_LIFELINE,      /* [lifeline] */
+	CONF_SEC_MEMORY,        /* [memory] */
+	CONF_SEC_KEEPALIVE,     /* [keepalive] */
+	CONF_SEC_RESCUE,        /* [rescue] */
+	CONF_SEC_WATCHDOG,      /* [watchdog] */
+	CONF_SEC_UNIT,          /* [service NAME], [boot NAME], [shutdown NAME] */
+};
+
 /* Called for every problem found; warnings' messages start "warning:". */
 typedef void (*config_report_fn)(void *ctx, const char *file, int line,
 				 int col, const char *msg);
@@ -178,15 +195,12 @@ struct config_parser {
 	int missing;            /* executables not found (see config_end) */
 	int warnings;           /* reported, but no error */
 	int notes;              /* "note:" reports: what will be done, no problem */
-	struct unit_conf *cur;  /* section being filled, NULL for [lifeline] */
-	int in_section;         /* 0 before any section header */
-	int in_memory;          /* in [memory] */
-	int in_esc;             /* in [keepalive], [rescue] or [watchdog]: 1, 2, 3 */
+	uint8_t section;        /* enum config_section: where keys go */
+	struct unit_conf *cur;  /* CONF_SEC_UNIT: the unit being filled, else NULL */
 	/* where [keepalive]'s header and quorum, and [watchdog]'s interval
 	 * were given: config_end checks them against each other */
 	const char *ka_file, *quorum_file, *wd_file;
 	int ka_line, quorum_line, quorum_col, wd_line, wd_col;
-	int skip_section;       /* after a bad header: ignore its keys */
 	int skip_duplicates;    /* config_continue: a known name is skipped */
 	int first;              /* first unit this parser added */
 	uint8_t seen_exec[MAX_UNITS];
@@ -196,7 +210,7 @@ struct config_parser {
 	uint32_t restart_max_set[(MAX_UNITS + 31) / 32];
 	uint32_t stable_set[(MAX_UNITS + 31) / 32];
 	/* the current [service]'s ttys = words (NUL-separated), expanded
-	 * into one unit per tty when the section ends (config.c expand_ttys) */
+	 * into one unit per tty when the section ends (config_ttys.c) */
 	char ttys[TTYS_MAX_LEN];
 	int ttys_len, ttys_line, ttys_col;
 	const char *ttys_file;
