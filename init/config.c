@@ -150,6 +150,13 @@ static void section(struct config_parser *p, int lineno, const struct ini_line *
 		    h->type_len, h->type);
 }
 
+/* Each section's key handler, by the parser's section */
+static void (*const key_fn[])(CONF_KEY_ARGS) = {
+	[CONF_SEC_LIFELINE] = global_key, [CONF_SEC_MEMORY] = conf_memory_key,
+	[CONF_SEC_KEEPALIVE] = conf_keepalive_key, [CONF_SEC_RESCUE] = conf_rescue_key,
+	[CONF_SEC_WATCHDOG] = conf_watchdog_key, [CONF_SEC_UNIT] = conf_unit_key,
+};
+
 static void key(struct config_parser *p, int lineno, const struct ini_line *l)
 {
 	const char *k = l->key, *v = l->value;
@@ -165,26 +172,7 @@ static void key(struct config_parser *p, int lineno, const struct ini_line *l)
 		conf_report(p, lineno, vcol, "missing value for '%.*s'", kl, k);
 		return;
 	}
-	switch (p->section) {
-	case CONF_SEC_UNIT:
-		conf_unit_key(p, lineno, kcol, k, kl, vcol, v, vl);
-		break;
-	case CONF_SEC_MEMORY:
-		conf_memory_key(p, lineno, kcol, k, kl, vcol, v, vl);
-		break;
-	case CONF_SEC_KEEPALIVE:
-		conf_keepalive_key(p, lineno, kcol, k, kl, vcol, v, vl);
-		break;
-	case CONF_SEC_RESCUE:
-		conf_rescue_key(p, lineno, kcol, k, kl, vcol, v, vl);
-		break;
-	case CONF_SEC_WATCHDOG:
-		conf_watchdog_key(p, lineno, kcol, k, kl, vcol, v, vl);
-		break;
-	default:
-		global_key(p, lineno, kcol, k, kl, vcol, v, vl);
-		break;
-	}
+	key_fn[p->section](p, lineno, kcol, k, kl, vcol, v, vl);
 }
 
 void config_feed_line(struct config_parser *p, const char *file, int lineno,

@@ -1,4 +1,5 @@
-/* /etc/lifeline/peer.conf (peer.conf(5)): INI like lifeline.conf.
+/* /etc/lifeline/peer.conf (peer.conf(5)): INI as lifeline.conf, read by
+ * the same line reader (lib/ini.c), addresses by lib/netaddr.c.
  *
  *   [peer]          the daemon's settings (optional)
  *   [host NAME]     one watched host: key, address, ssh
@@ -9,6 +10,8 @@
 #define _GNU_SOURCE
 #include "peer.h"
 #include "fmt.h"
+#include "ini.h"
+#include "netaddr.h"
 #include "scan.h"
 
 #include <arpa/inet.h>
@@ -38,15 +41,12 @@ static void report(struct parser *p, int line, int col, const char *f, ...)
 
 static void report(struct parser *p, int line, int col, const char *f, ...)
 {
-	char msg[384];
 	va_list ap;
 
 	va_start(ap, f);
-	vfmt(msg, sizeof msg, f, ap);
+	ini_vreport(p->fn, p->ctx, p->file, line, col, 384, f, ap);
 	va_end(ap);
 	p->errors++;
-	if (p->fn)
-		p->fn(p->ctx, p->file, line, col, msg);
 }
 
 void lp_conf_init(struct lp_conf *c)
@@ -100,81 +100,19 @@ void lp_duration_str(int64_t ms, char *out, size_t cap)
 
 /* ---- addresses ---- */
 
-static int parse_port(const char *s, size_t len, uint16_t *port)
-{
-	unsigned v = 0;
-
-	if (len == 0 || len > 5)
-		return -1;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (unsigned)(s[i] - '0');
-	}
-	if (v == 0 || v > 65535)
-		return -1;
-	*port = (uint16_t)v;
-	return 0;
-}
-
-static int parse_ip(const char *s, size_t len, int family, struct lp_addr *a)
-{
-	char buf[INET6_ADDRSTRLEN + 1];
-
-	if (len == 0 || len >= sizeof buf)
-		return -1;
-	memcpy(buf, s, len);
-	buf[len] = 0;
-	memset(a->ip, 0, sizeof a->ip);
-	a->family = (uint8_t)family;
-	return inet_pton(family, buf, a->ip) == 1 ? 0 : -1;
-}
-
 int lp_addr_parse(const char *s, size_t len, int need_port, uint16_t def_port,
 		  struct lp_addr *addr)
 {
-	struct lp_addr a;
-	const char *port = NULL;
-	size_t plen = 0, ncolon = 0;
+	struct netaddr n;
 
-	memset(&a, 0, sizeof a);
-	if (len > 0 && s[0] == '[') {
-		const char *end = memchr(s, ']', len);
-
-		if (!end || parse_ip(s + 1, (size_t)(end - s - 1), AF_INET6, &a) < 0)
-			return -1;
-		if ((size_t)(end - s) + 1 < len) {
-			if (end[1] != ':')
-				return -1;
-			port = end + 2;
-			plen = len - (size_t)(end - s) - 2;
-		}
-	} else {
-		for (size_t i = 0; i < len; i++)
-			ncolon += s[i] == ':';
-		if (ncolon > 1) {
-			if (parse_ip(s, len, AF_INET6, &a) < 0)
-				return -1;
-		} else {
-			const char *c = memchr(s, ':', len);
-			size_t il = c ? (size_t)(c - s) : len;
-
-			if (parse_ip(s, il, AF_INET, &a) < 0)
-				return -1;
-			if (c) {
-				port = c + 1;
-				plen = len - il - 1;
-			}
-		}
-	}
-	if (port && (need_port < 0 || parse_port(port, plen, &a.port) < 0))
+	if (len > 256 || netaddr_parse(s, (int)len, 1, &n) != NETADDR_OK)
 		return -1;
-	if (!port) {
-		if (need_port > 0)
-			return -1;
-		a.port = need_port < 0 ? 0 : def_port;
-	}
-	*addr = a;
+	if (n.has_port ? need_port < 0 : need_port > 0)
+		return -1;
+	memset(addr, 0, sizeof *addr);
+	addr->family = n.family;
+	memcpy(addr->ip, n.ip, sizeof addr->ip);
+	addr->port = n.has_port ? n.port : need_port < 0 ? 0 : def_port;
 	return 0;
 }
 
@@ -247,81 +185,50 @@ socklen_t lp_addr_to_sa(const struct lp_addr *a, struct sockaddr_storage *ss)
 
 /* ---- sections and keys ---- */
 
-static int keyis(const char *k, size_t kl, const char *name)
-{
-	return strlen(name) == kl && !memcmp(k, name, kl);
-}
-
 static struct lp_host_conf *cur_host(struct parser *p)
 {
 	return &p->c->host[p->c->nhosts - 1];
 }
 
-static void section(struct parser *p, int line, const char *l, size_t len, size_t col0)
+static void section(struct parser *p, int line, const struct ini_line *h)
 {
 	struct lp_conf *c = p->c;
-	size_t end = 1, i, ts, tl, ns, ne;
 
-	p->in_peer = p->in_host = 0;
-	p->skip = 1;
-	while (end < len && l[end] != ']')
-		end++;
-	if (end >= len) {
-		report(p, line, (int)(col0 + len), "missing ']' at end of section header");
-		return;
-	}
-	for (i = end + 1; i < len && l[i] != '#'; i++)
-		if (l[i] != ' ' && l[i] != '\t') {
-			report(p, line, (int)(col0 + i), "unexpected text after ']'");
-			return;
-		}
-	for (i = 1; i < end && (l[i] == ' ' || l[i] == '\t'); i++)
-		;
-	ts = i;
-	while (i < end && l[i] != ' ' && l[i] != '\t')
-		i++;
-	tl = i - ts;
-	while (i < end && (l[i] == ' ' || l[i] == '\t'))
-		i++;
-	ns = i;
-	ne = end;
-	while (ne > ns && (l[ne - 1] == ' ' || l[ne - 1] == '\t'))
-		ne--;
-	if (keyis(l + ts, tl, "peer")) {
-		if (ne > ns)
-			report(p, line, (int)(col0 + ns), "[peer] takes no name");
+	if (ini_is(h->type, (size_t)h->type_len, "peer")) {
+		if (h->name_len)
+			report(p, line, h->name_col, "[peer] takes no name");
 		else
 			p->in_peer = 1;
 		p->skip = !p->in_peer;
 		return;
 	}
-	if (!keyis(l + ts, tl, "host")) {
-		report(p, line, (int)(col0 + ts), "unknown section '%.*s' (expected peer or host)",
-		       (int)tl, l + ts);
+	if (!ini_is(h->type, (size_t)h->type_len, "host")) {
+		report(p, line, h->type_col, "unknown section '%.*s' (expected peer or host)",
+		       h->type_len, h->type);
 		return;
 	}
 	char name[KA_HOST_MAX + 2];
-	size_t nl = ne - ns;
+	size_t nl = (size_t)h->name_len;
 
 	if (nl == 0) {
-		report(p, line, (int)(col0 + end), "section needs a name, as in [host NAME]");
+		report(p, line, h->close_col, "section needs a name, as in [host NAME]");
 		return;
 	}
 	memset(name, 0, sizeof name);
-	memcpy(name, l + ns, nl > KA_HOST_MAX + 1 ? KA_HOST_MAX + 1 : nl);
+	memcpy(name, h->name, nl > KA_HOST_MAX + 1 ? KA_HOST_MAX + 1 : nl);
 	if (nl > KA_HOST_MAX || !ka_host_valid(name)) {
-		report(p, line, (int)(col0 + ns), "bad host name '%.*s' (1-%d of A-Z a-z 0-9 . - _; "
-		       "the name the host sends in its keepalives)", (int)nl, l + ns, KA_HOST_MAX);
+		report(p, line, h->name_col, "bad host name '%.*s' (1-%d of A-Z a-z 0-9 . - _; "
+		       "the name the host sends in its keepalives)", (int)nl, h->name, KA_HOST_MAX);
 		return;
 	}
-	for (int h = 0; h < c->nhosts; h++)
-		if (!strcmp(c->host[h].name, name)) {
-			report(p, line, (int)(col0 + ns), "duplicate host '%s' (first at line %d)",
-			       name, c->host[h].line);
+	for (int k = 0; k < c->nhosts; k++)
+		if (!strcmp(c->host[k].name, name)) {
+			report(p, line, h->name_col, "duplicate host '%s' (first at line %d)",
+			       name, c->host[k].line);
 			return;
 		}
 	if (c->nhosts >= LP_MAX_HOSTS) {
-		report(p, line, (int)col0, "too many hosts (at most %d)", LP_MAX_HOSTS);
+		report(p, line, h->open_col, "too many hosts (at most %d)", LP_MAX_HOSTS);
 		return;
 	}
 	if (c->nhosts == c->cap) {
@@ -329,7 +236,7 @@ static void section(struct parser *p, int line, const char *l, size_t len, size_
 		struct lp_host_conf *n = calloc((size_t)ncap, sizeof *n);
 
 		if (!n) {
-			report(p, line, (int)col0, "out of memory");
+			report(p, line, h->open_col, "out of memory");
 			return;
 		}
 		if (c->host) {
@@ -386,9 +293,9 @@ static int set_path(struct parser *p, int line, int col, const char *v, size_t v
 
 static int yes_no(const char *v, size_t vl)
 {
-	if (keyis(v, vl, "yes"))
+	if (ini_is(v, vl, "yes"))
 		return 1;
-	return keyis(v, vl, "no") ? 0 : -1;
+	return ini_is(v, vl, "no") ? 0 : -1;
 }
 
 static void peer_key(struct parser *p, int line, int kc, const char *k, size_t kl, int vc,
@@ -396,7 +303,7 @@ static void peer_key(struct parser *p, int line, int kc, const char *k, size_t k
 {
 	struct lp_conf *c = p->c;
 
-	if (keyis(k, kl, "listen")) {
+	if (ini_is(k, kl, "listen")) {
 		struct lp_addr a;
 
 		if (!c->listen_explicit)
@@ -409,33 +316,33 @@ static void peer_key(struct parser *p, int line, int kc, const char *k, size_t k
 			report(p, line, vc, "too many listen addresses (at most %d)", LP_MAX_LISTEN);
 		else
 			c->listen[c->nlisten++] = a;
-	} else if (keyis(k, kl, "grace")) {
+	} else if (ini_is(k, kl, "grace")) {
 		set_dur(p, line, vc, v, vl, &c->grace_ms, 1000, "grace");
-	} else if (keyis(k, kl, "probe_interval")) {
+	} else if (ini_is(k, kl, "probe_interval")) {
 		set_dur(p, line, vc, v, vl, &c->probe_interval_ms, 100, "probe_interval");
-	} else if (keyis(k, kl, "probe_timeout")) {
+	} else if (ini_is(k, kl, "probe_timeout")) {
 		set_dur(p, line, vc, v, vl, &c->probe_timeout_ms, 100, "probe_timeout");
-	} else if (keyis(k, kl, "verdict_interval")) {
+	} else if (ini_is(k, kl, "verdict_interval")) {
 		set_dur(p, line, vc, v, vl, &c->verdict_interval_ms, 100, "verdict_interval");
-	} else if (keyis(k, kl, "down_after")) {
+	} else if (ini_is(k, kl, "down_after")) {
 		set_dur(p, line, vc, v, vl, &c->down_after_ms, 1000, "down_after");
-	} else if (keyis(k, kl, "metrics_interval")) {
+	} else if (ini_is(k, kl, "metrics_interval")) {
 		set_dur(p, line, vc, v, vl, &c->metrics_interval_ms, 1000, "metrics_interval");
-	} else if (keyis(k, kl, "silence")) {
-		if (keyis(v, vl, "down"))
+	} else if (ini_is(k, kl, "silence")) {
+		if (ini_is(v, vl, "down"))
 			c->silence_verdict = 0;
-		else if (keyis(v, vl, "verdict"))
+		else if (ini_is(v, vl, "verdict"))
 			c->silence_verdict = 1;
 		else
 			report(p, line, vc, "silence must be down or verdict");
-	} else if (keyis(k, kl, "socket")) {
+	} else if (ini_is(k, kl, "socket")) {
 		set_path(p, line, vc, v, vl, c->socket, sizeof c->socket, "socket");
-	} else if (keyis(k, kl, "metrics")) {
-		if (keyis(v, vl, "no") || keyis(v, vl, "\"\""))
+	} else if (ini_is(k, kl, "metrics")) {
+		if (ini_is(v, vl, "no") || ini_is(v, vl, "\"\""))
 			c->metrics[0] = 0;
 		else
 			set_path(p, line, vc, v, vl, c->metrics, sizeof c->metrics, "metrics");
-	} else if (keyis(k, kl, "syslog")) {
+	} else if (ini_is(k, kl, "syslog")) {
 		int b = yes_no(v, vl);
 
 		if (b < 0)
@@ -454,7 +361,7 @@ static void ssh_list(struct parser *p, int line, int vc, const char *v, size_t v
 
 	h->have_ssh = 1;
 	h->nssh = 0;
-	if (keyis(v, vl, "no"))
+	if (ini_is(v, vl, "no"))
 		return;
 	while (i < vl) {
 		size_t s;
@@ -484,7 +391,7 @@ static void host_key(struct parser *p, int line, int kc, const char *k, size_t k
 {
 	struct lp_host_conf *h = cur_host(p);
 
-	if (keyis(k, kl, "key")) {
+	if (ini_is(k, kl, "key")) {
 		char err[LP_PATH_MAX + 128];
 
 		h->seen_key = 1;
@@ -495,14 +402,14 @@ static void host_key(struct parser *p, int line, int kc, const char *k, size_t k
 			report(p, line, vc, "%s", err);
 		else
 			h->have_key = 1;
-	} else if (keyis(k, kl, "address")) {
+	} else if (ini_is(k, kl, "address")) {
 		h->seen_addr = 1;
 		if (lp_addr_parse(v, vl, -1, 0, &h->addr) < 0)
 			report(p, line, vc, "bad address '%.*s' (an IPv4 or IPv6 address, no port)",
 			       (int)vl, v);
 		else
 			h->have_addr = 1;
-	} else if (keyis(k, kl, "ssh")) {
+	} else if (ini_is(k, kl, "ssh")) {
 		ssh_list(p, line, vc, v, vl);
 	} else {
 		report(p, line, kc, "unknown key '%.*s' in [host %s]", (int)kl, k, h->name);
@@ -511,61 +418,34 @@ static void host_key(struct parser *p, int line, int kc, const char *k, size_t k
 
 static void feed_line(struct parser *p, int line, const char *l, size_t len)
 {
-	size_t i = 0, ks, kl, vs, ve;
+	struct ini_line il;
 
-	if (len > 0 && l[len - 1] == '\r')
-		len--;
-	while (i < len && (l[i] == ' ' || l[i] == '\t'))
-		i++;
-	if (i >= len || l[i] == '#' || l[i] == ';')
-		return;
-	for (size_t k = i; k < len; k++)
-		if ((unsigned char)l[k] < 0x20 && l[k] != '\t') {
-			report(p, line, (int)k + 1, "control character in line");
-			return;
-		}
-	if (l[i] == '[') {
-		section(p, line, l + i, len - i, i + 1);
-		return;
+	ini_parse_line(l, (int)len, &il);
+	if (il.kind == INI_SECTION || (il.kind == INI_ERROR && il.header)) {
+		p->in_peer = p->in_host = 0;
+		p->skip = 1;    /* until the header proves good */
 	}
-	ks = i;
-	while (i < len && ((l[i] >= 'a' && l[i] <= 'z') || l[i] == '_'))
-		i++;
-	kl = i - ks;
-	while (i < len && (l[i] == ' ' || l[i] == '\t'))
-		i++;
-	if (kl == 0 || i >= len || l[i] != '=') {
-		report(p, line, (int)(kl ? i + 1 : ks + 1),
-		       kl ? "expected '=' after key" : "expected 'key = value' or [section]");
-		return;
-	}
-	i++;
-	while (i < len && (l[i] == ' ' || l[i] == '\t'))
-		i++;
-	vs = i;
-	ve = len;
-	for (size_t k = vs; k < len; k++)
-		if (l[k] == '#' && (l[k - 1] == ' ' || l[k - 1] == '\t')) {
-			ve = k;
-			break;
-		}
-	while (ve > vs && (l[ve - 1] == ' ' || l[ve - 1] == '\t'))
-		ve--;
-	if (p->skip)
+	if (il.kind == INI_ERROR)
+		report(p, line, il.error_col, "%s", il.error);
+	else if (il.kind == INI_SECTION)
+		section(p, line, &il);
+	if (il.kind != INI_KEY || p->skip)
 		return;
 	if (!p->in_peer && !p->in_host) {
-		report(p, line, (int)ks + 1, "key outside of any section; start with [peer] "
+		report(p, line, il.key_col, "key outside of any section; start with [peer] "
 		       "or [host NAME]");
 		return;
 	}
-	if (ve == vs) {
-		report(p, line, (int)vs + 1, "missing value for '%.*s'", (int)kl, l + ks);
+	if (il.value_len == 0) {
+		report(p, line, il.value_col, "missing value for '%.*s'", il.key_len, il.key);
 		return;
 	}
 	if (p->in_peer)
-		peer_key(p, line, (int)ks + 1, l + ks, kl, (int)vs + 1, l + vs, ve - vs);
+		peer_key(p, line, il.key_col, il.key, (size_t)il.key_len, il.value_col, il.value,
+			 (size_t)il.value_len);
 	else
-		host_key(p, line, (int)ks + 1, l + ks, kl, (int)vs + 1, l + vs, ve - vs);
+		host_key(p, line, il.key_col, il.key, (size_t)il.key_len, il.value_col, il.value,
+			 (size_t)il.value_len);
 }
 
 /* The checks that need whole sections. */
@@ -602,20 +482,12 @@ int lp_conf_parse(struct lp_conf *c, const char *file, const char *buf, size_t l
 		  lp_report_fn fn, void *ctx)
 {
 	struct parser p = { .c = c, .file = file, .fn = fn, .ctx = ctx };
-	size_t s = 0;
+	const char *l;
+	size_t pos = 0, n;
 	int line = 0;
 
-	while (s < len) {
-		const char *nl = memchr(buf + s, '\n', len - s);
-		size_t e = nl ? (size_t)(nl - buf) : len;
-
-		line++;
-		if (memchr(buf + s, 0, e - s))
-			report(&p, line, 1, "NUL byte in line");
-		else
-			feed_line(&p, line, buf + s, e - s);
-		s = e + 1;
-	}
+	while ((l = ini_next_line(buf, len, &pos, &n)))
+		feed_line(&p, ++line, l, n);
 	finish(&p, line);
 	return p.errors;
 }

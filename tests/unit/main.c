@@ -201,6 +201,8 @@ int write_file(const char *dir, const char *name, const char *content, size_t le
 	return 0;
 }
 
+void suite_ini(void);   /* t_ini.c: lib/ini.c, lib/netaddr.c */
+
 int main(void)
 {
 	/* nothing to /dev/kmsg or the console: only the ring */
@@ -215,6 +217,7 @@ int main(void)
 
 	suite_fmt();
 	suite_scan();
+	suite_ini();
 	suite_scan_lines();
 	suite_duration();
 	suite_backoff();
