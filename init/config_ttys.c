@@ -146,25 +146,15 @@ static void slot_forget(struct config_parser *p, int i)
 	p->stable_set[i / 32] &= ~(1u << (i % 32));
 }
 
-/* The units of template tmpl, in slot idx (the config's last) and on,
- * one per tty: NAME-TTY, exec's %I the tty's name. */
-static void expand_unit(struct config_parser *p, int idx, const struct unit_conf *tmpl)
+/* exec with %I substituted (subst_exec's output), one unit at a time */
+static char words[EXEC_MAX_LEN];
+
+/* The ttys of the template's ttys = that are here, into tty; how many
+ * (0 if their units would not fit). */
+static int find_ttys(struct config_parser *p, int idx, const struct unit_conf *tmpl,
+		     char (*tty)[16])
 {
-	struct config *cfg = p->cfg;
-	static char tty[MAX_TTYS][16];
-	static char words[EXEC_MAX_LEN];
-	const char *exec = conf_exec(cfg, tmpl);
-	int n = 0, bad;
-	if (subst_exec(exec, tmpl->argc, "tty1", words, EXEC_MAX_LEN, &bad) < 0 && bad >= 0) {
-		conf_report(p, p->exec_line[idx], p->exec_col[idx],
-			    "unknown %%-specifier in exec: with ttys, %%I is the tty and %%%% a %%");
-		return;
-	}
-	if (!has_tty_specifier(exec, tmpl->argc)) {
-		conf_report(p, p->exec_line[idx], p->exec_col[idx],
-			    "ttys needs %%I in exec, for the tty's name (as in agetty ... %%I)");
-		return;
-	}
+	int n = 0;
 	for (int i = 0; i < p->ttys_len;) {
 		const char *w = p->ttys + i;
 		int wl = (int)strlen(w);
@@ -187,64 +177,98 @@ static void expand_unit(struct config_parser *p, int idx, const struct unit_conf
 			    MAX_UNITS - idx, MAX_UNITS);
 		n = 0;
 	}
-	int made = 0;
+	return n;
+}
+
+/* Slot j gets what the parser noted for slot idx (its template). */
+static void slot_copy(struct config_parser *p, int j, int idx)
+{
+	p->seen_exec[j] = 1;
+	p->exec_line[j] = p->exec_line[idx];
+	p->exec_col[j] = p->exec_col[idx];
+	p->exec_file[j] = p->exec_file[idx];
+	conf_def_line[j] = conf_def_line[idx];
+	conf_def_file[j] = conf_def_file[idx];
+	if (conf_bit_get(p->timeout_set, idx))
+		conf_bit_set(p->timeout_set, j);
+	if (conf_bit_get(p->restart_max_set, idx))
+		conf_bit_set(p->restart_max_set, j);
+	if (conf_bit_get(p->stable_set, idx))
+		conf_bit_set(p->stable_set, j);
+}
+
+/* The template's unit for tty into slot j (idx: the template's slot): 1
+ * made, 0 skipped (reported), -1 the pool is full (reported). */
+static int tty_unit(struct config_parser *p, int idx, int j, const struct unit_conf *tmpl,
+		    const char *tty)
+{
+	struct config *cfg = p->cfg;
+	char name[NAME_MAX_LEN + 16];
+	int bad, nl = fmt(name, sizeof name, "%s-%s", tmpl->name, tty);
+	if (nl >= NAME_MAX_LEN) {
+		conf_report(p, p->ttys_line, p->ttys_col, "unit name '%s' too long (at most %d "
+			    "characters): shorten the section's name", name, NAME_MAX_LEN - 1);
+		return 0;
+	}
+	int dup = conf_find_unit(cfg, name, nl);
+	if (dup >= 0 && dup < idx) {
+		conf_report(p, p->ttys_line, p->ttys_col, "duplicate name '%s' (first defined "
+			    "at %s:%d)", name, conf_def_file[dup] ? conf_def_file[dup] : "?",
+			    conf_def_line[dup]);
+		return 0;
+	}
+	int wl = subst_exec(conf_exec(cfg, tmpl), tmpl->argc, tty, words, EXEC_MAX_LEN, &bad);
+	if (wl < 0) {
+		conf_report(p, p->exec_line[idx], p->exec_col[idx], "command line too long "
+			    "with %%I = %s (at most %d bytes)", tty, EXEC_MAX_LEN - 2);
+		return 0;
+	}
+	int off = conf_pool_take(cfg, wl);
+	if (off < 0) {
+		conf_report(p, p->ttys_line, p->ttys_col, "configuration too large: its "
+			    "commands, environments and directories exceed %d bytes", CONFIG_POOL);
+		return -1;
+	}
+	memcpy(cfg->pool + off, words, (size_t)wl);
+	struct unit_conf *u = &cfg->unit[j];
+	*u = *tmpl;
+	memcpy(u->name, name, (size_t)nl + 1);
+	u->exec = (uint16_t)off;
+	u->tty = 1;
+	if (j != idx)
+		slot_copy(p, j, idx);
+	return 1;
+}
+
+/* The units of template tmpl, in slot idx (the config's last) and on,
+ * one per tty: NAME-TTY, exec's %I the tty's name. */
+static void expand_unit(struct config_parser *p, int idx, const struct unit_conf *tmpl)
+{
+	static char tty[MAX_TTYS][16];
+	const char *exec = conf_exec(p->cfg, tmpl);
+	int bad;
+	if (subst_exec(exec, tmpl->argc, "tty1", words, EXEC_MAX_LEN, &bad) < 0 && bad >= 0) {
+		conf_report(p, p->exec_line[idx], p->exec_col[idx],
+			    "unknown %%-specifier in exec: with ttys, %%I is the tty and %%%% a %%");
+		return;
+	}
+	if (!has_tty_specifier(exec, tmpl->argc)) {
+		conf_report(p, p->exec_line[idx], p->exec_col[idx],
+			    "ttys needs %%I in exec, for the tty's name (as in agetty ... %%I)");
+		return;
+	}
+	int n = find_ttys(p, idx, tmpl, tty), made = 0;
 	for (int k = 0; k < n; k++) {
-		char name[NAME_MAX_LEN + 16];
-		int nl = fmt(name, sizeof name, "%s-%s", tmpl->name, tty[k]);
-		if (nl >= NAME_MAX_LEN) {
-			conf_report(p, p->ttys_line, p->ttys_col, "unit name '%s' too long (at "
-				    "most %d characters): shorten the section's name", name,
-				    NAME_MAX_LEN - 1);
-			continue;
-		}
-		int dup = conf_find_unit(cfg, name, nl);
-		if (dup >= 0 && dup < idx) {
-			conf_report(p, p->ttys_line, p->ttys_col, "duplicate name '%s' (first "
-				    "defined at %s:%d)", name,
-				    conf_def_file[dup] ? conf_def_file[dup] : "?",
-				    conf_def_line[dup]);
-			continue;
-		}
-		int wl = subst_exec(exec, tmpl->argc, tty[k], words, EXEC_MAX_LEN, &bad);
-		if (wl < 0) {
-			conf_report(p, p->exec_line[idx], p->exec_col[idx], "command line too long "
-				    "with %%I = %s (at most %d bytes)", tty[k], EXEC_MAX_LEN - 2);
-			continue;
-		}
-		int off = conf_pool_take(cfg, wl);
-		if (off < 0) {
-			conf_report(p, p->ttys_line, p->ttys_col, "configuration too large: its "
-				    "commands, environments and directories exceed %d bytes",
-				    CONFIG_POOL);
+		int r = tty_unit(p, idx, idx + made, tmpl, tty[k]);
+		if (r < 0)
 			break;
-		}
-		memcpy(cfg->pool + off, words, (size_t)wl);
-		int j = idx + made++;
-		struct unit_conf *u = &cfg->unit[j];
-		*u = *tmpl;
-		memcpy(u->name, name, (size_t)nl + 1);
-		u->exec = (uint16_t)off;
-		u->tty = 1;
-		if (j == idx)
-			continue;
-		p->seen_exec[j] = 1;
-		p->exec_line[j] = p->exec_line[idx];
-		p->exec_col[j] = p->exec_col[idx];
-		p->exec_file[j] = p->exec_file[idx];
-		conf_def_line[j] = conf_def_line[idx];
-		conf_def_file[j] = conf_def_file[idx];
-		if (conf_bit_get(p->timeout_set, idx))
-			conf_bit_set(p->timeout_set, j);
-		if (conf_bit_get(p->restart_max_set, idx))
-			conf_bit_set(p->restart_max_set, j);
-		if (conf_bit_get(p->stable_set, idx))
-			conf_bit_set(p->stable_set, j);
+		made += r;
 	}
 	if (!made) {
 		slot_forget(p, idx);
 		/* the template's exec stays in the pool, unused: a few bytes */
 	}
-	cfg->nunits = idx + made;
+	p->cfg->nunits = idx + made;
 }
 
 /* The section being closed had ttys = (its unit is the config's last): it
