@@ -21,8 +21,9 @@
 #define CONF_KEY_ARGS struct config_parser *p, int lineno, int kcol, const char *k, \
 	int kl, int vcol, const char *v, int vl
 
-/* config_value.c: reports, counted in p->errors (conf_report, conf_report_at)
- * or p->notes (conf_note) */
+/* config_value.c: reports.  conf_report counts in p->errors, conf_note in
+ * p->notes; conf_report_at (column 1) counts nothing: its caller counts
+ * an error or a missing program */
 void conf_report(struct config_parser *p, int line, int col, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void conf_report_at(struct config_parser *p, const char *file, int line, const char *msg);
