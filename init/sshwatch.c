@@ -17,7 +17,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <stdlib.h>             /* qsort, bsearch: neither allocates */
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -80,11 +79,13 @@ static struct {
 	int nports;
 	uint16_t port[SSHWATCH_MAX_PORTS];
 	int primed;             /* a look has learned what was there */
-	int nseen;              /* the latest look's connections, sorted */
-	uint64_t seen[SSHWATCH_SEEN];
+	int nseen;              /* in seen[] */
 	int npending;
 	uint64_t pending[SSHWATCH_PENDING];
 } sw = { .fd = -1, .state = "not looked yet" };
+/* the latest look's connections, sorted; apart from sw, whose initial
+ * values put it in the binary's data: this stays in bss */
+static uint64_t seen[SSHWATCH_SEEN];
 
 /* one dump's answers; aligned for the structures in it */
 static uint8_t nlbuf[8192] __attribute__((aligned(8)));
@@ -278,17 +279,32 @@ struct conns {
 	uint64_t seen[SSHWATCH_SEEN];
 };
 
-static int cookie_cmp(const void *a, const void *b)
+/* Insertion sort: a look has a few connections, at most SSHWATCH_SEEN
+ * (and libc's qsort would add kilobytes to PID 1) */
+static void sort_cookies(uint64_t *a, int n)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
+	for (int i = 1; i < n; i++) {
+		uint64_t v = a[i];
+		int j = i;
+		for (; j > 0 && a[j - 1] > v; j--)
+			a[j] = a[j - 1];
+		a[j] = v;
+	}
 }
 
 /* In the latest look?  A connection beyond its room was not remembered:
  * it looks new again, and counts if sent on (never a missed one). */
 static int was_seen(uint64_t cookie)
 {
-	return bsearch(&cookie, sw.seen, (size_t)sw.nseen, sizeof cookie, cookie_cmp) != NULL;
+	int lo = 0, hi = sw.nseen;
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+		if (seen[mid] < cookie)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < sw.nseen && seen[lo] == cookie;
 }
 
 static int was_pending(uint64_t cookie)
@@ -376,9 +392,9 @@ int sshwatch_look(const pid_t *pids, int n)
 			return -1;
 		}
 	}
-	qsort(c.seen, (size_t)c.nseen, sizeof c.seen[0], cookie_cmp);
+	sort_cookies(c.seen, c.nseen);
 	sw.nseen = c.nseen;
-	memcpy(sw.seen, c.seen, sizeof c.seen);
+	memcpy(seen, c.seen, sizeof c.seen);
 	sw.npending = c.npending;
 	memcpy(sw.pending, c.pending, sizeof c.pending);
 	if (!sw.primed) {
