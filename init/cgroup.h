@@ -18,8 +18,9 @@
  * quarter of MemTotal (a 128 MiB machine still leaves its sessions room).
  * The sessions reach their own limit before the services' shared one: a
  * runaway session is throttled and killed among the sessions, never by
- * taking cron with it.  PID 1 stays in the root group.  Every step is best effort: what is missing is said once
- * (log and status) and the rest keeps working. */
+ * taking cron with it.  PID 1 stays in the root group.  Every step is
+ * best effort: what is missing is said once (log and status) and the rest
+ * keeps working. */
 #ifndef LIFELINE_CGROUP_H
 #define LIFELINE_CGROUP_H
 #include "config.h"

@@ -8,8 +8,9 @@
  * then.  OpenSSH's sshd reads the value it will restore in its sessions
  * before it listens, and protects itself: written any earlier (a slow
  * start on a loaded machine), -1000 would be what every session gets
- * back, and the kernel could never kill a runaway session.  Each process the main process forks (an SSH session) is then
- * put back to the session value and, with cgroups, moved out of the
+ * back, and the kernel could never kill a runaway session.  Each process
+ * the main process forks (an SSH session) is then put back to the session
+ * value and, with cgroups, moved out of the
  * protected group into a session group of its own (cgroup.h), as soon as
  * the kernel reports the fork (procev.h). */
 #ifndef LIFELINE_PROTECT_H
