@@ -117,9 +117,10 @@ struct lp_view lp_hosts_view(int64_t now);
 
 /* The probe slots (as many as the file limit allows) and the schedule. */
 void lp_probes_setup(int64_t now);
-/* Before a reload: the probes in flight closed, the queue emptied. */
+/* Before a reload: the probes in flight closed, the queue emptied, no
+ * host's target in flight. */
 void lp_probes_stop(void);
-/* After a reload: the schedule for the new table, from now. */
+/* After a reload (or a failed one): the schedule for the table, from now. */
 void lp_probes_plan(int64_t now);
 /* The probes due at now queued and started; the overdue ones timed out. */
 void lp_probes_run(int64_t now);

@@ -114,9 +114,9 @@ static void reload(int64_t now)
 	/* the probes in flight, dropped */
 	lp_probes_stop();
 	kept = lp_hosts_reload(&nc, now);
+	lp_probes_plan(now);    /* the running hosts too, if the reload failed */
 	if (kept < 0)
 		return;
-	lp_probes_plan(now);
 	lp_log(5, "event=reload config=%s hosts=%d kept=%d new=%d gone=%d", peer_loop.conf_path,
 	       lp_hosts.n, kept, lp_hosts.n - kept, nold - kept);
 	lp_hosts_tick(now);

@@ -257,6 +257,9 @@ void lp_probes_stop(void)
 		}
 	probe_slots.active = 0;
 	probe_queue.head = probe_queue.len = 0;
+	/* nothing is in flight any more: every target may be queued again */
+	for (int i = 0; i < lp_hosts.n; i++)
+		memset(lp_hosts.host[i].inflight, 0, sizeof lp_hosts.host[i].inflight);
 }
 
 void lp_probes_setup(int64_t now)
