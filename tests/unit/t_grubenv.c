@@ -9,7 +9,6 @@
 #include "grubarm.h"
 #include "grubenv.h"
 #include "log.h"
-#include "outbuf.h"
 #include "rescue.h"
 
 #include <errno.h>
@@ -35,17 +34,6 @@ static void block_with(char *b, const char *lines)
 	memcpy(b + n, lines, l);
 }
 
-static int put_bytes(const char *path, const char *b, size_t len)
-{
-	unlink(path);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0)
-		return -1;
-	int ok = write(fd, b, len) == (ssize_t)len;
-	close(fd);
-	return ok ? 0 : -1;
-}
-
 static int get_bytes(const char *path, char *b, size_t cap)
 {
 	int fd = open(path, O_RDONLY);
@@ -61,7 +49,7 @@ static int editenv(const char *start, const char *args, char *out)
 {
 	char path[300], cmd[2048];
 	snprintf(path, sizeof path, "%s/editenv", dir);
-	if (put_bytes(path, start, GRUBENV_SIZE) < 0)
+	if (rfix_put(path, start, GRUBENV_SIZE, 0644) < 0)
 		return -1;
 	snprintf(cmd, sizeof cmd, "grub-editenv %s set %s", path, args);
 	if (system(cmd) != 0)
@@ -91,28 +79,10 @@ static void same_as_editenv(const char *start, const char *args, const char *con
 
 /* ---- the rescue side ---- */
 
-static struct config cfg, off;
+static struct config cfg;
 static struct config_parser parser;
 static struct capture cap;
 static char run[300], img[300], env[300], gcfg[300], armed[300];
-
-static const char *status_text(uint64_t now)
-{
-	static char buf[2048];
-	struct outbuf o;
-	ob_init(&o, buf, sizeof buf);
-	rescue_status_text(&o, now);
-	return buf;
-}
-
-static const char *status_json(uint64_t now)
-{
-	static char buf[4096];
-	struct outbuf o;
-	ob_init(&o, buf, sizeof buf);
-	rescue_status_json(&o, now);
-	return buf;
-}
 
 static int load(const char *more)
 {
@@ -121,26 +91,15 @@ static int load(const char *more)
 		 "[rescue]\nimage = %s\nkernel = %s/vmlinuz-none\nsnapshot = no\ncrash = no\n"
 		 "cmdline = console=ttyS0,115200n8 loglevel=7\ngrubenv = %s\ngrub_cfg = %s\n"
 		 "armed_image = %s\n%s", img, dir, env, gcfg, armed, more);
-	int n = parse_text(&parser, &cfg, &cap, text, (int)strlen(text));
-	if (n)
-		FAIL("config: %s", capture_str(&cap));
-	return n;
-}
-
-/* The GRUB path's child: wait for it and hand its end to rescue.c. */
-static int reap_one(uint64_t now)
-{
-	int st;
-	pid_t p = waitpid(-1, &st, 0);
-	return p > 0 ? rescue_child_exited(p, st, now) : -1;
+	return rfix_parse(&cfg, text);
 }
 
 /* Wait for the GRUB child if one runs; the status then. */
 static const char *settle(uint64_t now)
 {
-	if (strstr(status_text(now), "arming (the GRUB path"))
-		CHECK_INT(reap_one(now + 100), 1);
-	return status_text(now + 100);
+	if (strstr(rfix_text(now), "arming (the GRUB path"))
+		CHECK_INT(rfix_reap(now + 100), 1);
+	return rfix_text(now + 100);
 }
 
 /* Arm (not the machine's PID 1), as `lifelinectl rescue arm` does. */
@@ -176,29 +135,28 @@ static void rescue_side(void)
 	snprintf(env, sizeof env, "%s/grubenv", dir);
 	snprintf(gcfg, sizeof gcfg, "%s/grub.cfg", dir);
 	snprintf(armed, sizeof armed, "%s/lifeline-rescue-armed.img", dir);
-	put_bytes(img, "RESCUE-IMAGE", 12);
+	rfix_put(img, "RESCUE-IMAGE", 12, 0644);
 	block_with(b, "saved_entry=gnulinux-simple-1234\n");
-	put_bytes(env, b, GRUBENV_SIZE);
-	put_bytes(gcfg, GRUB_CFG_OK, strlen(GRUB_CFG_OK));
-	memset(&off, 0, sizeof off);
-	rescue_configure(&off, 0, 0);
+	rfix_put(env, b, GRUBENV_SIZE, 0644);
+	rfix_put(gcfg, GRUB_CFG_OK, strlen(GRUB_CFG_OK), 0644);
+	rfix_off(0);
 	rescue_set_dir(run);
 
 	TEST("grub path: method = grub prepares it: the archive, the args in grubenv") {
 		if (load("method = grub\n") == 0) {
 			rescue_configure(&cfg, 0, 1000);
 			rescue_boot_done(1000);
-			if (strstr(status_text(1000), "arming (the GRUB path"))
-				CHECK_INT(reap_one(1100), 1);
+			if (strstr(rfix_text(1000), "arming (the GRUB path"))
+				CHECK_INT(rfix_reap(1100), 1);
 			else
-				FAIL("no GRUB child: %s", status_text(1000));
-			const char *t = status_text(1100);
+				FAIL("no GRUB child: %s", rfix_text(1000));
+			const char *t = rfix_text(1100);
 			CHECK_CONTAINS(t, "rescue: prepared 0ms ago via GRUB one-shot entry "
 				       "lifeline-rescue, not armed (not the machine's PID 1; kexec: "
 				       "not tried (method = grub)): ");
 			CHECK_CONTAINS(t, "lifeline-rescue.img + ");
 			CHECK_CONTAINS(t, "lifeline-rescue-armed.img (");
-			const char *j = status_json(1100);
+			const char *j = rfix_json(1100);
 			CHECK_CONTAINS(j, "\"state\":\"not-loaded\"");
 			CHECK_CONTAINS(j, "\"method\":\"grub\",\"kexec_problem\":\"kexec: not tried "
 				       "(method = grub)\",\"grub_entry\":\"lifeline-rescue\"");
@@ -233,31 +191,31 @@ static void rescue_side(void)
 	}
 
 	TEST("grub path: no entry in grub.cfg: NOT ARMED, says what to do") {
-		put_bytes(gcfg, "set default=0\nmenuentry 'Debian' {\n}\n", 37);
+		rfix_put(gcfg, "set default=0\nmenuentry 'Debian' {\n}\n", 37, 0644);
 		const char *t = arm(2000);
 		char want[700];
 		snprintf(want, sizeof want, "rescue: NOT ARMED: no 'lifeline-rescue' entry in %s: "
 			 "make install-rescue, update-grub; a verdict reboots the host\n", gcfg);
 		CHECK_CONTAINS(t, want);
-		CHECK_CONTAINS(status_json(2100), "\"state\":\"failed\"");
-		CHECK_CONTAINS(status_json(2100), "\"method\":null");
+		CHECK_CONTAINS(rfix_json(2100), "\"state\":\"failed\"");
+		CHECK_CONTAINS(rfix_json(2100), "\"method\":null");
 	}
 
 	TEST("grub path: a grub.cfg that never clears next_entry is refused") {
 		const char *no_clear = "menuentry 'x' --id lifeline-rescue {\n}\n";
-		put_bytes(gcfg, no_clear, strlen(no_clear));
+		rfix_put(gcfg, no_clear, strlen(no_clear), 0644);
 		CHECK_CONTAINS(arm(3000), "never clears next_entry (no 'save_env next_entry'");
-		put_bytes(gcfg, GRUB_CFG_OK, strlen(GRUB_CFG_OK));
+		rfix_put(gcfg, GRUB_CFG_OK, strlen(GRUB_CFG_OK), 0644);
 	}
 
 	TEST("grub path: a grubenv that is not GRUB's, or not 1024 bytes, is refused") {
 		char bad[GRUBENV_SIZE];
 		memset(bad, '#', sizeof bad);
 		memcpy(bad, "# Not GRUB\n", 11);
-		put_bytes(env, bad, sizeof bad);
+		rfix_put(env, bad, sizeof bad, 0644);
 		CHECK_CONTAINS(arm(4000), "grubenv is not a GRUB environment block (1024 bytes");
 		block_with(bad, "saved_entry=0\n");
-		put_bytes(env, bad, 512);
+		rfix_put(env, bad, 512, 0644);
 		CHECK_CONTAINS(arm(4200), "grubenv is not a GRUB environment block");
 		unlink(env);
 		char want[700];
@@ -274,12 +232,12 @@ static void rescue_side(void)
 		memset(text + 2, 'y', 900);
 		strcat(text, "\n");
 		block_with(full, text);
-		put_bytes(env, full, sizeof full);
+		rfix_put(env, full, sizeof full, 0644);
 		CHECK_CONTAINS(arm(5000), "no room in ");
 		CHECK_INT(get_bytes(env, b, sizeof b), GRUBENV_SIZE);
 		CHECK(!memcmp(b, full, GRUBENV_SIZE));
 		block_with(b, "saved_entry=gnulinux-simple-1234\n");
-		put_bytes(env, b, GRUBENV_SIZE);
+		rfix_put(env, b, GRUBENV_SIZE, 0644);
 	}
 
 	TEST("grub path: a quote in the command line is refused (GRUB would escape it)") {
@@ -324,8 +282,7 @@ static void rescue_side(void)
 		}
 	}
 
-	memset(&off, 0, sizeof off);
-	rescue_configure(&off, 0, 10000);
+	rfix_off(10000);
 	rescue_set_dir(RESCUE_DIR);
 }
 
@@ -436,7 +393,7 @@ void suite_grubenv(void)
 		char path[300], want[GRUBENV_SIZE + 1], got[GRUBENV_SIZE + 1], err[200];
 		snprintf(path, sizeof path, "%s/grubenv", dir);
 		block_with(a, "saved_entry=gnulinux-simple-1234\nlifeline_rescue_args=old\n");
-		put_bytes(path, a, GRUBENV_SIZE);
+		rfix_put(path, a, GRUBENV_SIZE, 0644);
 		const char *n[] = { "next_entry", "lifeline_rescue_args" };
 		const char *val[] = { "lifeline-rescue", "root=/dev/vda1 lifeline.rescue_port=2222" };
 		CHECK_INT(grubenv_commit(path, n, val, 2, 5000, err, sizeof err), 0);
@@ -460,12 +417,12 @@ void suite_grubenv(void)
 		CHECK_CONTAINS(err, "No such file or directory");
 		snprintf(path, sizeof path, "%s/short", dir);
 		block_with(a, "");
-		put_bytes(path, a, 512);
+		rfix_put(path, a, 512, 0644);
 		CHECK_INT(grubenv_commit(path, n, val, 1, 5000, err, sizeof err), -1);
 		CHECK_CONTAINS(err, "not 1024 bytes long");
 		snprintf(path, sizeof path, "%s/foreign", dir);
 		memset(a, '#', sizeof a);
-		put_bytes(path, a, sizeof a);
+		rfix_put(path, a, sizeof a, 0644);
 		CHECK_INT(grubenv_commit(path, n, val, 1, 5000, err, sizeof err), -1);
 		CHECK_CONTAINS(err, "not a GRUB environment block");
 		CHECK_INT(get_bytes(path, b, sizeof b), GRUBENV_SIZE);

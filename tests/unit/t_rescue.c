@@ -12,11 +12,9 @@
 #include "rescuefiles.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 /* from t_initrd.c */
@@ -32,39 +30,9 @@ int cpio_extract(const char *path, const char *dir);
 
 #define KEYHEX "00112233445566778899aabbccddeeff0123456789abcdef0f1e2d3c4b5a6978"
 
-static struct config cfg, back;
-static struct config_parser parser;
+static struct config cfg;
 static struct capture cap;
 static char dir[256], run[300], img[300], kern[300], key[300], snap[300];
-
-static const char *status_text(uint64_t now)
-{
-	static char buf[2048];
-	struct outbuf o;
-	ob_init(&o, buf, sizeof buf);
-	rescue_status_text(&o, now);
-	return buf;
-}
-
-static const char *status_json(uint64_t now)
-{
-	static char buf[4096];
-	struct outbuf o;
-	ob_init(&o, buf, sizeof buf);
-	rescue_status_json(&o, now);
-	return buf;
-}
-
-static void put(const char *path, const char *text, mode_t mode)
-{
-	unlink(path);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
-	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
-		FAIL("cannot write %s", path);
-	if (fd >= 0)
-		close(fd);
-	chmod(path, mode);
-}
 
 static int load(const char *more)
 {
@@ -74,29 +42,12 @@ static int load(const char *more)
 		 "key = %s\ninterval = 1500ms\nquorum = 2\nquorum_window = 30s\n"
 		 "[rescue]\nimage = %s\nkernel = %s\nsnapshot = %s\ncmdline = loglevel=7\n"
 		 "port = 2200\n%s", key, img, kern, snap, more);
-	int n = parse_text(&parser, &cfg, &cap, text, (int)strlen(text));
-	if (n)
-		FAIL("config: %s", capture_str(&cap));
-	return n;
-}
-
-/* Wait for the snapshot child and hand its end to rescue.c, as reap() does. */
-static int reap_one(uint64_t now)
-{
-	int st;
-	pid_t p = waitpid(-1, &st, 0);
-	return p > 0 ? rescue_child_exited(p, st, now) : -1;
+	return rfix_parse(&cfg, text);
 }
 
 static void path_of(char *out, size_t outcap, const char *name)
 {
 	snprintf(out, outcap, "%s/%s", run, name);
-}
-
-static void reset(void)
-{
-	memset(&back, 0, sizeof back);
-	rescue_configure(&back, 0, 0);
 }
 
 void suite_rescue(void)
@@ -109,10 +60,10 @@ void suite_rescue(void)
 	snprintf(kern, sizeof kern, "%s/vmlinuz-6.1.0-test", dir);
 	snprintf(key, sizeof key, "%s/keepalive.key", dir);
 	snprintf(snap, sizeof snap, "%s/netsnap.sh", dir);
-	put(img, "RESCUE-IMAGE", 0644);         /* 12 bytes: no padding */
-	put(kern, "KERNEL", 0644);
-	put(key, KEYHEX "\n", 0600);
-	put(snap, "#!/bin/sh\nprintf 'lifeline-netsnap 1\\nhostname web1\\n"
+	rfix_put_text(img, "RESCUE-IMAGE", 0644);       /* 12 bytes: no padding */
+	rfix_put_text(kern, "KERNEL", 0644);
+	rfix_put_text(key, KEYHEX "\n", 0600);
+	rfix_put_text(snap, "#!/bin/sh\nprintf 'lifeline-netsnap 1\\nhostname web1\\n"
 	    "link eth0 52:54:00:12:34:56 mtu 1500\\naddr eth0 192.0.2.5/24\\n"
 	    "link eth1 52:54:00:12:34:57\\n' > \"$1\"\n", 0755);
 	rescue_set_dir(run);
@@ -170,37 +121,37 @@ void suite_rescue(void)
 	}
 
 	TEST("rescue: off without [rescue]") {
-		reset();
-		CHECK_STR(status_text(0), "");
-		CHECK_CONTAINS(status_json(0), "\"rescue\":{\"enabled\":false,\"state\":\"off\"");
+		rfix_off(0);
+		CHECK_STR(rfix_text(0), "");
+		CHECK_CONTAINS(rfix_json(0), "\"rescue\":{\"enabled\":false,\"state\":\"off\"");
 		CHECK_INT(rescue_next_deadline(), 0);
 	}
 
 	TEST("rescue: not armed before the boot tasks are done") {
 		if (load("") == 0) {
 			rescue_configure(&cfg, 0, 1000);
-			CHECK_STR(status_text(1000), "rescue: NOT ARMED: waiting for the boot tasks; "
+			CHECK_STR(rfix_text(1000), "rescue: NOT ARMED: waiting for the boot tasks; "
 				  "a verdict reboots the host\n");
-			CHECK_CONTAINS(status_json(1000), "\"state\":\"unarmed\"");
+			CHECK_CONTAINS(rfix_json(1000), "\"state\":\"unarmed\"");
 		}
 	}
 
 	TEST("rescue: arming runs the snapshot as a child, then prepares the initrd") {
 		uint64_t cur = log_ring_head();
 		rescue_boot_done(2000);
-		CHECK_STR(status_text(2000), "rescue: arming (snapshot running)\n");
+		CHECK_STR(rfix_text(2000), "rescue: arming (snapshot running)\n");
 		CHECK_INT(rescue_next_deadline(), 12000);
 		/* the key and conf are written before the snapshot starts */
 		path_of(p, sizeof p, "keepalive.key");
 		CHECK(stat(p, &st) == 0 && (st.st_mode & 07777) == 0600);
 		CHECK(stat(run, &st) == 0 && (st.st_mode & 07777) == 0700);
-		CHECK_INT(reap_one(2500), 1);
+		CHECK_INT(rfix_reap(2500), 1);
 		CHECK_INT(rescue_next_deadline(), 0);
-		const char *t = status_text(3500);
+		const char *t = rfix_text(3500);
 		CHECK_CONTAINS(t, "rescue: prepared 1.0s ago, not loaded (not the machine's PID 1): "
 			       "6.1.0-test + ");
 		CHECK_CONTAINS(t, "snapshot: 2 links, keepalives: yes)");
-		const char *j = status_json(3500);
+		const char *j = rfix_json(3500);
 		CHECK_CONTAINS(j, "\"state\":\"not-loaded\",\"kexec\":false,\"crash\":\"not-loaded\"");
 		CHECK_CONTAINS(j, "\"snapshot\":true,\"snapshot_links\":2,\"keepalive\":true");
 		CHECK_CONTAINS(j, "lifeline.rescue_port=2200 loglevel=7\"");
@@ -248,7 +199,7 @@ void suite_rescue(void)
 		}
 		char want[64];
 		snprintf(want, sizeof want, "\"initrd_bytes\":%zu,", 12 + len);
-		CHECK_CONTAINS(status_json(4000), want);
+		CHECK_CONTAINS(rfix_json(4000), want);
 		/* and Debian's cpio agrees */
 		char out[300];
 		snprintf(out, sizeof out, "%s/x", dir);
@@ -267,19 +218,19 @@ void suite_rescue(void)
 		logbuf[n] = '\0';
 		CHECK_CONTAINS(logbuf, "verdict from 192.0.2.10:7500: booting the rescue system");
 		CHECK_CONTAINS(logbuf, "not the machine's PID 1: not booting the rescue system");
-		CHECK_CONTAINS(status_text(5000), "rescue: verdicts acted on: 1 (not PID 1)\n");
-		CHECK_CONTAINS(status_json(5000), "\"escalations\":0,\"not_pid1\":1}");
+		CHECK_CONTAINS(rfix_text(5000), "rescue: verdicts acted on: 1 (not PID 1)\n");
+		CHECK_CONTAINS(rfix_json(5000), "\"escalations\":0,\"not_pid1\":1}");
 	}
 
 	TEST("rescue: a reload with a changed [rescue] arms again, an unchanged one does not") {
 		if (load("") == 0) {
 			rescue_configure(&cfg, 0, 6000);
-			CHECK_CONTAINS(status_text(6000), "prepared ");     /* unchanged */
+			CHECK_CONTAINS(rfix_text(6000), "prepared ");     /* unchanged */
 			load("crash = no\n");
 			rescue_configure(&cfg, 0, 7000);
-			CHECK_CONTAINS(status_text(7000), "rescue: arming (snapshot running)\n");
-			CHECK_INT(reap_one(7100), 1);
-			CHECK_CONTAINS(status_text(7100), "prepared 0ms ago");
+			CHECK_CONTAINS(rfix_text(7000), "rescue: arming (snapshot running)\n");
+			CHECK_INT(rfix_reap(7100), 1);
+			CHECK_CONTAINS(rfix_text(7100), "prepared 0ms ago");
 		}
 	}
 
@@ -292,14 +243,14 @@ void suite_rescue(void)
 		ob_init(&o, buf, sizeof buf);
 		rescue_arm(&o, 8001);
 		CHECK_STR(buf, "error: arming already (the network snapshot runs)\n");
-		CHECK_INT(reap_one(8100), 1);
+		CHECK_INT(rfix_reap(8100), 1);
 	}
 
 	TEST("rescue: a failing snapshot is logged; arming goes on without it") {
-		put(snap, "#!/bin/sh\necho 'netsnap: ip is missing' >&2\nexit 3\n", 0755);
+		rfix_put_text(snap, "#!/bin/sh\necho 'netsnap: ip is missing' >&2\nexit 3\n", 0755);
 		rescue_arm(NULL, 9000);
-		CHECK_INT(reap_one(9100), 1);
-		const char *t = status_text(9100);
+		CHECK_INT(rfix_reap(9100), 1);
+		const char *t = rfix_text(9100);
 		CHECK_CONTAINS(t, "snapshot: none, keepalives: yes)");
 		CHECK_CONTAINS(t, "rescue: note: network snapshot failed (exit status 3: netsnap: "
 			       "ip is missing): the rescue system uses ip= or DHCP\n");
@@ -314,21 +265,21 @@ void suite_rescue(void)
 	}
 
 	TEST("rescue: a snapshot that hangs is killed after 10 s") {
-		put(snap, "#!/bin/sh\nexec sleep 60\n", 0755);
+		rfix_put_text(snap, "#!/bin/sh\nexec sleep 60\n", 0755);
 		rescue_arm(NULL, 10000);
 		rescue_tick(19999);
-		CHECK_CONTAINS(status_text(19999), "rescue: arming (snapshot running)\n");
+		CHECK_CONTAINS(rfix_text(19999), "rescue: arming (snapshot running)\n");
 		rescue_tick(20000);             /* SIGKILL */
-		CHECK_INT(reap_one(20100), 1);
-		CHECK_CONTAINS(status_text(20100), "network snapshot failed (took more than 10s: "
+		CHECK_INT(rfix_reap(20100), 1);
+		CHECK_CONTAINS(rfix_text(20100), "network snapshot failed (took more than 10s: "
 			       "killed)");
 	}
 
 	TEST("rescue: no snapshot program: arming is immediate") {
 		load("snapshot = no\n");
 		rescue_configure(&cfg, 0, 21000);
-		CHECK_CONTAINS(status_text(21000), "prepared 0ms ago, not loaded");
-		CHECK_NOT_CONTAINS(status_text(21000), "note:");
+		CHECK_CONTAINS(rfix_text(21000), "prepared 0ms ago, not loaded");
+		CHECK_NOT_CONTAINS(rfix_text(21000), "note:");
 	}
 
 	TEST("rescue: a key others can read is refused: no keepalive files, a note") {
@@ -339,8 +290,8 @@ void suite_rescue(void)
 		CHECK(stat(p, &st) < 0);
 		path_of(p, sizeof p, "keepalive.conf");
 		CHECK(stat(p, &st) < 0);
-		CHECK_CONTAINS(status_text(22000), "keepalives: no)");
-		CHECK_CONTAINS(status_text(22000), "the rescue system sends no keepalives");
+		CHECK_CONTAINS(rfix_text(22000), "keepalives: no)");
+		CHECK_CONTAINS(rfix_text(22000), "the rescue system sends no keepalives");
 	}
 
 	TEST("rescue: a missing image or kernel: NOT ARMED with the reason") {
@@ -348,14 +299,14 @@ void suite_rescue(void)
 		snprintf(text, sizeof text, "snapshot = no\nimage = %s/missing.img\n", dir);
 		load(text);
 		rescue_configure(&cfg, 0, 23000);
-		CHECK_CONTAINS(status_text(23000), "rescue: NOT ARMED: image ");
-		CHECK_CONTAINS(status_text(23000), "missing.img: No such file or directory "
+		CHECK_CONTAINS(rfix_text(23000), "rescue: NOT ARMED: image ");
+		CHECK_CONTAINS(rfix_text(23000), "missing.img: No such file or directory "
 			       "(make rescue-image install-rescue); a verdict reboots the host\n");
-		CHECK_CONTAINS(status_json(23000), "\"state\":\"failed\"");
+		CHECK_CONTAINS(rfix_json(23000), "\"state\":\"failed\"");
 		snprintf(text, sizeof text, "snapshot = no\nkernel = %s/vmlinuz-none\n", dir);
 		load(text);
 		rescue_configure(&cfg, 0, 24000);
-		CHECK_CONTAINS(status_text(24000), "vmlinuz-none: No such file or directory");
+		CHECK_CONTAINS(rfix_text(24000), "vmlinuz-none: No such file or directory");
 	}
 
 	TEST("rescue: [rescue] cmdline reaches the rescue command line whole") {
@@ -369,7 +320,7 @@ void suite_rescue(void)
 		load(text);
 		CHECK_INT((int)strlen(cfg.rescue.cmdline), 500);
 		rescue_configure(&cfg, 0, 25000);
-		CHECK_CONTAINS(status_json(25000), "xxxxxxxx\"");
+		CHECK_CONTAINS(rfix_json(25000), "xxxxxxxx\"");
 	}
 
 	TEST("rescue: as the machine's init: the load runs in a child; garbage is refused") {
@@ -377,10 +328,10 @@ void suite_rescue(void)
 		 * without CAP_SYS_BOOT; ENOSYS without kexec), nothing is loaded */
 		load("snapshot = no\ncrash = no\nmethod = kexec\n");
 		rescue_configure(&cfg, 1, 27000);
-		const char *t = status_text(27000);
+		const char *t = rfix_text(27000);
 		if (strstr(t, "loading the kernel")) {
-			CHECK_INT(reap_one(27500), 1);
-			t = status_text(27500);
+			CHECK_INT(rfix_reap(27500), 1);
+			t = rfix_text(27500);
 		} else {
 			FAIL("no load started: %s", t);
 		}
@@ -388,15 +339,15 @@ void suite_rescue(void)
 		CHECK_CONTAINS(t, "; a verdict reboots the host\n");
 		CHECK(strstr(t, "is not a kernel image") || strstr(t, "not permitted") ||
 		      strstr(t, "no kexec_file_load"));
-		CHECK_CONTAINS(status_json(27500), "\"state\":\"failed\",\"kexec\":false,"
+		CHECK_CONTAINS(rfix_json(27500), "\"state\":\"failed\",\"kexec\":false,"
 			       "\"crash\":\"off\"");
 		rescue_configure(&cfg, 0, 28000);       /* never a machine again here */
 	}
 
 	TEST("rescue: [rescue] removed by a reload: off") {
-		reset();
-		CHECK_STR(status_text(26000), "rescue: off; verdicts acted on: 1 (not PID 1)\n");
-		CHECK_CONTAINS(status_json(26000), "\"enabled\":false,\"state\":\"off\"");
+		rfix_off(0);
+		CHECK_STR(rfix_text(26000), "rescue: off; verdicts acted on: 1 (not PID 1)\n");
+		CHECK_CONTAINS(rfix_json(26000), "\"enabled\":false,\"state\":\"off\"");
 	}
 	rescue_set_dir(RESCUE_DIR);
 }

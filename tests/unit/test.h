@@ -101,6 +101,26 @@ int write_file(const char *dir, const char *name, const char *content, size_t le
 /* Point userdb at fake passwd/group files (alice 1000:1001, group staff 50). */
 void use_fake_userdb(void);
 
+/* ---- arming the rescue system in a temporary directory (rescue_fixture.c,
+ * for t_rescue.c and t_grubenv.c) ---- */
+
+/* Write len bytes to path, replacing it, with mode (whatever the umask);
+ * a failure fails the case.  0 or -1. */
+int rfix_put(const char *path, const void *b, size_t len, unsigned mode);
+int rfix_put_text(const char *path, const char *text, unsigned mode);
+/* parse_text of text into cfg; any problem fails the case, with the
+ * reports.  Returns the number of problems (0: cfg is good). */
+int rfix_parse(struct config *cfg, const char *text);
+/* rescue.c's status, as lifelinectl status shows it and as JSON, at now
+ * (static storage, until the next call of the same function). */
+const char *rfix_text(uint64_t now);
+const char *rfix_json(uint64_t now);
+/* Wait for rescue.c's child and hand its end to rescue.c, as lifeline's
+ * reap does: rescue_child_exited's result, or -1 if there was no child. */
+int rfix_reap(uint64_t now);
+/* rescue.c configured without [rescue] (a reload that removed it) at now. */
+void rfix_off(uint64_t now);
+
 /* ---- the suites, one per file ---- */
 void suite_config(void);
 void suite_ttys(void);
