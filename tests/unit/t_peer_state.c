@@ -425,113 +425,114 @@ static void run_both(struct world *w, const int *want, int nwant)
 	check_verdicts(&d, want, nwant);
 }
 
+#define NEVER (1 << 30)
+
+/* An operator's request in a scripted world: what differs from
+ * world_init's (a field left 0 keeps world_init's value), the verdicts
+ * wanted (ms; the list ends at the first 0) and the states wanted at
+ * some seconds (the list ends at the first second 0). */
+struct req_case {
+	const char *name;
+	int ssh_up;              /* probes succeed from 0 on */
+	int served;              /* keepalives say ssh-served from 0 on */
+	int ka_until, reboot_at, rescue_from;
+	int req_at, req_for, req_again;
+	int end;
+	int want[8];
+	struct { int s, state; } at[4];
+	const char *requested_name;      /* if set: lp_state_name(LP_REQUESTED) */
+};
+
+static const struct req_case req_cases[] = {
+	{ .name = "peer rescue request: SSH up, a verdict at once, then every interval, until it "
+		  "expires",
+	  .ssh_up = 1, .req_at = 3000, .req_for = 12000, .end = 40000,
+	  .want = { 3000, 8000, 13000 },
+	  .at = { { 2, LP_UP }, { 4, LP_REQUESTED }, { 14, LP_REQUESTED },
+		  { 15, LP_UP } },        /* expired at 15 s */
+	  .requested_name = "rescue-requested" },
+	{ .name = "peer rescue request: ends when the keepalives stop (a kexec, a reboot)",
+	  .ssh_up = 1, .ka_until = 6001,  /* the last at 6 s: down at 16 s */
+	  .req_at = 3000, .req_for = 60000, .end = 40000,
+	  .want = { 3000, 8000, 13000 },
+	  .at = { { 15, LP_REQUESTED }, { 16, LP_DOWN } } },
+	{ .name = "peer rescue request: ends when the host boots again (not the boot it was for)",
+	  .ssh_up = 1, .reboot_at = 7000, /* the keepalive at 8 s has a new boot id */
+	  .req_at = 3000, .req_for = 60000, .end = 40000,
+	  .want = { 3000 },
+	  .at = { { 7, LP_REQUESTED }, { 8, LP_UP } } },
+	{ .name = "peer rescue request: ends when the host reports its rescue system",
+	  .ssh_up = 1, .rescue_from = 7000, .req_at = 3000, .req_for = 60000, .end = 40000,
+	  .want = { 3000 },
+	  .at = { { 8, LP_RESCUE } } },
+	{ .name = "peer rescue request: asked again, no extra verdict; it lasts longer",
+	  .ssh_up = 1, .req_at = 3000,
+	  .req_for = 11000,               /* alone: until 14 s, three verdicts */
+	  .req_again = 9000,              /* now until 20 s */
+	  .end = 40000,
+	  .want = { 3000, 8000, 13000, 18000 },
+	  .at = { { 19, LP_REQUESTED }, { 20, LP_UP } } },
+	{ .name = "peer rescue request: a dead host keeps its one schedule of verdicts",
+	  /* SSH fails from the start: dead at 10 s */
+	  .req_at = 12000, .req_for = 20000, .end = 40000,
+	  .want = { 10000, 15000, 20000, 25000, 30000, 35000, 40000 },
+	  .at = { { 11, LP_DEAD }, { 13, LP_REQUESTED },
+		  { 33, LP_DEAD } } },    /* the grace's own verdicts go on */
+	{ .name = "peer rescue request: SSH that answers or a flood do not stop it",
+	  .ssh_up = 1, .served = 1,       /* ssh-served all along */
+	  .req_at = 3000, .req_for = 12000, .end = 30000,
+	  .want = { 3000, 8000, 13000 } },
+};
+
+static void world_of(struct world *w, const struct req_case *c)
+{
+	world_init(w);
+	if (c->ssh_up) {
+		w->ok_from = 0;
+		w->ok_until = NEVER;
+	}
+	if (c->served) {
+		w->served_from = 0;
+		w->served_until = NEVER;
+	}
+	if (c->ka_until)
+		w->ka_until = c->ka_until;
+	if (c->reboot_at)
+		w->reboot_at = c->reboot_at;
+	if (c->rescue_from)
+		w->rescue_from = c->rescue_from;
+	w->req_at = c->req_at;
+	w->req_for = c->req_for;
+	if (c->req_again)
+		w->req_again = c->req_again;
+	w->end = c->end;
+}
+
+static void req_case_run(const struct req_case *c)
+{
+	struct world w;
+	int nwant = 0;
+
+	while (nwant < (int)(sizeof c->want / sizeof c->want[0]) && c->want[nwant])
+		nwant++;
+	world_of(&w, c);
+	run_both(&w, c->want, nwant);
+	for (size_t i = 0; i < sizeof c->at / sizeof c->at[0] && c->at[i].s; i++) {
+		int got = w.state_at[c->at[i].s];
+
+		CHECK_MSG(got == c->at[i].state, "state at %d s: %s, expected %s", c->at[i].s,
+			  lp_state_name(got), lp_state_name(c->at[i].state));
+	}
+	if (c->requested_name)
+		CHECK_STR(lp_state_name(LP_REQUESTED), c->requested_name);
+}
+
 /* `lifeline-peer rescue HOST`: an operator's request */
 static void request_tests(void)
 {
-	TEST("peer rescue request: SSH up, a verdict at once, then every interval, until it "
-	     "expires") {
-		struct world w;
-		static const int want[] = { 3000, 8000, 13000 };
-
-		world_init(&w);
-		w.ok_from = 0;
-		w.ok_until = 1 << 30;
-		w.req_at = 3000;
-		w.req_for = 12000;
-		w.end = 40000;
-		run_both(&w, want, 3);
-		CHECK_INT(w.state_at[2], LP_UP);
-		CHECK_INT(w.state_at[4], LP_REQUESTED);
-		CHECK_INT(w.state_at[14], LP_REQUESTED);
-		CHECK_INT(w.state_at[15], LP_UP);       /* expired at 15 s */
-		CHECK_STR(lp_state_name(LP_REQUESTED), "rescue-requested");
-	}
-	TEST("peer rescue request: ends when the keepalives stop (a kexec, a reboot)") {
-		struct world w;
-		static const int want[] = { 3000, 8000, 13000 };
-
-		world_init(&w);
-		w.ok_from = 0;
-		w.ok_until = 1 << 30;
-		w.ka_until = 6001;      /* the last at 6 s: down at 16 s */
-		w.req_at = 3000;
-		w.req_for = 60000;
-		w.end = 40000;
-		run_both(&w, want, 3);
-		CHECK_INT(w.state_at[15], LP_REQUESTED);
-		CHECK_INT(w.state_at[16], LP_DOWN);
-	}
-	TEST("peer rescue request: ends when the host boots again (not the boot it was for)") {
-		struct world w;
-		static const int want[] = { 3000 };
-
-		world_init(&w);
-		w.ok_from = 0;
-		w.ok_until = 1 << 30;
-		w.reboot_at = 7000;     /* the keepalive at 8 s has a new boot id */
-		w.req_at = 3000;
-		w.req_for = 60000;
-		w.end = 40000;
-		run_both(&w, want, 1);
-		CHECK_INT(w.state_at[7], LP_REQUESTED);
-		CHECK_INT(w.state_at[8], LP_UP);
-	}
-	TEST("peer rescue request: ends when the host reports its rescue system") {
-		struct world w;
-		static const int want[] = { 3000 };
-
-		world_init(&w);
-		w.ok_from = 0;
-		w.ok_until = 1 << 30;
-		w.rescue_from = 7000;
-		w.req_at = 3000;
-		w.req_for = 60000;
-		w.end = 40000;
-		run_both(&w, want, 1);
-		CHECK_INT(w.state_at[8], LP_RESCUE);
-	}
-	TEST("peer rescue request: asked again, no extra verdict; it lasts longer") {
-		struct world w;
-		static const int want[] = { 3000, 8000, 13000, 18000 };
-
-		world_init(&w);
-		w.ok_from = 0;
-		w.ok_until = 1 << 30;
-		w.req_at = 3000;
-		w.req_for = 11000;      /* alone: until 14 s, three verdicts */
-		w.req_again = 9000;     /* now until 20 s */
-		w.end = 40000;
-		run_both(&w, want, 4);
-		CHECK_INT(w.state_at[19], LP_REQUESTED);
-		CHECK_INT(w.state_at[20], LP_UP);
-	}
-	TEST("peer rescue request: a dead host keeps its one schedule of verdicts") {
-		struct world w;
-		static const int want[] = { 10000, 15000, 20000, 25000, 30000, 35000, 40000 };
-
-		world_init(&w);         /* SSH fails from the start: dead at 10 s */
-		w.req_at = 12000;
-		w.req_for = 20000;
-		w.end = 40000;
-		run_both(&w, want, 7);
-		CHECK_INT(w.state_at[11], LP_DEAD);
-		CHECK_INT(w.state_at[13], LP_REQUESTED);
-		CHECK_INT(w.state_at[33], LP_DEAD);     /* the grace's own verdicts go on */
-	}
-	TEST("peer rescue request: SSH that answers or a flood do not stop it") {
-		struct world w;
-		static const int want[] = { 3000, 8000, 13000 };
-
-		world_init(&w);
-		w.ok_from = 0;
-		w.ok_until = 1 << 30;
-		w.served_from = 0;      /* ssh-served all along */
-		w.served_until = 1 << 30;
-		w.req_at = 3000;
-		w.req_for = 12000;
-		w.end = 30000;
-		run_both(&w, want, 3);
-	}
+	for (size_t i = 0; i < sizeof req_cases / sizeof req_cases[0]; i++)
+		TEST("%s", req_cases[i].name)
+			req_case_run(&req_cases[i]);
 	TEST("peer rescue request: refused without a keepalive, when down, in rescue; "
 	     "the reasons it ends") {
 		struct lp_timing t = { .grace = 10000, .verdict_interval = 5000,
