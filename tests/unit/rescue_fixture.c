@@ -42,22 +42,26 @@ int rfix_parse(struct config *cfg, const char *text)
 	return n;
 }
 
+/* One of rescue.c's status writers into buf, at now. */
+static const char *status_in(char *buf, size_t cap, void (*show)(struct outbuf *, uint64_t),
+			     uint64_t now)
+{
+	struct outbuf o;
+	ob_init(&o, buf, cap);
+	show(&o, now);
+	return buf;
+}
+
 const char *rfix_text(uint64_t now)
 {
 	static char buf[2048];
-	struct outbuf o;
-	ob_init(&o, buf, sizeof buf);
-	rescue_status_text(&o, now);
-	return buf;
+	return status_in(buf, sizeof buf, rescue_status_text, now);
 }
 
 const char *rfix_json(uint64_t now)
 {
 	static char buf[4096];
-	struct outbuf o;
-	ob_init(&o, buf, sizeof buf);
-	rescue_status_json(&o, now);
-	return buf;
+	return status_in(buf, sizeof buf, rescue_status_json, now);
 }
 
 int rfix_reap(uint64_t now)
