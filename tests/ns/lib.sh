@@ -163,4 +163,45 @@ child_pid() { pgrep -P "$NSPID" -x "$1" | head -n 1; }
 # stat_field PID N: field N of /proc/PID/stat (counting from 1; comm-safe)
 stat_field() { sed 's/.*) //' "/proc/$1/stat" | awk -v n="$2" '{ print $(n - 2) }'; }
 
+# ---- shutdown: the namespace's init ends (t_poweroff.sh, t_initctl.sh) ----
+
+# in_order FILE REGEX...: each (grep -E) REGEX matches a line of FILE
+# after the line the previous one matched
+in_order() {
+	_io_f=$1; shift
+	_io_from=0
+	for _io_re in "$@"; do
+		_io_at=$(awk -v from="$_io_from" -v re="$_io_re" 'NR > from && $0 ~ re { print NR; exit }' "$_io_f")
+		if [ -z "$_io_at" ]; then
+			note "in $_io_f: no line matching /$_io_re/ after line $_io_from"
+			return 1
+		fi
+		_io_from=$_io_at
+	done
+}
+
+# gone PID: PID has exited (a zombie waiting for `wait` counts as gone)
+gone() {
+	[ ! -e "/proc/$1" ] && return 0
+	[ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)" = Z ]
+}
+
+# wait_down: wait up to 30 s for the namespace to end.  Sets RC: wait's
+# status of unshare, or "timeout" (then both are killed).  The next boot
+# can start_ns again.
+wait_down() {
+	if wait_for 30 gone "$UNSHARE_PID"; then
+		wait "$UNSHARE_PID"
+		RC=$?
+	else
+		RC=timeout
+		kill -KILL "$NSPID" 2>/dev/null
+		sleep 0.2
+		kill -KILL "$UNSHARE_PID" 2>/dev/null
+		wait "$UNSHARE_PID" 2>/dev/null
+	fi
+	UNSHARE_PID=
+	NSPID=
+}
+
 finish() { exit "$FAILED"; }

@@ -36,42 +36,6 @@ note "$("$SYSTEMCTL" --version | head -n 1)"
 mkdir "$T/sbin"
 for n in poweroff reboot halt shutdown; do ln -s "$SYSTEMCTL" "$T/sbin/$n"; done
 
-# in_order FILE REGEX...: each (grep -E) REGEX matches a line of FILE
-# after the line the previous one matched
-in_order() {
-	_io_f=$1; shift
-	_io_from=0
-	for _io_re in "$@"; do
-		_io_at=$(awk -v from="$_io_from" -v re="$_io_re" 'NR > from && $0 ~ re { print NR; exit }' "$_io_f")
-		if [ -z "$_io_at" ]; then
-			note "in $_io_f: no line matching /$_io_re/ after line $_io_from"
-			return 1
-		fi
-		_io_from=$_io_at
-	done
-}
-
-gone() {
-	[ ! -e "/proc/$1" ] && return 0
-	[ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)" = Z ]
-}
-
-# wait_down: wait up to 30 s for the namespace to end; sets RC
-wait_down() {
-	if wait_for 30 gone "$UNSHARE_PID"; then
-		wait "$UNSHARE_PID"
-		RC=$?
-	else
-		RC=timeout
-		kill -KILL "$NSPID" 2>/dev/null
-		sleep 0.2
-		kill -KILL "$UNSHARE_PID" 2>/dev/null
-		wait "$UNSHARE_PID" 2>/dev/null
-	fi
-	UNSHARE_PID=
-	NSPID=
-}
-
 # done_or_ended STATUS: systemctl exited 0, or SIGTERM (143) ended it
 done_or_ended() { [ "$1" = 0 ] || [ "$1" = 143 ]; }
 

@@ -18,27 +18,6 @@ RC_OFF=130
 # host_has SECONDS: a process "/bin/sleep SECONDS.$U" exists on the host
 host_has() { pgrep -f "^/bin/sleep $1\\.$U\$" >/dev/null; }
 
-# in_order FILE REGEX...: each (grep -E) REGEX matches a line of FILE
-# after the line the previous one matched
-in_order() {
-	_io_f=$1; shift
-	_io_from=0
-	for _io_re in "$@"; do
-		_io_at=$(awk -v from="$_io_from" -v re="$_io_re" 'NR > from && $0 ~ re { print NR; exit }' "$_io_f")
-		if [ -z "$_io_at" ]; then
-			note "in $_io_f: no line matching /$_io_re/ after line $_io_from"
-			return 1
-		fi
-		_io_from=$_io_at
-	done
-}
-
-# gone PID: PID has exited (a zombie waiting for `wait` counts as gone)
-gone() {
-	[ ! -e "/proc/$1" ] && return 0
-	[ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)" = Z ]
-}
-
 # down NAME ACTION...: boot lifeline with $CONF, wait for the service
 # "main" to run, do ACTION (a shell command; $NSPID is lifeline's host
 # PID), then wait up to 30 s for the namespace to end.  Sets RC (wait's
@@ -53,18 +32,7 @@ down() {
 	fi
 	ACTION_RC=0
 	eval "$*" || ACTION_RC=$?
-	if wait_for 30 gone "$UNSHARE_PID"; then
-		wait "$UNSHARE_PID"
-		RC=$?
-	else
-		RC=timeout
-		kill -KILL "$NSPID" 2>/dev/null
-		sleep 0.2
-		kill -KILL "$UNSHARE_PID" 2>/dev/null
-		wait "$UNSHARE_PID" 2>/dev/null
-	fi
-	UNSHARE_PID=
-	NSPID=
+	wait_down
 	cp "$T/console.log" "$T/console.$_name.log"
 }
 
