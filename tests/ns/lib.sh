@@ -204,4 +204,138 @@ wait_down() {
 	NSPID=
 }
 
+# ---- a lifeline-peer next to the namespace (t_peer*.sh) ----
+# The peer runs in a network namespace of its own: PEERNS is the PID of a
+# process that holds it, PEERPID the daemon's.  A veth pair joins it to
+# lifeline's namespace: VH on lifeline's side, VP on the peer's, with
+# HOSTIP and PEERIP (both IPv4, /24, or both IPv6, /64), which the test sets.
+PEERNS=
+PEERPID=
+VH=vh$$
+VP=vp$$
+
+# peer_cleanup: the EXIT trap of a test with a peer (a test with more to
+# undo does that, then calls this): the daemon, its namespace, the veth
+# pair, the peer's log when a check failed, then cleanup
+peer_cleanup() {
+	[ -n "$PEERPID" ] && kill -TERM "$PEERPID" 2>/dev/null
+	[ -n "$PEERNS" ] && kill -KILL "$PEERNS" 2>/dev/null
+	ip link del "$VH" 2>/dev/null
+	if [ "$FAILED" != 0 ] && [ -f "$T/peer.log" ]; then
+		echo "# --- lifeline-peer log (last 30 lines) ---"
+		tail -n 30 "$T/peer.log" | sed 's/^/# /'
+	fi
+	cleanup
+}
+
+# netns_new VAR [SECONDS]: VAR = the PID of a process (sleep SECONDS, 600
+# by default) in a new network namespace; 0 once it is in it
+netns_new() {
+	unshare --net sleep "${2:-600}" &
+	eval "$1=\$!"
+	wait_for 5 sh -c "[ \"\$(readlink /proc/$!/ns/net)\" != \"\$(readlink /proc/self/ns/net)\" ]"
+}
+
+# hostport ADDR PORT: ADDR:PORT, an IPv6 ADDR in brackets
+hostport() {
+	case $1 in
+	*:*) echo "[$1]:$2" ;;
+	*) echo "$1:$2" ;;
+	esac
+}
+
+# peer_keys: web1's keepalive key for lifeline ($T/host.key) and the peer's
+# copy of it ($T/peer-web1.key: the same content, its own file)
+peer_keys() {
+	"$LIFELINECTL" keygen "$T/host.key" > /dev/null || { fail "lifelinectl keygen"; exit 1; }
+	cp "$T/host.key" "$T/peer-web1.key" && chmod 600 "$T/peer-web1.key"
+}
+
+# host_conf [KEEPALIVE-EXTRA | none]: lifeline.conf for the host web1: lo
+# up and the rescue dropbear on port 2222 (with HOST_SSHD=yes also sshd, as
+# make_keys configured it), then [keepalive] to the peer every 500 ms with
+# the extra lines, or, with "none", no [keepalive]
+host_conf() {
+	printf '[boot lo]\nexec = /sbin/ip link set lo up\n'
+	if [ "${HOST_SSHD:-}" = yes ]; then
+		printf '[boot run-sshd]\nexec = /bin/mkdir -p -m 0755 /run/sshd\n'
+	fi
+	cat <<EOC
+[service rescue-ssh]
+exec = /usr/sbin/dropbear -F -E -s -j -k -p 2222 -r $T/dropbear_key
+early = yes
+protect = yes
+EOC
+	if [ "${HOST_SSHD:-}" = yes ]; then
+		printf '[service sshd]\nexec = /usr/sbin/sshd -D -e -f %s\nprotect = yes\n' \
+			"$T/sshd_config"
+	fi
+	[ "${1:-}" = none ] && return
+	printf '[keepalive]\npeer = %s\nkey = %s\nhost = web1\ninterval = 500ms\n%s\n' \
+		"$(hostport "$PEERIP" 7500)" "$T/host.key" "${1:-}"
+}
+
+# peer_conf GRACE [MORE]: lifeline-peer's peer.conf: it listens on PEERIP
+# port 7500, gives the grace GRACE, probes every PROBE_INTERVAL (500ms)
+# with a PROBE_TIMEOUT (1s), repeats a verdict every second, says down
+# after DOWN_AFTER (3s), serves $T/peer.sock, and writes $T/peer.prom each
+# second if PEER_METRICS=yes (else no metrics); [host web1] at HOSTIP, its
+# SSH probed at PEER_SSH (default: HOSTIP port 2222); MORE at the end
+# (other hosts' sections)
+peer_conf() {
+	_pc_metrics="metrics = no"
+	[ "${PEER_METRICS:-}" = yes ] &&
+		_pc_metrics="metrics = $T/peer.prom
+metrics_interval = 1s"
+	cat <<EOC
+[peer]
+listen = $(hostport "$PEERIP" 7500)
+grace = $1
+probe_interval = ${PROBE_INTERVAL:-500ms}
+probe_timeout = ${PROBE_TIMEOUT:-1s}
+verdict_interval = 1s
+down_after = ${DOWN_AFTER:-3s}
+socket = $T/peer.sock
+$_pc_metrics
+
+[host web1]
+key = $T/peer-web1.key
+address = $HOSTIP
+ssh = ${PEER_SSH:-$(hostport "$HOSTIP" 2222)}
+${2:-}
+EOC
+}
+
+# peer_net_setup [SECONDS]: the peer's namespace (PEERNS, held for SECONDS)
+# and the veth pair between it and lifeline's (started by start_ns), the
+# addresses up; 0 if all went
+peer_net_setup() {
+	netns_new PEERNS "${1:-600}"
+	case $HOSTIP in
+	*:*) _pn_add="ip -6 addr add" _pn_len=64 _pn_opt=" nodad" ;;
+	*) _pn_add="ip addr add" _pn_len=24 _pn_opt= ;;
+	esac
+	ip link add "$VH" type veth peer name "$VP" &&
+		ip link set "$VH" netns "$NSPID" && ip link set "$VP" netns "$PEERNS" &&
+		nsenter -t "$NSPID" -n sh -c "$_pn_add $HOSTIP/$_pn_len dev $VH$_pn_opt &&
+			ip link set $VH up" &&
+		nsenter -t "$PEERNS" -n sh -c "ip link set lo up &&
+			$_pn_add $PEERIP/$_pn_len dev $VP$_pn_opt && ip link set $VP up"
+}
+
+# peer_start: lifeline-peer with $T/peer.conf in the peer's namespace
+# (stdout in $T/peer.out, the log in $T/peer.log); 0 once its socket is there
+peer_start() {
+	nsenter -t "$PEERNS" -n "$PEER" -c "$T/peer.conf" > "$T/peer.out" 2> "$T/peer.log" \
+		< /dev/null &
+	PEERPID=$!
+	wait_for 10 test -S "$T/peer.sock"
+}
+
+# pjson FILTER: jq -r FILTER on the peer's status --json
+pjson() { "$PEER" status --json -s "$T/peer.sock" | jq -r "$1"; }
+# verdicts: how many verdicts for web1 the peer has logged
+verdicts() { grep -c 'host=web1 event=verdict ' "$T/peer.log"; }
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
 finish() { exit "$FAILED"; }

@@ -17,26 +17,9 @@ peer_tools
 GRACE_MS=3000
 HOSTIP=10.77.0.2
 PEERIP=10.77.0.1
-VH=lph$$
-VP=lpp$$
-PEERNS=
-PEERPID=
-
-peer_cleanup() {
-	[ -n "$PEERPID" ] && kill -TERM "$PEERPID" 2>/dev/null
-	[ -n "$PEERNS" ] && kill -KILL "$PEERNS" 2>/dev/null
-	ip link del "$VH" 2>/dev/null
-	if [ "$FAILED" != 0 ] && [ -f "$T/peer.log" ]; then
-		echo "# --- lifeline-peer log (last 30 lines) ---"
-		tail -n 30 "$T/peer.log" | sed 's/^/# /'
-	fi
-	cleanup
-}
 trap peer_cleanup EXIT INT TERM
 
-"$LIFELINECTL" keygen "$T/host.key" > /dev/null || { fail "lifelinectl keygen"; exit 1; }
-# the peer's copy of the host's key (the same content, its own file)
-cp "$T/host.key" "$T/peer-web1.key" && chmod 600 "$T/peer-web1.key"
+peer_keys
 "$PEER" keygen "$T/wrong.key" > /dev/null || { fail "lifeline-peer keygen"; exit 1; }
 check "lifeline-peer keygen writes a 0600 key" [ "$(stat -c %a "$T/wrong.key")" = 600 ]
 
@@ -47,37 +30,7 @@ check "configs/peer.conf passes --check-config (with its keys present)" \
 check "... and without them, says which key file is missing, where" \
 	sh -c "\"$PEER\" --check-config configs/peer.conf 2>&1 | grep -q '^configs/peer.conf:[0-9]*:7: /etc/lifeline/peer/web1.key: No such file or directory\$'"
 
-host_conf() { # host_conf [KEEPALIVE-EXTRA | none]
-	cat <<EOC
-[boot lo]
-exec = /sbin/ip link set lo up
-[service rescue-ssh]
-exec = /usr/sbin/dropbear -F -E -s -j -k -p 2222 -r $T/dropbear_key
-early = yes
-protect = yes
-EOC
-	[ "${1:-}" = none ] && return
-	printf '[keepalive]\npeer = %s:7500\nkey = %s\nhost = web1\ninterval = 500ms\n%s\n' \
-		"$PEERIP" "$T/host.key" "${1:-}"
-}
-
-cat > "$T/peer.conf" <<EOC
-[peer]
-listen = $PEERIP:7500
-grace = ${GRACE_MS}ms
-probe_interval = 500ms
-probe_timeout = 1s
-verdict_interval = 1s
-down_after = 3s
-socket = $T/peer.sock
-metrics = $T/peer.prom
-metrics_interval = 1s
-
-[host web1]
-key = $T/peer-web1.key
-address = $HOSTIP
-ssh = $HOSTIP:2222
-EOC
+PEER_METRICS=yes peer_conf "${GRACE_MS}ms" > "$T/peer.conf"
 check "lifeline-peer --check-config accepts the config" \
 	sh -c "\"$PEER\" --check-config $T/peer.conf | grep -q 'ok (1 host, 1 SSH target)'"
 
@@ -87,32 +40,17 @@ start_ns
 wait_for 15 svc_running rescue-ssh || fail "dropbear runs under lifeline"
 
 # the peer's namespace, and the wire between the two
-unshare --net sleep 600 &
-PEERNS=$!
-wait_for 5 sh -c "[ \"\$(readlink /proc/$PEERNS/ns/net)\" != \"\$(readlink /proc/self/ns/net)\" ]"
-wire() {
-	ip link add "$VH" type veth peer name "$VP" &&
-		ip link set "$VH" netns "$NSPID" && ip link set "$VP" netns "$PEERNS" &&
-		nsenter -t "$NSPID" -n sh -c "ip addr add $HOSTIP/24 dev $VH && ip link set $VH up" &&
-		nsenter -t "$PEERNS" -n sh -c "ip link set lo up && ip addr add $PEERIP/24 dev $VP &&
-			ip link set $VP up"
-}
-check "a veth pair between the host's and the peer's namespaces" wire
+check "a veth pair between the host's and the peer's namespaces" peer_net_setup
 
 # a link planted where the old code wrote its temporary metrics file (in a
 # textfile directory the exporter's user may write): it must not be followed
 echo precious > "$T/victim"
 ln -s "$T/victim" "$T/peer.prom.tmp"
-nsenter -t "$PEERNS" -n "$PEER" -c "$T/peer.conf" > "$T/peer.out" 2> "$T/peer.log" < /dev/null &
-PEERPID=$!
-check "lifeline-peer starts and opens its socket" wait_for 10 test -S "$T/peer.sock"
+check "lifeline-peer starts and opens its socket" peer_start
 
 pstatus() { "$PEER" status -s "$T/peer.sock"; }
-pjson() { "$PEER" status --json -s "$T/peer.sock" | jq -r "$1"; }
 hj() { pjson ".hosts[] | select(.host == \"web1\") | $1"; }
 pstate() { hj .state 2>/dev/null; }
-verdicts() { grep -c 'host=web1 event=verdict ' "$T/peer.log"; }
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 # --- up: keepalives arrive, dropbear answers ----------------------------
 check "the host comes up at the peer (keepalives and SSH)" wait_for 20 sh -c "[ \"\$($PEER status -s $T/peer.sock | awk '\$1 == \"web1\" { print \$2 }')\" = up ]"

@@ -9,14 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 
 peer_tools
-PEERNS=
-PEERPID=
-flap_cleanup() {
-	[ -n "$PEERPID" ] && kill -TERM "$PEERPID" 2>/dev/null
-	[ -n "$PEERNS" ] && kill -KILL "$PEERNS" 2>/dev/null
-	cleanup
-}
-trap flap_cleanup EXIT INT TERM
+trap peer_cleanup EXIT INT TERM
 
 "$PEER" keygen "$T/web2.key" > /dev/null || { fail "lifeline-peer keygen"; exit 1; }
 cat > "$T/peer.conf" <<EOC
@@ -28,13 +21,9 @@ metrics = no
 key = $T/web2.key
 address = 127.0.0.1
 EOC
-unshare --net sleep 600 &
-PEERNS=$!
-wait_for 5 sh -c "[ \"\$(readlink /proc/$PEERNS/ns/net)\" != \"\$(readlink /proc/self/ns/net)\" ]"
+netns_new PEERNS
 nsenter -t "$PEERNS" -n ip link set lo up
-nsenter -t "$PEERNS" -n "$PEER" -c "$T/peer.conf" > "$T/peer.out" 2> "$T/peer.log" < /dev/null &
-PEERPID=$!
-check "lifeline-peer starts" wait_for 10 test -S "$T/peer.sock"
+check "lifeline-peer starts" peer_start
 
 # 20 keepalives of one boot, seq 1..20, state 1 (rescue) in the even ones;
 # its SSH ports (22 and 2222 by default) refuse: without the bit, the host

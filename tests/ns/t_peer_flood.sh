@@ -24,23 +24,17 @@ GRACE=20
 HOSTIP=10.77.0.2
 PEERIP=10.77.0.1
 HOSTIP2=10.78.0.2
-VH=lfh$$
-VP=lfp$$
 SH=lfs$$
 SS=lft$$
-PEERNS=
 STRANGERNS=
-PEERPID=
 HOLDPID=
 CG=
 CGROOT=
 
+# the stranger and the cgroup, then what every peer test undoes
 flood_cleanup() {
 	[ -n "$HOLDPID" ] && kill -KILL "$HOLDPID" 2>/dev/null
-	[ -n "$PEERPID" ] && kill -TERM "$PEERPID" 2>/dev/null
-	[ -n "$PEERNS" ] && kill -KILL "$PEERNS" 2>/dev/null
 	[ -n "$STRANGERNS" ] && kill -KILL "$STRANGERNS" 2>/dev/null
-	ip link del "$VH" 2>/dev/null
 	ip link del "$SH" 2>/dev/null
 	if [ -n "$CG" ] && [ -d "$CG" ]; then
 		echo max > "$CG/pids.max" 2>/dev/null
@@ -49,71 +43,27 @@ flood_cleanup() {
 		done
 		rmdir "$CG" 2>/dev/null
 	fi
-	if [ "$FAILED" != 0 ] && [ -f "$T/peer.log" ]; then
-		echo "# --- lifeline-peer log (last 30 lines) ---"
-		tail -n 30 "$T/peer.log" | sed 's/^/# /'
-	fi
-	cleanup
+	peer_cleanup
 }
 trap flood_cleanup EXIT INT TERM
 
-"$LIFELINECTL" keygen "$T/host.key" > /dev/null || { fail "lifelinectl keygen"; exit 1; }
-cp "$T/host.key" "$T/peer-web1.key" && chmod 600 "$T/peer-web1.key"
+peer_keys
 
 make_keys
 # sshd on every address, its pre-authentication limits written out (the
 # defaults but LoginGraceTime, which must stay below the peer's grace)
 sed -i 's/^ListenAddress .*/ListenAddress 0.0.0.0/' "$T/sshd_config"
 printf 'LoginGraceTime 10\nMaxStartups 10:30:100\n' >> "$T/sshd_config"
-cat > "$T/lifeline.conf" <<EOC
-[boot lo]
-exec = /sbin/ip link set lo up
-[boot run-sshd]
-exec = /bin/mkdir -p -m 0755 /run/sshd
-[service rescue-ssh]
-exec = /usr/sbin/dropbear -F -E -s -j -k -p 2222 -r $T/dropbear_key
-early = yes
-protect = yes
-[service sshd]
-exec = /usr/sbin/sshd -D -e -f $T/sshd_config
-protect = yes
-[keepalive]
-peer = $PEERIP:7500
-key = $T/host.key
-host = web1
-interval = 500ms
-EOC
-cat > "$T/peer.conf" <<EOC
-[peer]
-listen = $PEERIP:7500
-grace = ${GRACE}s
-probe_interval = 1s
-probe_timeout = 2s
-verdict_interval = 1s
-down_after = 5s
-socket = $T/peer.sock
-metrics = no
-
-[host web1]
-key = $T/peer-web1.key
-address = $HOSTIP
-ssh = $HOSTIP:22 $HOSTIP:2222
-EOC
+HOST_SSHD=yes host_conf > "$T/lifeline.conf"
+PROBE_INTERVAL=1s PROBE_TIMEOUT=2s DOWN_AFTER=5s PEER_SSH="$HOSTIP:22 $HOSTIP:2222" \
+	peer_conf "${GRACE}s" > "$T/peer.conf"
 start_ns
 for s in rescue-ssh sshd; do wait_for 15 svc_running "$s" || fail "$s runs under lifeline"; done
 
-unshare --net sleep 900 &
-PEERNS=$!
-unshare --net sleep 900 &
-STRANGERNS=$!
-wait_for 5 sh -c "[ \"\$(readlink /proc/$PEERNS/ns/net)\" != \"\$(readlink /proc/self/ns/net)\" ] && [ \"\$(readlink /proc/$STRANGERNS/ns/net)\" != \"\$(readlink /proc/self/ns/net)\" ]"
+netns_new STRANGERNS 900
 SRCS=10.78.0.11,10.78.0.12,10.78.0.13,10.78.0.14,10.78.0.15,10.78.0.16,10.78.0.17,10.78.0.18
 wire() {
-	ip link add "$VH" type veth peer name "$VP" &&
-		ip link set "$VH" netns "$NSPID" && ip link set "$VP" netns "$PEERNS" &&
-		nsenter -t "$NSPID" -n sh -c "ip addr add $HOSTIP/24 dev $VH && ip link set $VH up" &&
-		nsenter -t "$PEERNS" -n sh -c "ip link set lo up && ip addr add $PEERIP/24 dev $VP &&
-			ip link set $VP up" &&
+	peer_net_setup 900 &&
 		ip link add "$SH" type veth peer name "$SS" &&
 		ip link set "$SH" netns "$NSPID" && ip link set "$SS" netns "$STRANGERNS" &&
 		nsenter -t "$NSPID" -n sh -c "ip addr add $HOSTIP2/24 dev $SH && ip link set $SH up" &&
@@ -122,13 +72,9 @@ wire() {
 }
 check "veth pairs: host-peer and host-stranger" wire
 
-nsenter -t "$PEERNS" -n "$PEER" -c "$T/peer.conf" > "$T/peer.out" 2> "$T/peer.log" < /dev/null &
-PEERPID=$!
-check "lifeline-peer starts" wait_for 10 test -S "$T/peer.sock"
+check "lifeline-peer starts" peer_start
 
-pjson() { "$PEER" status --json -s "$T/peer.sock" | jq -r "$1"; }
 pstate() { pjson '.hosts[0].state' 2>/dev/null; }
-verdicts() { grep -c 'host=web1 event=verdict ' "$T/peer.log"; }
 acted() { ctl log 2>/dev/null | grep -c 'keepalive: verdict from .*: booting the rescue system'; }
 now_s() { date +%s; }
 

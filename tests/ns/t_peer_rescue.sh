@@ -17,92 +17,30 @@
 peer_tools
 HOSTIP=10.77.1.2
 PEERIP=10.77.1.1
-VH=lrh$$
-VP=lrp$$
-PEERNS=
-PEERPID=
-
-peer_cleanup() {
-	[ -n "$PEERPID" ] && kill -TERM "$PEERPID" 2>/dev/null
-	[ -n "$PEERNS" ] && kill -KILL "$PEERNS" 2>/dev/null
-	ip link del "$VH" 2>/dev/null
-	if [ "$FAILED" != 0 ] && [ -f "$T/peer.log" ]; then
-		echo "# --- lifeline-peer log (last 30 lines) ---"
-		tail -n 30 "$T/peer.log" | sed 's/^/# /'
-	fi
-	cleanup
-}
 trap peer_cleanup EXIT INT TERM
 
-"$LIFELINECTL" keygen "$T/host.key" > /dev/null || { fail "lifelinectl keygen"; exit 1; }
-cp "$T/host.key" "$T/peer-web1.key" && chmod 600 "$T/peer-web1.key"
+peer_keys
 "$PEER" keygen "$T/web2.key" > /dev/null || { fail "lifeline-peer keygen"; exit 1; }
 
-host_conf() { # host_conf [KEEPALIVE-EXTRA | none]
-	cat <<EOC
-[boot lo]
-exec = /sbin/ip link set lo up
-[service rescue-ssh]
-exec = /usr/sbin/dropbear -F -E -s -j -k -p 2222 -r $T/dropbear_key
-early = yes
-protect = yes
-EOC
-	[ "${1:-}" = none ] && return
-	printf '[keepalive]\npeer = %s:7500\nkey = %s\nhost = web1\ninterval = 500ms\n%s\n' \
-		"$PEERIP" "$T/host.key" "${1:-}"
-}
-
 # a long grace: any verdict in this test is the operator's
-cat > "$T/peer.conf" <<EOC
-[peer]
-listen = $PEERIP:7500
-grace = 10m
-probe_interval = 500ms
-probe_timeout = 1s
-verdict_interval = 1s
-down_after = 3s
-socket = $T/peer.sock
-metrics = $T/peer.prom
-metrics_interval = 1s
-
-[host web1]
-key = $T/peer-web1.key
-address = $HOSTIP
-ssh = $HOSTIP:2222
-
+PEER_METRICS=yes peer_conf 10m "
 # never sends a keepalive
 [host web2]
 key = $T/web2.key
 address = 10.77.1.7
-ssh = no
-EOC
+ssh = no" > "$T/peer.conf"
 
 make_keys
 host_conf > "$T/lifeline.conf"
 start_ns
 wait_for 15 svc_running rescue-ssh || fail "dropbear runs under lifeline"
 
-unshare --net sleep 600 &
-PEERNS=$!
-wait_for 5 sh -c "[ \"\$(readlink /proc/$PEERNS/ns/net)\" != \"\$(readlink /proc/self/ns/net)\" ]"
-wire() {
-	ip link add "$VH" type veth peer name "$VP" &&
-		ip link set "$VH" netns "$NSPID" && ip link set "$VP" netns "$PEERNS" &&
-		nsenter -t "$NSPID" -n sh -c "ip addr add $HOSTIP/24 dev $VH && ip link set $VH up" &&
-		nsenter -t "$PEERNS" -n sh -c "ip link set lo up && ip addr add $PEERIP/24 dev $VP &&
-			ip link set $VP up"
-}
-check "a veth pair between the host's and the peer's namespaces" wire
+check "a veth pair between the host's and the peer's namespaces" peer_net_setup
 
-nsenter -t "$PEERNS" -n "$PEER" -c "$T/peer.conf" > "$T/peer.out" 2> "$T/peer.log" < /dev/null &
-PEERPID=$!
-check "lifeline-peer starts and opens its socket" wait_for 10 test -S "$T/peer.sock"
+check "lifeline-peer starts and opens its socket" peer_start
 
-pjson() { "$PEER" status --json -s "$T/peer.sock" | jq -r "$1"; }
 pstate() { pjson '.hosts[] | select(.host == "web1") | .state' 2>/dev/null; }
-verdicts() { grep -c 'host=web1 event=verdict ' "$T/peer.log"; }
 lverdicts() { ctl log | grep -c 'keepalive: verdict from'; }
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 rescue() { "$PEER" rescue "$@" -s "$T/peer.sock"; }
 
 check "the host comes up at the peer (keepalives, dropbear answers)" wait_for 20 sh -c "[ \"\$(\"$PEER\" status --json -s $T/peer.sock | jq -r '.hosts[0].state')\" = up ]"

@@ -11,84 +11,23 @@
 peer_tools
 HOSTIP=fd00:77::2
 PEERIP=fd00:77::1
-VH=l6h$$
-VP=l6p$$
-PEERNS=
-PEERPID=
+trap peer_cleanup EXIT INT TERM
 
-v6_cleanup() {
-	[ -n "$PEERPID" ] && kill -TERM "$PEERPID" 2>/dev/null
-	[ -n "$PEERNS" ] && kill -KILL "$PEERNS" 2>/dev/null
-	ip link del "$VH" 2>/dev/null
-	if [ "$FAILED" != 0 ] && [ -f "$T/peer.log" ]; then
-		echo "# --- lifeline-peer log (last 30 lines) ---"
-		tail -n 30 "$T/peer.log" | sed 's/^/# /'
-	fi
-	cleanup
-}
-trap v6_cleanup EXIT INT TERM
-
-"$LIFELINECTL" keygen "$T/host.key" > /dev/null || { fail "lifelinectl keygen"; exit 1; }
-cp "$T/host.key" "$T/peer-web1.key" && chmod 600 "$T/peer-web1.key"
+peer_keys
 "$LIFELINECTL" keygen "$T/web2.key" > /dev/null || { fail "lifelinectl keygen (web2)"; exit 1; }
 
 make_keys
-cat > "$T/lifeline.conf" <<EOC
-[boot lo]
-exec = /sbin/ip link set lo up
-[service rescue-ssh]
-exec = /usr/sbin/dropbear -F -E -s -j -k -p 2222 -r $T/dropbear_key
-early = yes
-protect = yes
-[keepalive]
-peer = [$PEERIP]:7500
-key = $T/host.key
-host = web1
-interval = 500ms
-EOC
-peer_conf() { # GRACE [EXTRA-HOST-SECTION]
-	cat <<EOC
-[peer]
-listen = [$PEERIP]:7500
-grace = $1
-probe_interval = 500ms
-probe_timeout = 1s
-verdict_interval = 1s
-down_after = 3s
-socket = $T/peer.sock
-metrics = no
-
-[host web1]
-key = $T/peer-web1.key
-address = $HOSTIP
-ssh = [$HOSTIP]:2222
-${2:-}
-EOC
-}
+host_conf > "$T/lifeline.conf"
 peer_conf 3s > "$T/peer.conf"
 start_ns
 wait_for 15 svc_running rescue-ssh || fail "dropbear runs under lifeline"
 
-unshare --net sleep 600 &
-PEERNS=$!
-wait_for 5 sh -c "[ \"\$(readlink /proc/$PEERNS/ns/net)\" != \"\$(readlink /proc/self/ns/net)\" ]"
-wire() {
-	ip link add "$VH" type veth peer name "$VP" &&
-		ip link set "$VH" netns "$NSPID" && ip link set "$VP" netns "$PEERNS" &&
-		nsenter -t "$NSPID" -n sh -c "ip -6 addr add $HOSTIP/64 dev $VH nodad && ip link set $VH up" &&
-		nsenter -t "$PEERNS" -n sh -c "ip link set lo up && ip -6 addr add $PEERIP/64 dev $VP nodad &&
-			ip link set $VP up"
-}
-check "a veth pair with IPv6 addresses only" wire
+check "a veth pair with IPv6 addresses only" peer_net_setup
 check "... and no IPv4 address on it" sh -c "! nsenter -t $PEERNS -n ip -4 addr show dev $VP | grep -q inet"
 
-nsenter -t "$PEERNS" -n "$PEER" -c "$T/peer.conf" > "$T/peer.out" 2> "$T/peer.log" < /dev/null &
-PEERPID=$!
-check "lifeline-peer starts on [$PEERIP]:7500" wait_for 10 test -S "$T/peer.sock"
+check "lifeline-peer starts on [$PEERIP]:7500" peer_start
 
-pjson() { "$PEER" status --json -s "$T/peer.sock" | jq -r "$1"; }
 hj() { pjson ".hosts[] | select(.host == \"$1\") | $2"; }
-verdicts() { grep -c 'host=web1 event=verdict ' "$T/peer.log"; }
 
 check "web1 up over IPv6: keepalives from [$HOSTIP], dropbear answers" \
 	wait_for 20 sh -c "[ \"\$(\"$PEER\" status --json -s $T/peer.sock | jq -r '.hosts[0] | \"\(.state) \(.ssh[0].result) \(.address)\"')\" = 'up ok $HOSTIP' ]"
