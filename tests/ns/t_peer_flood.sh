@@ -7,8 +7,12 @@
 # 20 s), and a stranger with 8 addresses (build/tcp-hold).
 #   - the peer's own EMFILE (prlimit on the running daemon) for longer
 #     than the grace: no verdict, one log line saying it is local;
-#   - the stranger holds 120 connections to sshd and 40 to dropbear, so
-#     both turn every further connection away without a banner, for 60 s:
+#   - the stranger keeps 300 connections going to sshd and 40 to
+#     dropbear, its first ones spread over 10 s (so that LoginGraceTime
+#     frees sshd's slots one at a time, each taken again at once: opened
+#     together, they were freed together, and on a loaded machine a probe
+#     got in every 10-20 s), so both turn every further connection away
+#     without a banner, for 60 s:
 #     the peer's probes fail all along, but the host's keepalives say its
 #     SSH servers serve new connections (ssh-served): busy, no verdict;
 #   - both listeners in a pids cgroup at their limit (every fork fails,
@@ -103,7 +107,7 @@ check "limit restored: up, the local errors counted in JSON" \
 
 # --- 2: a stranger fills both servers' pre-authentication slots ---------
 FLOOD=60
-nsenter -t "$STRANGERNS" -n "$HOLD" -t "$FLOOD" -s "$SRCS" "$HOSTIP2:22" 120 "$HOSTIP2:2222" 40 \
+nsenter -t "$STRANGERNS" -n "$HOLD" -t "$FLOOD" -s "$SRCS" -r 10000 "$HOSTIP2:22" 300 "$HOSTIP2:2222" 40 \
 	> "$T/hold.out" 2>&1 &
 HOLDPID=$!
 t0=$(now_s)

@@ -4,7 +4,7 @@
  * discarding what the server sends, and opens a new one whenever the
  * server closes one, until the time is up.
  *
- *   tcp-hold -t SECONDS [-s SRC,SRC,...] ADDR:PORT N [ADDR:PORT N ...]
+ *   tcp-hold -t SECONDS [-s SRC,SRC,...] [-r MS] ADDR:PORT N [ADDR:PORT N ...]
  *   tcp-hold -t SECONDS -c RATE ADDR:PORT
  *
  * With -c it churns instead: RATE connections a second, opened on the
@@ -13,7 +13,12 @@
  * prints "target=ADDR:PORT opened=O banners=B closed=K failed=F seconds=S".
  *
  * N connections to each target, their source addresses taken in turn from
- * -s (IPv4); one the server closes is opened again 5 ms later.  At the end it prints one line per target:
+ * -s (IPv4); one the server closes is opened again 5 ms later.  With -r
+ * the first ones are spread evenly over MS milliseconds: a server that
+ * closes an unauthenticated connection after a fixed time (sshd's
+ * LoginGraceTime) then frees one slot at a time, taken again at once,
+ * instead of all of them together, which left a window in which another
+ * client got in.  At the end it prints one line per target:
  *   target=ADDR:PORT connects=C banners=B closed=K open=O */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -169,7 +174,7 @@ static int churn(long secs, long rate)
 
 int main(int argc, char **argv)
 {
-	long secs = -1, rate = 0;
+	long secs = -1, rate = 0, ramp = 0;
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-'; i += 2) {
 		if (i + 1 >= argc)
@@ -178,13 +183,16 @@ int main(int argc, char **argv)
 			secs = atol(argv[i + 1]);
 		else if (!strcmp(argv[i], "-c"))
 			rate = atol(argv[i + 1]);
+		else if (!strcmp(argv[i], "-r"))
+			ramp = atol(argv[i + 1]);
 		else if (!strcmp(argv[i], "-s")) {
 			char *list = argv[i + 1], *tok;
 			while ((tok = strsep(&list, ",")) && nsrc < MAX_SRC)
 				if (inet_pton(AF_INET, tok, &src[nsrc++]) != 1)
 					die("a source address must be IPv4");
 		} else
-			die("usage: tcp-hold -t SECONDS [-s SRC,...] ADDR:PORT N ... | -c RATE ADDR:PORT");
+			die("usage: tcp-hold -t SECONDS [-s SRC,...] [-r MS] ADDR:PORT N ... | "
+			    "-c RATE ADDR:PORT");
 	}
 	if (secs < 0)
 		die("-t SECONDS is required");
@@ -202,9 +210,13 @@ int main(int argc, char **argv)
 	}
 	if (!ntg)
 		die("no target");
-	for (int k = 0; k < ncn; k++)
-		open_conn(&cn[k]);
-	long end = now_ms() + secs * 1000;
+	long start = now_ms(), end = start + secs * 1000;
+	for (int k = 0; k < ncn; k++) {
+		if (ramp > 0 && k > 0)
+			cn[k].retry_at = start + ramp * k / ncn;        /* opened in the loop */
+		else
+			open_conn(&cn[k]);
+	}
 	static struct pollfd pf[MAX_CONN];
 	while (now_ms() < end) {
 		long now = now_ms();
