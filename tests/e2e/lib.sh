@@ -128,7 +128,11 @@ qemu_boot() {
 	*) # shellcheck disable=SC2086
 	   set -- "$@" ${QEMU_EXTRA:-} ;;
 	esac
-	qemu-system-x86_64 -accel tcg -smp 2 -m "${QEMU_MEM:-512}" "$@" \
+	# +rdrand: the kernel (RANDOM_TRUST_CPU) has its random numbers at
+	# boot, as on real x86 servers; without it getrandom() in sshd's start
+	# waited on the kernel's jitter entropy, which on a starved TCG vCPU
+	# took past t_idle's 120 s (an RCU stall in __x64_sys_getrandom)
+	qemu-system-x86_64 -accel tcg -cpu qemu64,+rdrand -smp 2 -m "${QEMU_MEM:-512}" "$@" \
 		-nographic -no-reboot -monitor none \
 		-kernel "$KERNEL" -initrd "$_img" \
 		-append "console=ttyS0${QEMU_PANIC-" panic=-1"} $_append" \
